@@ -1,0 +1,289 @@
+"""Scenario configuration: input files, thresholds and radio defaults, from TOML.
+
+A scenario file has three optional tables; anything left out keeps its default::
+
+    [inputs]
+    villages = "data/villages/villages.csv"
+    sites = "data/bts_sites/sites.csv"
+    dem = ["data/dem/laichau_synthetic_dem.tif"]
+    admin = "data/admin/laichau_synthetic_admin.gpkg"
+    crs = "EPSG:4326"          # CRS of x/y columns in the tables when they are not lon/lat
+
+    [thresholds]
+    covered_dbm = -105.0
+    low_signal_dbm = -115.0
+
+    [radio]
+    rx_height_m = 1.5
+    ...
+
+Relative paths in a file are taken relative to the file's folder.
+``covgap run --print-config`` prints every key with its default.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import DataFileError, InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Radio", "Scenario", "Thresholds", "load_scenario"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Village class thresholds on 4G RSRP (dBm), DOMAIN.md "Village classes".
+
+    Attributes
+    ----------
+    covered_dbm
+        A point is covered at or above this RSRP (Ofcom outdoor 4G threshold).
+    low_signal_dbm
+        Between this and ``covered_dbm`` a point has low signal; below it, none (white).
+    """
+
+    covered_dbm: float = -105.0
+    low_signal_dbm: float = -115.0
+
+    def __post_init__(self) -> None:
+        if not self.low_signal_dbm < self.covered_dbm:
+            raise InputError(
+                f"thresholds: low_signal_dbm ({self.low_signal_dbm}) must be below "
+                f"covered_dbm ({self.covered_dbm})"
+            )
+
+
+@dataclass(frozen=True)
+class Radio:
+    """Radio and propagation defaults (DOMAIN.md "Radio"); all can be set per scenario.
+
+    Attributes
+    ----------
+    rx_height_m
+        Receiver (handset) height above ground.
+    k_factor
+        Effective earth radius factor (4/3 for a standard atmosphere).
+    max_range_km
+        Sectors farther than this from a point are not evaluated.
+    lte_bandwidth_mhz
+        4G carrier bandwidth; RSRP is per resource element, so the sector power is spread
+        over ``12 * N_RB`` subcarriers (10 MHz = 50 RB: -27.8 dB).
+    cable_loss_db
+        Feeder and connector loss at the site.
+    vertical_beamwidth_deg
+        Vertical half-power beamwidth of the sector antennas (3GPP TR 36.814 pattern).
+    front_to_back_db
+        Maximum attenuation of the combined antenna pattern (A_m).
+    vertical_sidelobe_db
+        Maximum attenuation of the vertical pattern (SLA_v).
+    cpich_offset_db
+        3G pilot (CPICH) power relative to the sector's total power; RSCP uses it.
+    clutter_loss_db
+        Extra loss at the receiver for houses and trees around it (0: open terrain median).
+    shadow_sigma_db
+        Location-variability (shadow fading) standard deviation.
+    location_probability
+        Probability that a point reaches the threshold; 0.5 is the median prediction, 0.9
+        adds ``1.28 * shadow_sigma_db`` of margin (FCC BDC uses 90 % at the cell edge).
+    profile_step_m
+        Spacing of terrain profile samples; ``None`` uses the DEM's cell size.
+    """
+
+    rx_height_m: float = 1.5
+    k_factor: float = 4.0 / 3.0
+    max_range_km: float = 35.0
+    lte_bandwidth_mhz: float = 10.0
+    cable_loss_db: float = 2.0
+    vertical_beamwidth_deg: float = 10.0
+    front_to_back_db: float = 25.0
+    vertical_sidelobe_db: float = 20.0
+    cpich_offset_db: float = -10.0
+    clutter_loss_db: float = 0.0
+    shadow_sigma_db: float = 8.0
+    location_probability: float = 0.5
+    profile_step_m: float | None = None
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("rx_height_m", 0 < self.rx_height_m <= 100, "between 0 and 100 m"),
+            ("k_factor", 0.5 <= self.k_factor <= 10, "between 0.5 and 10"),
+            ("max_range_km", 0 < self.max_range_km <= 200, "between 0 and 200 km"),
+            ("lte_bandwidth_mhz", self.lte_bandwidth_mhz in LTE_RESOURCE_BLOCKS,
+             f"one of {sorted(LTE_RESOURCE_BLOCKS)}"),
+            ("location_probability", 0.01 <= self.location_probability <= 0.99,
+             "between 0.01 and 0.99"),
+            ("shadow_sigma_db", 0 <= self.shadow_sigma_db <= 20, "between 0 and 20 dB"),
+            ("vertical_beamwidth_deg", 0 < self.vertical_beamwidth_deg <= 180,
+             "between 0 and 180 degrees"),
+        ]
+        if self.profile_step_m is not None:
+            checks.append(("profile_step_m", 1 <= self.profile_step_m <= 1000,
+                           "between 1 and 1000 m"))
+        bad = [f"radio.{name} = {getattr(self, name)!r} must be {rule}"
+               for name, ok, rule in checks if not ok]
+        if bad:
+            raise InputError("; ".join(bad))
+
+    @property
+    def resource_blocks(self) -> int:
+        """Number of LTE resource blocks of ``lte_bandwidth_mhz``."""
+        return LTE_RESOURCE_BLOCKS[self.lte_bandwidth_mhz]
+
+    @property
+    def location_margin_db(self) -> float:
+        """Margin added to the thresholds for ``location_probability`` (z * sigma)."""
+        from statistics import NormalDist
+
+        return NormalDist().inv_cdf(self.location_probability) * self.shadow_sigma_db
+
+
+#: LTE channel bandwidth (MHz) -> resource blocks (3GPP TS 36.101 table 5.6-1).
+LTE_RESOURCE_BLOCKS: dict[float, int] = {1.4: 6, 3.0: 15, 5.0: 25, 10.0: 50, 15.0: 75, 20.0: 100}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What to analyse and how: input files plus thresholds and radio settings.
+
+    Attributes
+    ----------
+    villages, sites
+        Village and site tables (any format :func:`covgap.io.read_villages` reads).
+    dem
+        One or more DEM files (GeoTIFF, SRTM ``.hgt``/``.hgt.zip``), mosaicked.
+    admin
+        Optional GeoPackage with ``districts`` (and ``communes``) polygon layers.
+    crs
+        CRS of projected x/y columns in the tables; ``None`` for lon/lat in WGS 84.
+    name
+        A short title for maps and reports.
+    synthetic
+        True for the bundled synthetic sample: maps and tables say so.
+    """
+
+    villages: Path | None = None
+    sites: Path | None = None
+    dem: tuple[Path, ...] = ()
+    admin: Path | None = None
+    crs: str | None = None
+    name: str = "covgap scenario"
+    synthetic: bool = False
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    radio: Radio = field(default_factory=Radio)
+
+    def with_inputs(self, **changes: Any) -> Scenario:
+        """Return a copy with some inputs replaced (``None`` values are ignored)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "dem" in changes and isinstance(changes["dem"], (str, Path)):
+            changes["dem"] = (changes["dem"],)
+        for key in ("villages", "sites", "admin"):
+            if key in changes:
+                changes[key] = Path(changes[key])
+        if "dem" in changes:
+            changes["dem"] = tuple(Path(p) for p in changes["dem"])
+        return replace(self, **changes)
+
+    def to_toml(self) -> str:
+        """Render the scenario as a TOML document that :func:`load_scenario` reads back."""
+        inputs = {
+            "villages": self.villages,
+            "sites": self.sites,
+            "dem": list(self.dem),
+            "admin": self.admin,
+            "crs": self.crs,
+            "name": self.name,
+            "synthetic": self.synthetic,
+        }
+        lines = ["# covgap scenario (see `covgap run --help`)", "[inputs]"]
+        lines += [_toml_line(k, v) for k, v in inputs.items() if v is not None]
+        for title, obj in (("thresholds", self.thresholds), ("radio", self.radio)):
+            lines += ["", f"[{title}]"]
+            lines += [_toml_line(k, v) for k, v in asdict(obj).items() if v is not None]
+        return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(float(value)) if isinstance(value, float) and math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "/") if isinstance(value, Path) else str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_line(key: str, value: Any) -> str:
+    return f"{key} = {_toml_value(value)}"
+
+
+def load_scenario(path: str | Path | None = None, *, base: Scenario | None = None) -> Scenario:
+    """Read a scenario TOML file; keys left out keep the values of ``base``.
+
+    Parameters
+    ----------
+    path
+        The TOML file. ``None`` returns ``base`` (or the defaults) unchanged.
+    base
+        Scenario whose values are the defaults (the bundled sample, for instance).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    DataFileError
+        The file does not exist or is not valid TOML.
+    InputError
+        A table or key is unknown, or a value is out of range.
+    """
+    scenario = base or Scenario()
+    if path is None:
+        return scenario
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataFileError(f"{path}: scenario file not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{path}: not a valid TOML file: {exc}") from exc
+    unknown = set(doc) - {"inputs", "thresholds", "radio"}
+    if unknown:
+        raise InputError(f"{path}: unknown table(s) {sorted(unknown)}; "
+                         "expected [inputs], [thresholds] and [radio]")
+    thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
+    radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
+    inputs = dict(doc.get("inputs", {}))
+    allowed = {"villages", "sites", "dem", "admin", "crs", "name", "synthetic"}
+    if set(inputs) - allowed:
+        raise InputError(f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
+                         f"expected some of {sorted(allowed)}")
+    for key in ("villages", "sites", "admin"):
+        if key in inputs:
+            inputs[key] = path.parent / inputs[key]
+    if "dem" in inputs:
+        dems = inputs["dem"] if isinstance(inputs["dem"], list) else [inputs["dem"]]
+        inputs["dem"] = tuple(path.parent / d for d in dems)
+    return replace(scenario, thresholds=thresholds, radio=radio, **inputs)
+
+
+def _update(obj: Any, values: dict[str, Any], path: Path, table: str) -> Any:
+    names = {f.name for f in fields(obj)}
+    unknown = set(values) - names
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) in [{table}]: {sorted(unknown)}; "
+                         f"known keys are {sorted(names)}")
+    try:
+        return replace(obj, **values)
+    except TypeError as exc:
+        raise InputError(f"{path}: [{table}]: {exc}") from exc
