@@ -24,17 +24,12 @@ Relative paths in a file are taken relative to the file's folder.
 from __future__ import annotations
 
 import math
-import sys
+import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import DataFileError, InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["Radio", "Scenario", "Thresholds", "load_scenario"]
 
@@ -49,10 +44,16 @@ class Thresholds:
         A point is covered at or above this RSRP (Ofcom outdoor 4G threshold).
     low_signal_dbm
         Between this and ``covered_dbm`` a point has low signal; below it, none (white).
+    min_2g_dbm, min_3g_dbm
+        Lowest 2G RxLev / 3G RSCP counted as a usable service (the "very poor" bin of
+        VNPT drive tests starts below -105 dBm). 2G and 3G are reported for information
+        and for the switch-off impact; they never decide a village's class.
     """
 
     covered_dbm: float = -105.0
     low_signal_dbm: float = -115.0
+    min_2g_dbm: float = -105.0
+    min_3g_dbm: float = -105.0
 
     def __post_init__(self) -> None:
         if not self.low_signal_dbm < self.covered_dbm:
@@ -117,19 +118,32 @@ class Radio:
             ("rx_height_m", 0 < self.rx_height_m <= 100, "between 0 and 100 m"),
             ("k_factor", 0.5 <= self.k_factor <= 10, "between 0.5 and 10"),
             ("max_range_km", 0 < self.max_range_km <= 200, "between 0 and 200 km"),
-            ("lte_bandwidth_mhz", self.lte_bandwidth_mhz in LTE_RESOURCE_BLOCKS,
-             f"one of {sorted(LTE_RESOURCE_BLOCKS)}"),
-            ("location_probability", 0.01 <= self.location_probability <= 0.99,
-             "between 0.01 and 0.99"),
+            (
+                "lte_bandwidth_mhz",
+                self.lte_bandwidth_mhz in LTE_RESOURCE_BLOCKS,
+                f"one of {sorted(LTE_RESOURCE_BLOCKS)}",
+            ),
+            (
+                "location_probability",
+                0.01 <= self.location_probability <= 0.99,
+                "between 0.01 and 0.99",
+            ),
             ("shadow_sigma_db", 0 <= self.shadow_sigma_db <= 20, "between 0 and 20 dB"),
-            ("vertical_beamwidth_deg", 0 < self.vertical_beamwidth_deg <= 180,
-             "between 0 and 180 degrees"),
+            (
+                "vertical_beamwidth_deg",
+                0 < self.vertical_beamwidth_deg <= 180,
+                "between 0 and 180 degrees",
+            ),
         ]
         if self.profile_step_m is not None:
-            checks.append(("profile_step_m", 1 <= self.profile_step_m <= 1000,
-                           "between 1 and 1000 m"))
-        bad = [f"radio.{name} = {getattr(self, name)!r} must be {rule}"
-               for name, ok, rule in checks if not ok]
+            checks.append(
+                ("profile_step_m", 1 <= self.profile_step_m <= 1000, "between 1 and 1000 m")
+            )
+        bad = [
+            f"radio.{name} = {getattr(self, name)!r} must be {rule}"
+            for name, ok, rule in checks
+            if not ok
+        ]
         if bad:
             raise InputError("; ".join(bad))
 
@@ -214,8 +228,10 @@ class Scenario:
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(float(value)) if isinstance(value, float) and math.isfinite(value) else str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     text = str(value).replace("\\", "/") if isinstance(value, Path) else str(value)
@@ -259,15 +275,19 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
         raise DataFileError(f"{path}: not a valid TOML file: {exc}") from exc
     unknown = set(doc) - {"inputs", "thresholds", "radio"}
     if unknown:
-        raise InputError(f"{path}: unknown table(s) {sorted(unknown)}; "
-                         "expected [inputs], [thresholds] and [radio]")
+        raise InputError(
+            f"{path}: unknown table(s) {sorted(unknown)}; "
+            "expected [inputs], [thresholds] and [radio]"
+        )
     thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
     radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
     inputs = dict(doc.get("inputs", {}))
     allowed = {"villages", "sites", "dem", "admin", "crs", "name", "synthetic"}
     if set(inputs) - allowed:
-        raise InputError(f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
-                         f"expected some of {sorted(allowed)}")
+        raise InputError(
+            f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
+            f"expected some of {sorted(allowed)}"
+        )
     for key in ("villages", "sites", "admin"):
         if key in inputs:
             inputs[key] = path.parent / inputs[key]
@@ -281,8 +301,10 @@ def _update(obj: Any, values: dict[str, Any], path: Path, table: str) -> Any:
     names = {f.name for f in fields(obj)}
     unknown = set(values) - names
     if unknown:
-        raise InputError(f"{path}: unknown key(s) in [{table}]: {sorted(unknown)}; "
-                         f"known keys are {sorted(names)}")
+        raise InputError(
+            f"{path}: unknown key(s) in [{table}]: {sorted(unknown)}; "
+            f"known keys are {sorted(names)}"
+        )
     try:
         return replace(obj, **values)
     except TypeError as exc:
