@@ -123,10 +123,9 @@ class Result:
 
 
 def _cell_size_m(terrain: Terrain) -> float:
-    from . import terrain as terrain_mod
+    from .terrain import cell_size_m
 
-    size = terrain_mod.cell_size_m
-    return float(size(terrain) if callable(size) else size)
+    return float(min(cell_size_m(terrain)))
 
 
 def load_inputs(scenario: Scenario) -> Inputs:
