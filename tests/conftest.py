@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from rasterio.transform import from_origin
+from affine import Affine
 
 #: Tiny DEM: lon 103.00-103.30, lat 22.00-22.20 at 3 arc-seconds.
 CELL = 1 / 1200
@@ -40,7 +40,7 @@ def write_tiny_scenario(folder: Path) -> dict[str, Path]:
         "count": 1,
         "dtype": "int16",
         "crs": "EPSG:4326",
-        "transform": from_origin(WEST, NORTH, CELL, CELL),
+        "transform": Affine(CELL, 0.0, WEST, 0.0, -CELL, NORTH),
         "nodata": -32768,
     }
     with rasterio.open(dem, "w", **profile) as dst:

@@ -89,7 +89,7 @@ def test_config_file_changes_range(tiny_scenario: dict[str, Path], tmp_path: Pat
 def test_invalid_input_is_refused_and_nothing_written(
     tiny_scenario: dict[str, Path], tmp_path: Path
 ):
-    bad = pd.read_csv(tiny_scenario["villages"])
+    bad = pd.read_csv(tiny_scenario["villages"], dtype=str)
     bad.loc[1, "lat"] = "abc"
     bad.loc[3, "village_id"] = "V1"
     bad_path = tmp_path / "bad.csv"
