@@ -15,7 +15,6 @@ import warnings
 import zipfile
 from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from io import StringIO
 from os import PathLike
 from pathlib import Path
@@ -34,6 +33,7 @@ from rasterio.warp import Resampling
 from scipy import ndimage
 
 from . import _aliases
+from ._tables import RawTable, build_table
 from .errors import DataFileError, InputError, Problem, ValidationError
 from .terrain import Terrain
 
@@ -57,16 +57,6 @@ _KML_BOILERPLATE = frozenset(
     {"id", "description", "timestamp", "begin", "end", "altitudemode", "tessellate"}
     | {"extrude", "visibility", "draworder", "icon", "snippet"}
 )
-
-
-@dataclass
-class RawTable:
-    """A table as read from a file, before columns are mapped (internal)."""
-
-    frame: pd.DataFrame
-    file: str
-    geometry: gpd.GeoSeries | None = None
-    crs: CRS | None = None
 
 
 PathOrStr = str | PathLike
@@ -141,8 +131,6 @@ def read_sites(
 def _read_table(
     path: PathOrStr, kind: str, *, crs: str | CRS | None, layer: str | None
 ) -> gpd.GeoDataFrame:
-    from .validate import build_table
-
     raw = read_raw(path, kind=kind, layer=layer)
     gdf, problems = build_table(raw, kind, crs=crs)
     raise_for_problems(problems)
