@@ -1,0 +1,153 @@
+"""One transmitter-to-receiver path explained with the numpy reference.
+
+:func:`predict_link` computes the profile and every loss term of a single path with the
+reference formulas of :mod:`covgap.propagation`; it explains a village's result and checks
+the bulk engine of :func:`covgap.predict.best_servers` in the tests. Both names are also
+importable from :mod:`covgap.predict`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Radio
+from .errors import InputError
+from .propagation import bullington_loss_db, fspl_db
+from .terrain import EARTH_RADIUS_KM, Terrain, bearing_deg, terrain_profile
+
+__all__ = ["Link", "predict_link"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One transmitter-to-receiver path explained (result of :func:`predict_link`).
+
+    Attributes
+    ----------
+    dist_km
+        Great-circle length of the path.
+    profile_km, profile_m
+        Distance from the transmitter and ground height of every profile sample.
+    tx_amsl_m, rx_amsl_m
+        Antenna heights above sea level.
+    freq_mhz
+        Frequency.
+    fspl_db, diffraction_loss_db, path_loss_db
+        Free-space loss, Bullington diffraction loss and their sum.
+    los
+        The straight line between the antennas clears the terrain.
+    obstacle_lon, obstacle_lat, obstacle_height_m, obstacle_dist_km
+        The profile point with the largest knife-edge parameter (distance from the
+        receiver); NaN when the path has no diffraction loss.
+    azimuth_deg
+        Bearing from the transmitter to the receiver.
+    depression_deg
+        Angle of the receiver below the transmitter's horizontal, earth curvature included.
+    """
+
+    dist_km: float
+    profile_km: np.ndarray
+    profile_m: np.ndarray
+    tx_amsl_m: float
+    rx_amsl_m: float
+    freq_mhz: float
+    fspl_db: float
+    diffraction_loss_db: float
+    path_loss_db: float
+    los: bool
+    obstacle_lon: float
+    obstacle_lat: float
+    obstacle_height_m: float
+    obstacle_dist_km: float
+    azimuth_deg: float
+    depression_deg: float
+
+
+def predict_link(
+    terrain: Terrain,
+    tx_lon: float,
+    tx_lat: float,
+    rx_lon: float,
+    rx_lat: float,
+    *,
+    tx_height_m: float,
+    freq_mhz: float,
+    radio: Radio = Radio(),
+) -> Link:
+    """Predict the path loss of one path with the numpy reference, profile included.
+
+    Parameters
+    ----------
+    terrain
+        The DEM.
+    tx_lon, tx_lat
+        Site position, WGS 84.
+    rx_lon, rx_lat
+        Receiver position, WGS 84.
+    tx_height_m
+        Antenna height above ground.
+    freq_mhz
+        Frequency.
+    radio
+        Receiver height, k-factor and profile step.
+
+    Returns
+    -------
+    Link
+
+    Raises
+    ------
+    InputError
+        An end of the path is outside the DEM or over nodata.
+    """
+    dist, heights = terrain_profile(
+        terrain, tx_lon, tx_lat, rx_lon, rx_lat, step_m=radio.profile_step_m
+    )
+    ground = np.array([heights[0], heights[-1]])
+    if np.isnan(ground).any():
+        raise InputError("predict_link: transmitter or receiver outside the DEM or over nodata")
+    hts, hrs = ground[0] + tx_height_m, ground[1] + radio.rx_height_m
+    d = float(dist[-1])
+    diffraction = bullington_loss_db(dist, heights, hts, hrs, freq_mhz, k_factor=radio.k_factor)
+    i_obst, los = _obstacle(dist, heights, hts, hrs, radio.k_factor)
+    t = dist[i_obst] / d if (i_obst is not None and diffraction > 0.0) else np.nan
+    d_m = d * 1000.0
+    drop_m = d_m * d_m / (2000.0 * EARTH_RADIUS_KM * radio.k_factor)
+    fspl = float(fspl_db(d, freq_mhz))
+    return Link(
+        dist_km=d,
+        profile_km=dist,
+        profile_m=heights,
+        tx_amsl_m=float(hts),
+        rx_amsl_m=float(hrs),
+        freq_mhz=float(freq_mhz),
+        fspl_db=fspl,
+        diffraction_loss_db=diffraction,
+        path_loss_db=fspl + diffraction,
+        los=los,
+        obstacle_lon=float(tx_lon + t * (rx_lon - tx_lon)),
+        obstacle_lat=float(tx_lat + t * (rx_lat - tx_lat)),
+        obstacle_height_m=float(heights[i_obst]) if np.isfinite(t) else np.nan,
+        obstacle_dist_km=float((1.0 - t) * d),
+        azimuth_deg=float(bearing_deg(tx_lon, tx_lat, rx_lon, rx_lat)),
+        depression_deg=float(np.degrees(np.arctan2(hts - hrs + drop_m, d_m))),
+    )
+
+
+def _obstacle(dist, heights, hts, hrs, k_factor) -> tuple[int | None, bool]:
+    """Index of the largest knife-edge parameter and the line-of-sight test (numpy)."""
+    d = dist[-1]
+    di, hi = dist[1:-1], heights[1:-1]
+    ok = np.isfinite(hi)
+    if not ok.any():
+        return None, True
+    ce = 1.0 / (EARTH_RADIUS_KM * k_factor)
+    bulge = np.where(ok, hi + 500.0 * ce * di * (d - di), -np.inf)
+    x = (bulge - (hts * (d - di) + hrs * di) / d) * np.sqrt(0.002 * d / (di * (d - di)))
+    s_tim = np.max((bulge - hts) / di)
+    return int(np.argmax(x)) + 1, bool(s_tim < (hrs - hts) / d)
