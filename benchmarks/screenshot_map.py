@@ -221,6 +221,15 @@ def main(argv=None) -> int:
                                 size=args.window_size, budget_ms=args.budget_ms)  # fmt: skip
             print(f"  chromium: {shot['seconds']:.1f} s wall, probe {shot['probe']}")
 
+    elif not args.cdn and 'leaflet.js"></script>' in html_path.read_text(encoding="utf-8"):
+        # a saved page that links Leaflet from its CDN: test an inlined copy (offline here)
+        from covgap.maps import _inline_leaflet, _leaflet_dir
+
+        inlined = args.out.with_suffix(".html")
+        page = html_path.read_text(encoding="utf-8")
+        inlined.write_text(_inline_leaflet(page, _leaflet_dir(True)), encoding="utf-8")
+        html_path = inlined
+
     result = run_chromium(html_path, args.out, size=args.window_size, budget_ms=args.budget_ms)
     print(
         f"chromium: exit {result['returncode']}, {result['seconds']:.1f} s wall, "

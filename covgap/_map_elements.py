@@ -344,7 +344,9 @@ def _title_html(
     limits = f"{label('covered', lang)} ≥ {cov} dBm; {label('white', lang)} < {low} dBm"
     facts.append((label("thresholds", lang), str(info.get("thresholds") or limits)))
     known = {"scenario", "model", "data", "date", "synthetic", "thresholds"}
-    facts += [(str(k), str(v)) for k, v in info.items() if k not in known and _present(v)]
+    facts += [
+        (label(str(k), lang), str(v)) for k, v in info.items() if k not in known and _present(v)
+    ]
     body = " · ".join(f"<b>{_esc(k)}</b>: {_esc(v)}" for k, v in facts)
     notice = (
         f'<div class="cg-synthetic">⚠ {_esc(label("synthetic_notice", lang))}</div>'

@@ -150,6 +150,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "data": ("Dữ liệu", "Data"),
     "scenario": ("Kịch bản", "Scenario"),
     "villages_count": ("Số thôn", "Villages"),
+    "location_probability": ("Xác suất vị trí", "Location probability"),
+    "rx_height_m": ("Độ cao máy thu (m)", "Receiver height (m)"),
+    "max_range_km": ("Bán kính tính toán (km)", "Range evaluated (km)"),
+    "dem": ("Mô hình số độ cao (DEM)", "Elevation model (DEM)"),
+    "dem_resolution_m": ("Độ phân giải DEM (m)", "DEM resolution (m)"),
+    "covgap_version": ("Phiên bản covgap", "covgap version"),
 }
 
 #: key -> {"vi": ..., "en": ...}; column headers, classes, values, legend and popup texts.

@@ -104,6 +104,9 @@ class Result:
         """Interactive folium map of the classified villages, the sites and boundaries."""
         from .maps import coverage_map
 
+        # the map states the thresholds itself, in the map's language
+        info = {k: v for k, v in self.info().items() if k not in ("thresholds", "scenario")}
+
         return coverage_map(
             self.villages,
             self.sites,
@@ -112,7 +115,7 @@ class Result:
             thresholds=self.scenario.thresholds,
             lang=lang,
             title=self.scenario.name,
-            info=self.info(),
+            info=info,
         )
 
     def write(self, out_dir: str | Path, *, lang: str = "vi") -> dict[str, Path]:

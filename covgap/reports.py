@@ -88,9 +88,13 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
     dict
         Role -> path of each file written (keys of :data:`OUTPUT_FILES`).
     """
+    from .maps import save_map
+
     out = Path(out_dir)
     with atomic_folder(out) as tmp:
-        result.map(lang=lang).save(str(tmp / OUTPUT_FILES["map"]))
+        # Leaflet inlined: the map draws its layers even without internet (only the
+        # web basemap tiles need a connection).
+        save_map(result.map(lang=lang), tmp / OUTPUT_FILES["map"], inline_assets=True)
         # UTF-8 with a BOM so that Excel shows Vietnamese names correctly.
         village_table(result.villages).to_csv(
             tmp / OUTPUT_FILES["villages_csv"], index=False, encoding="utf-8-sig"

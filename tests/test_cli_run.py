@@ -57,6 +57,8 @@ def test_run_on_tiny_scenario(tiny_scenario: dict[str, Path], tmp_path: Path):
     assert table.loc["V1", "name"] == "Bản Nậm Cuổi"
     html = (out / "coverage_map.html").read_text(encoding="utf-8")
     assert "Bản Nậm Cuổi" in html or "B\\u1ea3n N\\u1eadm Cu\\u1ed5i" in html
+    # Leaflet is inlined so the map's layers draw without internet
+    assert "leaflet@1.9.3/dist/leaflet.js" not in html and "L.map(" in html
     record = tomllib.loads((out / "scenario.toml").read_text(encoding="utf-8"))
     assert record["thresholds"]["covered_dbm"] == -105.0
     summary = pd.read_csv(out / "summary_by_district.csv", encoding="utf-8-sig")
