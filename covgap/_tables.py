@@ -29,6 +29,14 @@ from ._positions import (
     _row,
 )
 from .errors import Problem
+from .schema import (
+    DEFAULT_BEAMWIDTH_DEG,
+    DEFAULT_GAIN_DBI,
+    DEFAULT_OMNI_GAIN_DBI,
+    DEFAULT_POWER_DBM,
+    DEFAULT_TILT_DEG,
+    OMNI_BEAMWIDTH_DEG,
+)
 
 
 @dataclass
@@ -298,8 +306,8 @@ def _sites(
             column=names.get("azimuth_deg"),
             severity="warning",
         )
-    beam = beam.where(~azimuth.isna(), 360.0).fillna(65.0)
-    default_power = techs.map({"2G": 43.0, "3G": 43.0, "4G": 46.0}).astype(float)
+    beam = beam.where(~azimuth.isna(), OMNI_BEAMWIDTH_DEG).fillna(DEFAULT_BEAMWIDTH_DEG)
+    default_power = techs.map(DEFAULT_POWER_DBM).astype(float)
     freq = bands.astype("int64") if bands.notna().all() else bands
     return {
         "site_id": site_id,
@@ -309,10 +317,10 @@ def _sites(
         "freq_mhz": freq,
         "height_m": data["height_m"],
         "azimuth_deg": azimuth,
-        "tilt_deg": data.get("tilt_deg", pd.Series(np.full(n, np.nan))).fillna(3.0),
+        "tilt_deg": data.get("tilt_deg", pd.Series(np.full(n, np.nan))).fillna(DEFAULT_TILT_DEG),
         "power_dbm": data.get("power_dbm", pd.Series(np.full(n, np.nan))).fillna(default_power),
         "gain_dbi": data.get("gain_dbi", pd.Series(np.full(n, np.nan))).fillna(
-            pd.Series(np.where(beam >= 360, 11.0, 18.0))
+            pd.Series(np.where(beam >= OMNI_BEAMWIDTH_DEG, DEFAULT_OMNI_GAIN_DBI, DEFAULT_GAIN_DBI))
         ),
         "beamwidth_deg": beam,
         "fibre_backhaul": data.get("fibre_backhaul", pd.Series([None] * n, dtype="boolean")),

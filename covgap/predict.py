@@ -33,6 +33,14 @@ from .propagation import (
     signal_dbm,
     wavelength_m,
 )
+from .schema import (
+    DEFAULT_BEAMWIDTH_DEG,
+    DEFAULT_GAIN_DBI,
+    DEFAULT_OMNI_GAIN_DBI,
+    DEFAULT_POWER_DBM,
+    DEFAULT_TILT_DEG,
+    OMNI_BEAMWIDTH_DEG,
+)
 from .terrain import (
     EARTH_RADIUS_KM,
     Terrain,
@@ -70,11 +78,6 @@ SERVER_COLUMNS: tuple[str, ...] = (
 )
 #: Points handled per batch (bounds memory; one progress step each).
 POINTS_PER_CHUNK = 256
-#: Sector defaults for optional columns left empty (docs/design.md, "Sites").
-DEFAULT_TILT_DEG = 3.0
-DEFAULT_BEAMWIDTH_DEG = 65.0
-DEFAULT_GAIN_DBI, DEFAULT_OMNI_GAIN_DBI = 18.0, 11.0
-DEFAULT_POWER_DBM = {"2G": 43.0, "3G": 43.0, "4G": 46.0}
 
 
 # --------------------------------------------------------------------------- inputs
@@ -112,7 +115,7 @@ def _prepare_sectors(sites: pd.DataFrame) -> pd.DataFrame:
     bw = sites["beamwidth_deg"].to_numpy(float) if "beamwidth_deg" in sites.columns else None
     sec["beamwidth_deg"] = DEFAULT_BEAMWIDTH_DEG if bw is None else bw
     sec["beamwidth_deg"] = sec["beamwidth_deg"].fillna(DEFAULT_BEAMWIDTH_DEG)
-    omni = sec["azimuth_deg"].isna() | (sec["beamwidth_deg"] >= 360.0)
+    omni = sec["azimuth_deg"].isna() | (sec["beamwidth_deg"] >= OMNI_BEAMWIDTH_DEG)
     gain = sites["gain_dbi"].to_numpy(float) if "gain_dbi" in sites.columns else np.nan
     sec["gain_dbi"] = gain
     sec["gain_dbi"] = sec["gain_dbi"].fillna(

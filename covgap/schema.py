@@ -12,7 +12,13 @@ __all__ = [
     "CARRIER_SLUGS",
     "CLASSES",
     "COVERED",
+    "DEFAULT_BEAMWIDTH_DEG",
+    "DEFAULT_GAIN_DBI",
+    "DEFAULT_OMNI_GAIN_DBI",
+    "DEFAULT_POWER_DBM",
+    "DEFAULT_TILT_DEG",
     "LOW_SIGNAL",
+    "OMNI_BEAMWIDTH_DEG",
     "SITE_COLUMNS",
     "SITE_REQUIRED",
     "TECHNOLOGIES",
@@ -69,6 +75,14 @@ SITE_COLUMNS: tuple[str, ...] = (
     "fibre_backhaul",
 )
 SITE_REQUIRED: tuple[str, ...] = ("site_id", "carrier", "technology", "freq_mhz", "height_m")
+
+#: Defaults for optional sector values (DOMAIN.md "Radio": rural macro link budget).
+DEFAULT_TILT_DEG = 3.0
+DEFAULT_BEAMWIDTH_DEG = 65.0
+#: A sector with this beamwidth (or without an azimuth) radiates all around.
+OMNI_BEAMWIDTH_DEG = 360.0
+DEFAULT_GAIN_DBI, DEFAULT_OMNI_GAIN_DBI = 18.0, 11.0
+DEFAULT_POWER_DBM: dict[str, float] = {"2G": 43.0, "3G": 43.0, "4G": 46.0}
 
 
 def carrier_slug(carrier: str) -> str:
