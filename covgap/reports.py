@@ -102,8 +102,9 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
         gpkg = tmp / OUTPUT_FILES["villages_gpkg"]
         result.villages.to_file(gpkg, layer="villages", driver="GPKG")
         result.sites.to_file(gpkg, layer="sites", driver="GPKG")
-        if result.districts is not None:
-            result.districts.to_file(gpkg, layer="districts", driver="GPKG")
+        for layer in ("districts", "communes"):
+            if getattr(result, layer) is not None:
+                getattr(result, layer).to_file(gpkg, layer=layer, driver="GPKG")
         result.summary.to_csv(tmp / OUTPUT_FILES["summary_csv"], index=False, encoding="utf-8-sig")
         (tmp / OUTPUT_FILES["scenario"]).write_text(_scenario_record(result), encoding="utf-8")
     paths = {role: out / name for role, name in OUTPUT_FILES.items()}

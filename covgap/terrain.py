@@ -26,6 +26,7 @@ __all__ = [
     "default_step_m",
     "distance_km",
     "grid_index",
+    "hillshade",
     "profile_segments",
     "sample_heights",
     "terrain_profile",
@@ -293,3 +294,51 @@ def terrain_profile(
     (c0, c1), (r0, r1) = grid_index(terrain, np.array([lon0, lon1]), np.array([lat0, lat1]))
     heights = _bilinear(terrain.heights, c0 + t * (c1 - c0), r0 + t * (r1 - r0))
     return t * d, heights
+
+
+def hillshade(
+    terrain: Terrain,
+    *,
+    azimuth_deg: float = 315.0,
+    altitude_deg: float = 45.0,
+    z_factor: float = 1.0,
+    step: int = 1,
+) -> np.ndarray:
+    r"""Shaded relief of the DEM, 0 (dark) to 1 (lit), for maps.
+
+    .. math::
+
+        I = \sin a \cos s + \cos a \sin s \cos(\phi - \alpha)
+
+    with the sun at altitude :math:`a` and azimuth :math:`\phi`, and the slope :math:`s`
+    and aspect :math:`\alpha` of each cell from central differences in metres (cells of
+    geographic grids are scaled by :func:`cell_size_m`).
+
+    Parameters
+    ----------
+    terrain
+        The DEM.
+    azimuth_deg, altitude_deg
+        Direction of the light (clockwise from north) and its height above the horizon.
+    z_factor
+        Vertical exaggeration.
+    step
+        Take every ``step``-th cell in both directions first (a lighter overlay).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of the (decimated) grid's shape; NaN where the DEM has no data.
+    """
+    z = terrain.heights[::step, ::step].astype(np.float64) * z_factor
+    dx_m, dy_m = cell_size_m(terrain)
+    dz_dy, dz_dx = np.gradient(z, dy_m * step, dx_m * step)
+    # rows run south, so the northward gradient is -dz_dy
+    slope = np.arctan(np.hypot(dz_dx, dz_dy))
+    aspect = np.arctan2(-dz_dx, dz_dy)  # direction of steepest descent, clockwise from north
+    sun_alt, sun_az = math.radians(altitude_deg), math.radians(azimuth_deg)
+    shade = np.sin(sun_alt) * np.cos(slope) + np.cos(sun_alt) * np.sin(slope) * np.cos(
+        sun_az - aspect
+    )
+    shade[np.isnan(z)] = np.nan
+    return np.clip(shade, 0.0, 1.0).astype(np.float32)

@@ -1,0 +1,44 @@
+"""The ``covgap`` command: thin wrappers around the library (see ``covgap --help``).
+
+One module per command (``covgap/cli/<command>.py``); each turns options into one library
+call, writes the outputs and turns a :class:`~covgap.errors.CovgapError` into a clean
+message and a non-zero exit status (:mod:`covgap.cli._common`). Heavy imports happen
+inside the commands so that ``covgap --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from .. import __version__
+from .run import run
+from .sample import sample
+from .validate import validate
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="covgap")
+@click.option("-v", "--verbose", count=True, help="More messages (-vv for debug).")
+@click.option("-q", "--quiet", count=True, help="Only errors.")
+def main(verbose: int, quiet: int) -> None:
+    """Find villages in white and low-signal mobile coverage zones over terrain.
+
+    Start with `covgap run`, which analyses the bundled synthetic Lai Châu sample and
+    writes an interactive map and tables to ./maps.
+    """
+    level = logging.WARNING - 10 * verbose + 10 * quiet
+    logging.basicConfig(
+        level=max(logging.DEBUG, min(level, logging.CRITICAL)),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+for _command in (run, validate, sample):
+    main.add_command(_command)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

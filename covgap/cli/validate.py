@@ -1,0 +1,49 @@
+"""``covgap validate``: check input files and report every problem."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ._common import EXISTING as _EXISTING
+from ._common import handle_errors
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=_EXISTING)
+@click.option(
+    "--kind",
+    type=click.Choice(["villages", "sites", "dem"]),
+    help="What the files hold (default: recognised from their contents).",
+)
+@click.option("--crs", help="CRS of x/y columns, e.g. EPSG:9205.")
+@click.option(
+    "--dem", type=_EXISTING, multiple=True, help="Also check that every point lies on this DEM."
+)
+@handle_errors
+def validate(
+    files: tuple[Path, ...], kind: str | None, crs: str | None, dem: tuple[Path, ...]
+) -> None:
+    """Check village, site and DEM files and report every problem found.
+
+    Exits with status 1 when any file has errors (warnings alone pass).
+    """
+    from ..io import read_dem
+    from ..validate import validate_file
+
+    terrain = read_dem(list(dem)) if dem else None
+    n_errors = n_warnings = 0
+    for path in files:
+        found_kind, problems = validate_file(path, kind=kind, crs=crs, terrain=terrain)
+        errors = sum(p.severity == "error" for p in problems)
+        n_errors += errors
+        n_warnings += len(problems) - errors
+        status = "OK" if not errors else f"{errors} error(s)"
+        click.echo(f"{path} [{found_kind}]: {status}")
+        for problem in problems:
+            click.echo(f"  {problem}")
+    click.echo(f"{len(files)} file(s): {n_errors} error(s), {n_warnings} warning(s)")
+    if n_errors:
+        sys.exit(1)
