@@ -89,7 +89,7 @@ def run(
     if given:
         base = Scenario()
     else:
-        from .sample import sample_scenario
+        from ..sample import sample_scenario
 
         base = sample_scenario()
     scenario = load_scenario(config_file, base=base).with_inputs(
