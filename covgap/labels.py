@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from . import _labels_dossier, _labels_map, _labels_static
 from .errors import InputError
 
 __all__ = ["LABELS", "LANGS", "check_lang", "format_number", "label", "rename_columns"]
@@ -158,10 +159,23 @@ _WORDS: dict[str, tuple[str, str]] = {
     "covgap_version": ("Phiên bản covgap", "covgap version"),
 }
 
+
+def _merge(*tables: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """Merge label tables; a key given twice must carry the same texts."""
+    merged: dict[str, tuple[str, str]] = {}
+    for table in tables:
+        for key, texts in table.items():
+            if merged.get(key, texts) != texts:
+                raise ValueError(f"label {key!r} defined twice: {merged[key]} and {texts}")
+            merged[key] = texts
+    return {key: dict(zip(LANGS, texts, strict=True)) for key, texts in merged.items()}
+
+
 #: key -> {"vi": ..., "en": ...}; column headers, classes, values, legend and popup texts.
-LABELS: dict[str, dict[str, str]] = {
-    key: dict(zip(LANGS, texts, strict=True)) for key, texts in {**_COLUMNS, **_WORDS}.items()
-}
+#: Output modules keep their own entries in ``covgap/_labels_<module>.py``.
+LABELS: dict[str, dict[str, str]] = _merge(
+    _COLUMNS, _WORDS, _labels_dossier.LABELS, _labels_map.LABELS, _labels_static.LABELS
+)
 
 
 def check_lang(lang: str) -> str:

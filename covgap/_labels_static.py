@@ -1,0 +1,6 @@
+"""Labels (vi, en) of the static outputs, merged into :data:`covgap.labels.LABELS`."""
+
+from __future__ import annotations
+
+#: key -> (Vietnamese, English)
+LABELS: dict[str, tuple[str, str]] = {}
