@@ -178,6 +178,9 @@ class Scenario:
         Optional GeoPackage with ``districts`` (and ``communes``) polygon layers.
     crs
         CRS of projected x/y columns in the tables; ``None`` for lon/lat in WGS 84.
+    local_crs
+        The official national grid for coordinates in outputs: VN-2000 TM-3 of the
+        province (EPSG:9205, central meridian 103°, for Lai Châu).
     name
         A short title for maps and reports.
     synthetic
@@ -189,6 +192,7 @@ class Scenario:
     dem: tuple[Path, ...] = ()
     admin: Path | None = None
     crs: str | None = None
+    local_crs: str = "EPSG:9205"
     name: str = "covgap scenario"
     synthetic: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -214,6 +218,7 @@ class Scenario:
             "dem": list(self.dem),
             "admin": self.admin,
             "crs": self.crs,
+            "local_crs": self.local_crs,
             "name": self.name,
             "synthetic": self.synthetic,
         }
@@ -282,7 +287,7 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
     thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
     radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
     inputs = dict(doc.get("inputs", {}))
-    allowed = {"villages", "sites", "dem", "admin", "crs", "name", "synthetic"}
+    allowed = {"villages", "sites", "dem", "admin", "crs", "local_crs", "name", "synthetic"}
     if set(inputs) - allowed:
         raise InputError(
             f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
