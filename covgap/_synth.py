@@ -50,17 +50,20 @@ class SizeSpec:
         Cells of the DEM grid per cell of the grid the boundaries are drawn on.
     fraction
         Share of the full sample's villages and sites.
+    lem_factor
+        DEM cells per cell of the coarser grid the landscape-evolution model runs on.
     """
 
     cell_arcsec: int
     admin_factor: int
     fraction: float
+    lem_factor: int
 
 
 #: ``size`` keyword of :func:`covgap.sample.generate_sample`.
 SIZES: dict[str, SizeSpec] = {
-    "full": SizeSpec(cell_arcsec=3, admin_factor=3, fraction=1.0),
-    "small": SizeSpec(cell_arcsec=15, admin_factor=1, fraction=0.15),
+    "full": SizeSpec(cell_arcsec=3, admin_factor=3, fraction=1.0, lem_factor=3),
+    "small": SizeSpec(cell_arcsec=15, admin_factor=1, fraction=0.15, lem_factor=2),
 }
 
 
@@ -191,9 +194,9 @@ RIVERS: tuple[River, ...] = (
             (103.43, 22.90),
             (103.39, 22.72),
             (103.35, 22.55),
-            (103.29, 22.45),
-            (103.23, 22.32),
-            (103.20, 22.20),
+            (103.30, 22.45),
+            (103.285, 22.33),
+            (103.22, 22.20),
             (103.17, 22.10),
             (103.15, 22.05),
         ),
@@ -284,7 +287,7 @@ RANGES: tuple[tuple[tuple[tuple[float, float, float], ...], float], ...] = (
 
 #: Plateaus: (lon, lat, level m, radius km) where the relief is gentle.
 PLATEAUS: tuple[tuple[float, float, float, float], ...] = (
-    (103.238, 22.360, 1500, 7.0),  # Sìn Hồ-like plateau
+    (103.225, 22.365, 1500, 6.0),  # Sìn Hồ-like plateau
     (103.455, 22.398, 950, 5.0),  # city plateau
     (103.610, 22.372, 1000, 4.5),  # Tam Đường-like basin
     (103.345, 22.528, 900, 3.0),

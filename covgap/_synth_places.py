@@ -13,6 +13,7 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
 from ._synth import DISTRICTS, Grid, name_syllables, to_km
 from ._synth_terrain import SyntheticTerrain
@@ -30,7 +31,7 @@ _MIN_SPACING_KM = 0.5
 
 def _HIGH_DAMP(h: np.ndarray) -> np.ndarray:
     """Extra push to low ground: spacing rules reject more picks in narrow valleys."""
-    return np.exp(-np.clip(h - 500.0, 0.0, None) / 380.0)
+    return np.exp(-np.clip(h - 450.0, 0.0, None) / 300.0)
 
 
 def _elevation_weight(h: np.ndarray, base_w: np.ndarray) -> np.ndarray:
@@ -86,7 +87,9 @@ def make_villages(
     """Place villages; ``district_cells`` holds district codes on the terrain grid."""
     grid: Grid = terrain.grid
     h = terrain.heights
-    slope = terrain.slope_deg()
+    # mean slope over ~0.7 km: the narrow floor of a V-shaped valley is no place for a village
+    size = max(3, 2 * round(0.35 / grid.dx_km) + 1)
+    slope = ndimage.uniform_filter(terrain.slope_deg(), size=size, mode="nearest")
     xs, ys = grid.centres_km()
     habitable = np.exp(-((slope / 13.0) ** 2)) * (slope < 30)
     valley = 1.0 + 1.5 * np.exp(-terrain.river_dist_km / 3.0)

@@ -26,26 +26,38 @@ __all__ = ["CARRIER_PLAN", "make_sites"]
 #: carrier -> (id prefix, sites in the full sample, town sites per town, share of 2G-only
 #: remote sites, share of 4G 2600 MHz overlays at town sites)
 CARRIER_PLAN = {
-    "Viettel": ("VTL", 330, 4, 0.06, 0.5),
-    "VNPT": ("VNP", 220, 3, 0.03, 0.0),
-    "MobiFone": ("MBF", 170, 2, 0.02, 0.0),
+    "Viettel": ("VTL", 330, 4, 0.02, 0.5),
+    "VNPT": ("VNP", 220, 3, 0.01, 0.0),
+    "MobiFone": ("MBF", 170, 2, 0.01, 0.0),
 }
-_SEEN_KM = 11.0  # a village seen from a mast within this distance counts as served
+_SEEN_KM = 8.0  # a village seen from a mast within this distance counts as served
 _NEAR_KM = 2.0  # ... and so does one this close, seen or not
 _SPACING_KM = 1.5  # minimum distance between two sites of one carrier
-_N_POCKETS = 48  # remote pockets left without a site (full sample)
-_POCKET_KM = 3.5  # no site closer than this to a village of a pocket
+_N_POCKETS = 24  # remote pockets left without a site (full sample)
+_SPUR_KM = 2.0  # half of the candidate masts stand on spurs this close to a village
+_MAX_DEPRESSION_DEG = 12.0  # villages seen more steeply below the mast count as unserved
+_POCKET_KM = 7.0  # no site closer than this to a village of a pocket
 
 
-def _candidates(terrain: SyntheticTerrain, inside: np.ndarray, n: int, rng) -> np.ndarray:
-    """Flat indices of hilltop/spur cells (high above their surroundings) in the province."""
+def _candidates(
+    terrain: SyntheticTerrain, inside: np.ndarray, near_village: np.ndarray, n: int, rng
+) -> np.ndarray:
+    """Flat indices of hilltop/spur cells (high above their surroundings) in the province.
+
+    Half of them are drawn anywhere, half on the spurs within ~2 km of a village (masts
+    above a valley settlement), as built in deeply dissected country.
+    """
     h = terrain.heights
     size = max(3, round(1.5 / terrain.grid.dx_km) | 1)
     tpi = h - ndimage.uniform_filter(h, size=size, mode="nearest")
     score = np.where(inside, np.clip(tpi, 0, None), 0).ravel()
-    pool = np.flatnonzero(score > np.percentile(score[score > 0], 40))
-    p = score[pool] / score[pool].sum()
-    return np.sort(rng.choice(pool, size=min(n, len(pool)), replace=False, p=p))
+    picks = []
+    for mask in (np.ones_like(score, dtype=bool), near_village.ravel()):
+        s = np.where(mask, score, 0.0)
+        pool = np.flatnonzero(s > np.percentile(s[s > 0], 40))
+        p = s[pool] / s[pool].sum()
+        picks.append(rng.choice(pool, size=min(n // 2, len(pool)), replace=False, p=p))
+    return np.unique(np.concatenate(picks))
 
 
 def _pockets(villages: pd.DataFrame, vxy: np.ndarray, fraction: float, rng) -> np.ndarray:
@@ -104,9 +116,13 @@ def make_sites(
     """Return one row per sector (columns of docs/design.md, sites sample)."""
     grid: Grid = terrain.grid
     n_cand = int(8000 * max(fraction, 0.1))
-    cand = _candidates(terrain, inside, n_cand, rng)
-    cr, cc = np.divmod(cand, grid.width)
     vr, vc = grid.rowcol(villages["lon"].to_numpy(), villages["lat"].to_numpy())
+    near_village = np.zeros(terrain.heights.shape, dtype=bool)
+    near_village[vr, vc] = True
+    reach = max(1, round(_SPUR_KM / grid.dx_km))
+    near_village = ndimage.binary_dilation(near_village, iterations=reach)
+    cand = _candidates(terrain, inside, near_village, n_cand, rng)
+    cr, cc = np.divmod(cand, grid.width)
     w = villages["households"].to_numpy(float)
     seen = K.visible_counts(
         terrain.heights, cr, cc, 35.0, vr, vc, w, grid.dx_km, grid.dy_km, _SEEN_KM, 8495.0
@@ -115,18 +131,21 @@ def make_sites(
     cxy = np.column_stack([xs[cc], ys[cr]])
     vxy = np.column_stack(to_km(villages["lon"].to_numpy(), villages["lat"].to_numpy()))
     dist = np.hypot(*(cxy[:, None, :] - vxy[None]).T).T
-    served = _served(seen, dist)
+    drop = terrain.heights[cr, cc][:, None] + 35.0 - terrain.heights[vr, vc][None]
+    steep = drop / np.maximum(dist, 0.05) / 1000.0 > np.tan(np.radians(_MAX_DEPRESSION_DEG))
+    served = _served(seen & ~steep, dist)
     town_km = np.min([np.hypot(*(cxy - to_km(*d.town)).T) for d in DISTRICTS], axis=0)
     town_mask = (town_km < 5).astype(float)
     powered = villages["grid_power"].to_numpy(bool)
     west = np.clip((103.0 - villages["lon"].to_numpy()) / 0.6, 0, 1)
     pocket = _pockets(villages, vxy, fraction, rng)
+    capital = np.where(villages["district_code"].to_numpy() == 105, 4.0, 1.0)
     blocked = np.min(np.hypot(*(cxy[:, None, :] - vxy[pocket][None]).T), axis=0) < _POCKET_KM
     served = served & ~blocked[:, None]
     rows = []
     for carrier, (prefix, full, per_town, share_2g, share_2600) in CARRIER_PLAN.items():
         budget = max(4, round(full * fraction))
-        gain_w = w * np.where(powered, 1.0, 0.05) * (1.0 - 0.9 * west) * ~pocket
+        gain_w = w * np.where(powered, 1.0, 0.05) * (1.0 - 0.75 * west) * ~pocket * capital
         towns = []
         for d in DISTRICTS:
             near = np.flatnonzero(town_km < 4.0)

@@ -100,7 +100,7 @@ def generate_sample(
     say = logger.info if progress else logger.debug
     grid = make_grid(spec.cell_arcsec)
     say("terrain: %d x %d cells", grid.width, grid.height)
-    terrain = make_terrain(grid, np.random.default_rng([seed, 1]))
+    terrain = make_terrain(grid, np.random.default_rng([seed, 1]), lem_factor=spec.lem_factor)
     say("boundaries")
     admin_grid = make_grid(spec.cell_arcsec * spec.admin_factor)
     province, districts, communes, labels = make_admin(admin_grid, np.random.default_rng([seed, 2]))
@@ -269,18 +269,28 @@ Sites per carrier: {", ".join(f"{c} {n_sites.get(c, 0)}" for c in ("Viettel", "V
 
 ## How it was made
 1. **Terrain**: crest levels along hand-drawn ranges (a Hoàng Liên Sơn-like range on the
-   eastern border, a Pu Si Lung-like summit in the far west), spectral and ridged noise,
-   three prescribed rivers (Đà-, Nậm Na- and Nậm Mu-like) carved with beds falling
-   downstream, then priority-flood, D8 flow accumulation and carving of tributary valleys.
+   eastern border, a Pu Si Lung-like summit in the far west), plateaus (Sìn Hồ-like,
+   Tam Đường/city basin) and NW-SE-stretched noise, with broad troughs along three
+   prescribed rivers (Đà-, Nậm Na- and Nậm Mu-like) whose beds fall downstream. A
+   landscape-evolution model then runs on a 9" grid: 80 implicit stream-power steps
+   (Braun & Willett 2013: priority-flood, D8 receivers, stack order,
+   h ← (h + U·dt + F·h_r)/(1 + F), F = K·dt·A^0.6/Δx) with hillslope diffusion, the river
+   beds and the grid's south/east borders as base levels, and an uplift steered so the
+   ridges reach the crest levels; it cuts a branching network of V-shaped valleys. The
+   result is upsampled (cubic spline) to 3", given fine relief scaled by the local slope,
+   the river beds pressed to their heights, and priority-flooded with a small gradient
+   so every cell drains (no large flats).
 2. **Boundaries**: a hand-drawn, noise-roughened outline scaled to 9,069 km²; districts as a
    power diagram of their real centroids tuned to the real areas; communes as k-means cells.
    Commune names are random Thái/H'Mông-style syllables.
-3. **Villages**: on gentle ground, denser near district towns and main valleys, with the
-   elevation distribution of the real villages (GeoNames heights, median ≈ 690 m) and the real
-   number of named places per district. Households, population, grid power and
-   "especially difficult" flags are random with plausible rates.
-4. **Sites**: per carrier, a few sites around each town, then hilltops chosen greedily by
-   line of sight to not-yet-served households; some remote sites carry only 2G.
+3. **Villages**: on gentle ground (mean slope over ~0.7 km), denser near district towns
+   and main valleys, with the elevation distribution of the real villages (GeoNames
+   heights, median ≈ 690 m) and the real number of named places per district.
+   Households, population, grid power and "especially difficult" flags are random with
+   plausible rates.
+4. **Sites**: per carrier, a few sites around each town, then hilltops and spurs above
+   villages chosen greedily by line of sight (within 8 km, not steeply below the mast) to
+   not-yet-served households; some remote sites carry only 2G.
 
 Every file says it is synthetic: GeoTIFF tags (`COVGAP_SYNTHETIC=yes`, seed, version),
 GeoPackage layer descriptions and metadata, XLSX document properties and notes sheet, and the
