@@ -118,6 +118,15 @@ class Result:
             info=info,
         )
 
+    def static_map(self, *, lang: str = "vi", highlight: Any = None, **options: Any) -> Any:
+        """Printable map (matplotlib Figure) with hillshade, classes, legend, scale bar.
+
+        See :func:`covgap.static_maps.static_map` for the options.
+        """
+        from .static_maps import static_map_from_result
+
+        return static_map_from_result(self, highlight=highlight, lang=lang, **options)
+
     def write(self, out_dir: str | Path, *, lang: str = "vi") -> dict[str, Path]:
         """Write the map and tables to ``out_dir`` (see :func:`covgap.reports.write_outputs`)."""
         from .reports import write_outputs

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 #: Files :func:`write_outputs` writes, by role.
 OUTPUT_FILES: dict[str, str] = {
     "map": "coverage_map.html",
+    "static_map": "coverage_map.png",
     "villages_csv": "villages.csv",
     "villages_gpkg": "villages.gpkg",
     "summary_csv": "summary_by_district.csv",
@@ -89,12 +90,14 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
         Role -> path of each file written (keys of :data:`OUTPUT_FILES`).
     """
     from .maps import save_map
+    from .static_maps import save_static_map
 
     out = Path(out_dir)
     with atomic_folder(out) as tmp:
         # Leaflet inlined: the map draws its layers even without internet (only the
         # web basemap tiles need a connection).
         save_map(result.map(lang=lang), tmp / OUTPUT_FILES["map"], inline_assets=True)
+        save_static_map(result.static_map(lang=lang), tmp / OUTPUT_FILES["static_map"])
         # UTF-8 with a BOM so that Excel shows Vietnamese names correctly.
         village_table(result.villages).to_csv(
             tmp / OUTPUT_FILES["villages_csv"], index=False, encoding="utf-8-sig"
