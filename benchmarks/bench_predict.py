@@ -8,6 +8,10 @@ Run: ``python benchmarks/bench_predict.py [--sample-only | --synthetic-only]``.
    rasterio), its points being the village centres and clusters.
 
 Prints the first call (JIT compile or cache load included), a warm call and pairs/s.
+3. ``--area-only`` (also run at the end): :func:`covgap.area.predict_site` per-site
+   seconds at the DEM's 90 m for every model (wall and CPU time: the machine is shared),
+   and the agreement of the raster cell containing a village point with the point
+   analysis at that point (median/p90 dB and the same-class rate).
 """
 
 from __future__ import annotations
@@ -118,7 +122,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sample-only", action="store_true")
     parser.add_argument("--synthetic-only", action="store_true")
+    parser.add_argument("--area-only", action="store_true")
     args = parser.parse_args()
+    if args.area_only:
+        area_main()
+        return
     if not args.sample_only:
         t0 = time.perf_counter()
         terrain = synthetic_terrain()
@@ -131,6 +139,69 @@ def main() -> None:
             print("\nbundled sample not found in data/: skipped")
         else:
             run("bundled sample", *inputs)
+    area_main()
+
+
+# --------------------------------------------------------------------------- area
+def run_area(terrain, sites, pts=None, *, n_sites: int = 12, radius_km: float = 30.0) -> None:
+    """Per-site seconds of covgap.area.predict_site (one core) and point/raster agreement."""
+    from covgap.area import predict_site
+
+    ids = sorted(sites.site_id.unique())[:: max(len(sites.site_id.unique()) // n_sites, 1)]
+    ids = ids[:n_sites]
+    predict_site(terrain, sites[sites.site_id == ids[0]], radius_km=radius_km)  # JIT
+    for model in ("p1812", "bullington", "hata", "fspl"):
+        wall, cpu, cells = [], [], 0
+        for sid in ids:
+            one = sites[sites.site_id == sid]
+            t0, c0 = time.perf_counter(), time.process_time()
+            pred = predict_site(terrain, one, radius_km=radius_km, model=model)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            cells += int(np.isfinite(pred.signal_dbm[0]).sum())
+        print(f"area {model:10s} {len(ids)} sites, {radius_km:g} km: median per site "
+              f"{np.median(wall) * 1000:6.0f} ms wall, {np.median(cpu) * 1000:6.0f} ms CPU; "
+              f"{cells / len(ids):,.0f} cells/site, {len(one)} sectors")  # fmt: skip
+    if pts is None:
+        return
+    # point vs raster: best 4G of each site's sectors at the points in its window
+    agree = total = 0
+    diffs = []
+    thresholds = (-105.0, -115.0)
+    for sid in ids:
+        one = sites[(sites.site_id == sid) & (sites.technology == "4G")]
+        if one.empty:
+            continue
+        pred = predict_site(terrain, one, radius_km=radius_km)
+        t = pred.transform
+        col = np.floor((pts.lon.to_numpy() - t.c) / t.a).astype(int)
+        row = np.floor((pts.lat.to_numpy() - t.f) / t.e).astype(int)
+        inside = (row >= 0) & (row < pred.shape[0]) & (col >= 0) & (col < pred.shape[1])
+        sel = pts[inside]
+        raster = np.fmax.reduce(pred.signal_dbm[:, row[inside], col[inside]], axis=0)
+        ok = np.isfinite(raster)
+        ref = best_servers(sel[ok], one, terrain, radio=Radio(max_range_km=radius_km))
+        r = pd.Series(raster[ok], index=sel[ok].point_id.to_numpy()).loc[ref.point_id]
+        p = ref.signal_dbm.to_numpy()
+        diffs.append(r.to_numpy() - p)
+        cls_r = np.digitize(r.to_numpy(), thresholds[::-1])
+        cls_p = np.digitize(p, thresholds[::-1])
+        agree += int((cls_r == cls_p).sum())
+        total += len(p)
+    d = np.concatenate(diffs)
+    print(f"point vs raster (cell containing the point, not its centre), {total} point-site "
+          f"pairs: median |diff| {np.median(np.abs(d)):.2f} dB, p90 "
+          f"{np.percentile(np.abs(d), 90):.2f} dB; same class {agree / total:.1%}")  # fmt: skip
+
+
+def area_main() -> None:
+    inputs = sample_inputs()
+    if inputs is None:
+        print("bundled sample not found: area benchmark skipped")
+        return
+    pts, sites, terrain = inputs
+    print(f"\n== area engine on the bundled sample (DEM {terrain.shape}, 3 arc-seconds)")
+    run_area(terrain, sites, pts)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,11 @@ class Radio:
         adds ``1.28 * shadow_sigma_db`` of margin (FCC BDC uses 90 % at the cell edge).
     profile_step_m
         Spacing of terrain profile samples; ``None`` uses the DEM's cell size.
+    model
+        Propagation model (:data:`covgap.models.MODELS`): ``"p1812"`` (free space +
+        delta-Bullington over the DEM, the default), ``"bullington"`` (free space + P.526
+        Bullington), ``"hata"`` / ``"hata-open"`` (Okumura-Hata / COST-231, no terrain
+        profile) or ``"fspl"``. Points and rasters use the same model code.
     """
 
     rx_height_m: float = 1.5
@@ -112,8 +117,15 @@ class Radio:
     shadow_sigma_db: float = 8.0
     location_probability: float = 0.5
     profile_step_m: float | None = None
+    model: str = "p1812"
 
     def __post_init__(self) -> None:
+        from .models import MODELS
+
+        if self.model not in MODELS:
+            raise InputError(
+                f"radio.model = {self.model!r} is not a known model; use one of {sorted(MODELS)}"
+            )
         checks = [
             ("rx_height_m", 0 < self.rx_height_m <= 100, "between 0 and 100 m"),
             ("k_factor", 0.5 <= self.k_factor <= 10, "between 0.5 and 10"),

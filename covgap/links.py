@@ -15,6 +15,7 @@ import numpy as np
 
 from .config import Radio
 from .errors import InputError
+from .models import DEFAULT_MODEL, profile_path_loss_db
 from .propagation import bullington_loss_db, fspl_db
 from .terrain import EARTH_RADIUS_KM, Terrain, bearing_deg, terrain_profile
 
@@ -38,7 +39,8 @@ class Link:
     freq_mhz
         Frequency.
     fspl_db, diffraction_loss_db, path_loss_db
-        Free-space loss, Bullington diffraction loss and their sum.
+        Free-space loss, the model's loss above it (diffraction for the terrain models)
+        and their sum.
     los
         The straight line between the antennas clears the terrain.
     obstacle_lon, obstacle_lat, obstacle_height_m, obstacle_dist_km
@@ -78,6 +80,7 @@ def predict_link(
     tx_height_m: float,
     freq_mhz: float,
     radio: Radio = Radio(),
+    model: str = DEFAULT_MODEL,
 ) -> Link:
     """Predict the path loss of one path with the numpy reference, profile included.
 
@@ -95,6 +98,9 @@ def predict_link(
         Frequency.
     radio
         Receiver height, k-factor and profile step.
+    model
+        Propagation model (:mod:`covgap.models`); the same as
+        :func:`covgap.predict.best_servers` and :func:`covgap.area.predict_site`.
 
     Returns
     -------
@@ -113,9 +119,15 @@ def predict_link(
         raise InputError("predict_link: transmitter or receiver outside the DEM or over nodata")
     hts, hrs = ground[0] + tx_height_m, ground[1] + radio.rx_height_m
     d = float(dist[-1])
-    diffraction = bullington_loss_db(dist, heights, hts, hrs, freq_mhz, k_factor=radio.k_factor)
+    _, diffraction = profile_path_loss_db(
+        model, dist, heights, hts, hrs, freq_mhz,
+        rx_height_m=radio.rx_height_m, k_factor=radio.k_factor,
+    )  # fmt: skip
     i_obst, los = _obstacle(dist, heights, hts, hrs, radio.k_factor)
-    t = dist[i_obst] / d if (i_obst is not None and diffraction > 0.0) else np.nan
+    edge = model in ("p1812", "bullington") and (
+        bullington_loss_db(dist, heights, hts, hrs, freq_mhz, k_factor=radio.k_factor) > 0.0
+    )
+    t = dist[i_obst] / d if (i_obst is not None and edge) else np.nan
     d_m = d * 1000.0
     drop_m = d_m * d_m / (2000.0 * EARTH_RADIUS_KM * radio.k_factor)
     fspl = float(fspl_db(d, freq_mhz))

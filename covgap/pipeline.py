@@ -24,17 +24,16 @@ import pandas as pd
 from . import __version__
 from .config import Scenario
 from .errors import InputError, Problem, ValidationError
+from .models import MODEL_DESCRIPTIONS
 from .terrain import Terrain
 
 if TYPE_CHECKING:
     import folium
 
-__all__ = ["MODEL_NAME", "Inputs", "Result", "analyse", "load_inputs", "run"]
+__all__ = ["Inputs", "Result", "analyse", "load_inputs", "run"]
 
 logger = logging.getLogger(__name__)
 
-#: How the point analysis predicts the signal (stated on maps and in outputs).
-MODEL_NAME = "free-space loss + ITU-R P.526 Bullington diffraction over the DEM (k = 4/3)"
 
 
 @dataclass
@@ -88,7 +87,8 @@ class Result:
         return {
             "scenario": self.scenario.name,
             "synthetic": self.scenario.synthetic,
-            "model": MODEL_NAME,
+            "model": MODEL_DESCRIPTIONS[r.model][0],
+            "model_vi": MODEL_DESCRIPTIONS[r.model][1],
             "thresholds": f"covered ≥ {t.covered_dbm:g} dBm, low signal ≥ {t.low_signal_dbm:g} dBm"
             " (4G RSRP)",
             "location_probability": r.location_probability,
@@ -221,7 +221,12 @@ def analyse(inputs: Inputs, scenario: Scenario, *, progress: bool = False) -> Re
     villages = add_district(inputs.villages, inputs.districts, inputs.communes)
     points = village_points(villages)
     servers = best_servers(
-        points, inputs.sites, inputs.terrain, radio=scenario.radio, progress=progress
+        points,
+        inputs.sites,
+        inputs.terrain,
+        radio=scenario.radio,
+        model=scenario.radio.model,
+        progress=progress,
     )
     nearest = nearest_sites(points, inputs.sites, by=None)
     timings["predict_s"] = time.perf_counter() - start

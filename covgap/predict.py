@@ -25,14 +25,8 @@ from . import _kernels
 from .config import Radio
 from .errors import InputError
 from .links import Link, predict_link
-from .propagation import (
-    antenna_pattern_db,
-    bullington_correction_db,
-    fspl_db,
-    knife_edge_loss_db,
-    signal_dbm,
-    wavelength_m,
-)
+from .models import DEFAULT_MODEL, model_code
+from .propagation import antenna_pattern_db, knife_edge_loss_db, signal_dbm, wavelength_m
 from .schema import (
     DEFAULT_BEAMWIDTH_DEG,
     DEFAULT_GAIN_DBI,
@@ -158,15 +152,19 @@ def best_servers(
     terrain: Terrain,
     *,
     radio: Radio = Radio(),
+    model: str = DEFAULT_MODEL,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Return the strongest sector of every carrier and technology at every point.
 
     Every sector whose site is within ``radio.max_range_km`` of a point is evaluated:
-    free-space loss plus Bullington diffraction over the DEM profile from the antenna
-    (ground + ``height_m``) to the receiver (ground + ``radio.rx_height_m``), the
-    sector's antenna pattern and the link budget of its technology
-    (:func:`covgap.propagation.signal_dbm`).
+    the path loss of ``model`` over the DEM profile from the antenna (ground +
+    ``height_m``) to the receiver (ground + ``radio.rx_height_m``) -- by default
+    free-space loss plus P.1812 delta-Bullington diffraction (:mod:`covgap.models`) --,
+    the sector's antenna pattern and the link budget of its technology
+    (:func:`covgap.propagation.signal_dbm`). The rasters of
+    :func:`covgap.area.predict_site` use the same model code
+    (:func:`covgap._kernels.path_loss`).
 
     Parameters
     ----------
@@ -179,6 +177,8 @@ def best_servers(
         The DEM covering every point and site.
     radio
         Radio and propagation settings.
+    model
+        ``"p1812"``, ``"bullington"``, ``"hata"`` (``"hata-open"``) or ``"fspl"``.
     progress
         Show a progress bar.
 
@@ -187,8 +187,9 @@ def best_servers(
     pandas.DataFrame
         One row per point, carrier and technology with at least one sector in range, with
         the columns of :data:`SERVER_COLUMNS`: ``signal_dbm`` is RSRP (4G), RSCP (3G) or
-        RxLev (2G); ``path_loss_db`` is free-space plus diffraction loss (without antenna
-        pattern and clutter); ``los`` is true when the straight line between the antennas
+        RxLev (2G); ``path_loss_db`` is the model's path loss (without antenna pattern
+        and clutter) and ``diffraction_loss_db`` its part above free space; ``los`` is
+        true when the straight line between the antennas
         clears the terrain; the obstacle is the profile point with the largest knife-edge
         parameter (NaN when the path has no diffraction loss), its distance measured from
         the point; ``n_sectors`` counts the sectors of that carrier and technology in range.
@@ -198,6 +199,7 @@ def best_servers(
     InputError
         A point or site lies outside the DEM (or over nodata), or a technology is unknown.
     """
+    code = model_code(model)
     sec = _prepare_sectors(sites)
     p_lon, p_lat = _lonlat(points)
     p_ids = points["point_id"].to_numpy()
@@ -206,7 +208,7 @@ def best_servers(
     p_ground = _check_inside(terrain, p_lon, p_lat, p_ids, "point(s)")
     tx = sec.drop_duplicates("tx")
     tx_ground = _check_inside(terrain, tx["lon"], tx["lat"], tx["site_id"], "site(s)")
-    ctx = _Context.build(terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground)
+    ctx = _Context.build(terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground, code)
     tree = cKDTree(_unit_xyz(ctx.tx_lon, ctx.tx_lat))
     p_xyz = _unit_xyz(p_lon, p_lat)
     frames = []
@@ -248,9 +250,12 @@ class _Context:
     group: np.ndarray
     n_groups: int
     step_m: float
+    tx_ground: np.ndarray
+    p_ground: np.ndarray
+    code: int
 
     @classmethod
-    def build(cls, terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground) -> _Context:
+    def build(cls, terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground, code) -> _Context:
         tx_lon, tx_lat = tx["lon"].to_numpy(float), tx["lat"].to_numpy(float)
         tx_col, tx_row = grid_index(terrain, tx_lon, tx_lat)
         p_col, p_row = grid_index(terrain, p_lon, p_lat)
@@ -274,6 +279,9 @@ class _Context:
             group=group,
             n_groups=int(group.max()) + 1,
             step_m=default_step_m(terrain, radio.profile_step_m),
+            tx_ground=np.asarray(tx_ground, dtype=float),
+            p_ground=np.asarray(p_ground, dtype=float),
+            code=code,
         )
 
     def evaluate(self, idx: np.ndarray, hits: list) -> pd.DataFrame:
@@ -297,7 +305,7 @@ class _Context:
     def _geometry(self, pair_p, pair_t, d) -> dict[str, np.ndarray]:
         hts, hrs = self.tx_amsl[pair_t], self.p_amsl[pair_p]
         ce = 1.0 / (EARTH_RADIUS_KM * self.radio.k_factor)
-        x, los, t_obst, h_obst = _kernels.bullington_geometry(
+        x, los, t_obst, h_obst, hte, hre, hb = _kernels.paths_terms(
             np.asarray(self.terrain.heights),
             self.tx_col[pair_t],
             self.tx_row[pair_t],
@@ -308,6 +316,8 @@ class _Context:
             hts,
             hrs,
             ce,
+            self.tx_ground[pair_t],
+            self.p_ground[pair_p],
         )
         d_m = d * 1000.0
         drop_m = d_m * d_m * ce / 2000.0  # earth bulge below the antenna's horizon, m
@@ -317,6 +327,9 @@ class _Context:
         return {
             "dist_km": d,
             "x": x,
+            "hte": hte,
+            "hre": hre,
+            "hb": hb,
             "los": los,
             "obstacle_lon": o_lon,
             "obstacle_lat": o_lat,
@@ -333,8 +346,10 @@ class _Context:
         freq = sec["freq_mhz"].to_numpy(float)[s]
         tech = sec["technology"].to_numpy()[s]
         l_uc = knife_edge_loss_db(geo["x"] / np.sqrt(wavelength_m(freq)))
-        diffraction = bullington_correction_db(l_uc, geo["dist_km"])
-        path_loss = fspl_db(geo["dist_km"], freq) + diffraction
+        path_loss, diffraction = _kernels.path_losses(
+            self.code, geo["dist_km"], freq, geo["x"], geo["hte"], geo["hre"], geo["hb"],
+            radio.rx_height_m, EARTH_RADIUS_KM * radio.k_factor,
+        )  # fmt: skip
         pattern = -antenna_pattern_db(
             geo["azimuth_deg"] - sec["azimuth_deg"].to_numpy(float)[s],
             geo["depression_deg"],
@@ -352,7 +367,8 @@ class _Context:
             pattern_loss_db=pattern,
             radio=radio,
         )
-        no_loss = l_uc <= 0.0
+        no_loss = (l_uc <= 0.0) | (self.code in (_kernels.FSPL, _kernels.HATA_SUBURBAN,
+                                                  _kernels.HATA_OPEN))  # fmt: skip
         rows = {"signal_dbm": signal, "path_loss_db": path_loss}
         rows |= {"diffraction_loss_db": diffraction, "pattern_loss_db": pattern}
         rows |= {"dist_km": geo["dist_km"], "los": geo["los"]}

@@ -1,0 +1,142 @@
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from covgap import _kernels, _sweep
+from covgap.terrain import EARTH_RADIUS_KM
+
+CE = 1.0 / (EARTH_RADIUS_KM * 4.0 / 3.0)
+AE = 1.0 / CE
+
+
+def new_ray(n, g_tx):
+    acc, cnt, buf = np.zeros(8), np.zeros(5, dtype=np.int64), np.empty((6, n + 8))
+    _sweep.ray_reset(acc, cnt, g_tx)
+    return acc, cnt, buf
+
+
+def brute_slopes(di, hi, d, hts, hrs):
+    bulge = hi + 500 * CE * di * (d - di)
+    s_tim = np.max((bulge - hts) / di)
+    s_rim = np.max((bulge - hrs) / (d - di))
+    c_max = np.max(bulge - (hts * (d - di) + hrs * di) / d)
+    return s_tim, s_rim, c_max
+
+
+def random_profile(rng, n):
+    d = np.cumsum(rng.uniform(0.02, 0.2, n))
+    h = np.cumsum(rng.normal(0, 25, n)) + 800 + rng.normal(0, 60) * np.sin(d)
+    return d, h
+
+
+def test_hull_keeps_the_upper_convex_chain():
+    hx, hy = np.empty(10), np.empty(10)
+    n = 0
+    for x, y in [(0, 0), (1, 2), (2, 1), (3, 3), (4, 0)]:
+        n = _sweep.hull_push(hx, hy, n, float(x), float(y))
+    assert list(zip(hx[:n], hy[:n], strict=True)) == [(0, 0), (1, 2), (3, 3), (4, 0)]
+    assert _sweep.hull_support(hx, hy, n, 0.0) == 3.0
+    assert _sweep.hull_tangent(hx, hy, n, 5.0, 0.0) == pytest.approx(3.0 / 2.0)
+
+
+def test_hull_slopes_equal_brute_force_on_random_profiles():
+    """Every sample in turn is the receiver of the samples before it: O(n^2) brute force."""
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        n = int(rng.integers(3, 400))
+        d, h = random_profile(rng, n)
+        hts = h[0] + rng.uniform(5, 80)
+        acc, cnt, buf = new_ray(n, h[0])
+        for k in range(1, n):
+            _sweep.ray_push(d[k - 1] - d[0] + 1e-3, h[k - 1], hts, CE, acc, cnt, buf)
+            dk = d[k] - d[0] + 1e-3
+            hrs = h[k] + rng.uniform(1.5, 30)
+            got = _sweep.ray_slopes(dk, hts, hrs, CE, acc, cnt, buf)
+            ref = brute_slopes(d[:k] - d[0] + 1e-3, h[:k], dk, hts, hrs)
+            np.testing.assert_allclose(got, ref, rtol=0, atol=1e-9)
+
+
+def test_ray_eval_equals_the_path_kernel():
+    """x, los, smooth-earth heights and Hata height of the sweep = :func:`path_terms`."""
+    rng = np.random.default_rng(2)
+    from scipy import ndimage
+
+    dem = ndimage.gaussian_filter(rng.normal(size=(300, 300)), 4.0)
+    dem = 900 + 350 * dem / dem.std()
+    n_los = n_scan = 0
+    for _ in range(200):
+        n = int(rng.integers(2, 250))
+        c0, r0, c1, r1 = rng.uniform(2, 297, 4)
+        d = rng.uniform(0.2, 30.0)
+        g_tx = _kernels.bilinear(dem, c0, r0)
+        g_rx = _kernels.bilinear(dem, c1, r1)
+        hts, hrs = g_tx + rng.uniform(10, 60), g_rx + 1.5
+        x_floor = -0.78 * math.sqrt(299_792_458.0 / 700e6)
+        acc, cnt, buf = new_ray(n, g_tx)
+        for i in range(1, n):
+            t = i / n
+            h = _kernels.bilinear(dem, c0 + t * (c1 - c0), r0 + t * (r1 - r0))
+            _sweep.ray_push(t * d, h, hts, CE, acc, cnt, buf)
+        ref = _kernels.path_terms(dem, c0, r0, c1, r1, n, d, hts, hrs, CE, g_tx, g_rx)
+        for code in (_kernels.P1812, _kernels.HATA_SUBURBAN):
+            x, los, hte, hre, hb = _sweep.ray_eval(
+                d, g_rx, hrs, hts, g_tx, CE, x_floor, acc, cnt, buf, code
+            )
+            assert los == ref[1]
+            if code == _kernels.P1812:
+                assert (hte, hre) == pytest.approx((ref[4], ref[5]), abs=1e-9)
+                if x == _kernels.NO_EDGE:  # the bound says: no loss at 700 MHz or above
+                    assert ref[0] <= x_floor + 1e-12
+                else:
+                    assert x == pytest.approx(ref[0], abs=1e-9)
+                    n_scan += bool(los)
+            else:
+                assert hb == pytest.approx(ref[6], abs=1e-9)
+        n_los += bool(ref[1])
+    assert 0 < n_los < 200 and n_scan > 0
+
+
+def test_the_nu_max_of_line_of_sight_need_not_be_a_hull_vertex():
+    """Why the line-of-sight branch scans near-grazing paths (module docstring)."""
+    d, hts, hrs = 10.0, 100.0, 100.0
+    di = np.array([0.1, 5.0, 9.9])
+    hi = np.array([99.0, 96.0, 99.0]) - 500 * CE * di * (d - di)  # clearances -1, -4, -1 m
+    x = (hi + 500 * CE * di * (d - di) - 100.0) * np.sqrt(0.002 * d / (di * (d - di)))
+    assert np.argmax(x) == 1  # the middle point, strictly below the hull chord
+    acc, cnt, buf = new_ray(3, 100.0)
+    for k in range(3):
+        _sweep.ray_push(di[k], hi[k], hts, CE, acc, cnt, buf)
+    assert cnt[0] == 2  # the hull dropped it
+    got = _sweep.ray_eval(d, 98.5, hrs, hts, 100.0, CE, -10.0, acc, cnt, buf, _kernels.P1812)
+    assert got[0] == pytest.approx(x.max(), abs=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    heights=st.lists(st.floats(0.0, 1500.0), min_size=3, max_size=80),
+    d=st.floats(0.5, 35.0),
+    h_low=st.floats(2.0, 60.0),
+    raise_by=st.floats(0.1, 100.0),
+    freq=st.sampled_from([700.0, 900.0, 1800.0, 2600.0]),
+    code=st.sampled_from([_kernels.P1812, _kernels.BULLINGTON, _kernels.HATA_SUBURBAN]),
+)
+def test_higher_antenna_never_loses_signal(heights, d, h_low, raise_by, freq, code):
+    heights = np.asarray(heights)
+    n = len(heights) - 1
+    dist = np.linspace(0.0, d, n + 1)
+
+    def loss(h_ant):
+        hts = heights[0] + h_ant
+        acc, cnt, buf = new_ray(n, heights[0])
+        for i in range(1, n):
+            _sweep.ray_push(dist[i], heights[i], hts, CE, acc, cnt, buf)
+        g_rx = heights[-1]
+        x, _, hte, hre, hb = _sweep.ray_eval(
+            d, g_rx, g_rx + 1.5, hts, heights[0], CE, -1.0, acc, cnt, buf, code
+        )
+        return _kernels.path_loss(code, d, freq, x, hte, hre, hb, 1.5, AE)[0]
+
+    assert loss(h_low + raise_by) <= loss(h_low) + 1e-9
