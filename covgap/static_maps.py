@@ -931,6 +931,8 @@ def _fact_rows(info: Mapping[str, Any], thresholds: Thresholds, lat: float, lang
     rows = []
     for key in ("model", "dem", "dem_resolution_m", "rx_height_m", "location_probability"):
         value = info.get(key)
+        if key == "model" and lang == "vi":
+            value = info.get("model_vi") or value
         if value is None or value == "":
             continue
         if key == "location_probability" and isinstance(value, (int, float)):

@@ -13,6 +13,7 @@ import logging
 import click
 
 from .. import __version__
+from .request import request
 from .run import run
 from .sample import sample
 from .validate import validate
@@ -37,7 +38,7 @@ def main(verbose: int, quiet: int) -> None:
     )
 
 
-for _command in (run, validate, sample):
+for _command in (run, request, validate, sample):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

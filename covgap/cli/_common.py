@@ -44,3 +44,62 @@ def echo_problems(problems: list[Any]) -> None:
 def progress_default() -> bool:
     """Show progress bars on an interactive terminal only, never in pipes or CI logs."""
     return sys.stderr.isatty()
+
+
+def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the scenario's input options: --villages --sites --dem --admin --crs --config."""
+    options = [
+        click.option(
+            "--villages",
+            type=EXISTING,
+            help="Village table (CSV, XLSX, GeoJSON, GPKG, SHP, zipped SHP, KML).",
+        ),
+        click.option("--sites", type=EXISTING, help="BTS site table, one row per sector."),
+        click.option(
+            "--dem",
+            type=EXISTING,
+            multiple=True,
+            help="DEM file (GeoTIFF, SRTM .hgt/.hgt.zip); repeat for several tiles.",
+        ),
+        click.option(
+            "--admin",
+            type=EXISTING,
+            help="GeoPackage with 'districts' (and 'communes') polygon layers.",
+        ),
+        click.option(
+            "--crs",
+            help="CRS of x/y columns in the tables, e.g. EPSG:9205 (VN-2000 TM-3 103-00, "
+            "Lai Châu). Not needed for lon/lat.",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=EXISTING,
+            help="Scenario TOML (inputs, thresholds, radio); options given here win.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def scenario_from_options(
+    villages: Path | None,
+    sites: Path | None,
+    dem: tuple[Path, ...],
+    admin: Path | None,
+    crs: str | None,
+    config_file: Path | None,
+) -> Any:
+    """Build the scenario of the input options: the bundled sample unless inputs are given."""
+    from ..config import Scenario, load_scenario
+
+    if villages or sites or dem or config_file:
+        base = Scenario()
+    else:
+        from ..sample import sample_scenario
+
+        base = sample_scenario()
+    return load_scenario(config_file, base=base).with_inputs(
+        villages=villages, sites=sites, dem=dem or None, admin=admin, crs=crs
+    )

@@ -7,38 +7,12 @@ from typing import Any
 
 import click
 
-from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
-from ._common import handle_errors, progress_default
+from ._common import handle_errors, input_options, progress_default, scenario_from_options
 
 
 @click.command()
-@click.option(
-    "--villages",
-    type=_EXISTING,
-    help="Village table (CSV, XLSX, GeoJSON, GPKG, SHP, zipped SHP, KML).",
-)
-@click.option("--sites", type=_EXISTING, help="BTS site table, one row per sector.")
-@click.option(
-    "--dem",
-    type=_EXISTING,
-    multiple=True,
-    help="DEM file (GeoTIFF, SRTM .hgt/.hgt.zip); repeat for several tiles.",
-)
-@click.option(
-    "--admin", type=_EXISTING, help="GeoPackage with 'districts' (and 'communes') polygon layers."
-)
-@click.option(
-    "--crs",
-    help="CRS of x/y columns in the tables, e.g. EPSG:9205 (VN-2000 TM-3 "
-    "103-00, Lai Châu). Not needed for lon/lat.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=_EXISTING,
-    help="Scenario TOML (inputs, thresholds, radio); options given here win.",
-)
+@input_options
 @click.option(
     "--out",
     "out_dir",
@@ -82,19 +56,9 @@ def run(
     the CRS given by --crs). Invalid input is refused with a report of every problem,
     and nothing is written.
     """
-    from ..config import Scenario, load_scenario
     from ..pipeline import run as run_pipeline
 
-    given = villages or sites or dem or config_file
-    if given:
-        base = Scenario()
-    else:
-        from ..sample import sample_scenario
-
-        base = sample_scenario()
-    scenario = load_scenario(config_file, base=base).with_inputs(
-        villages=villages, sites=sites, dem=dem or None, admin=admin, crs=crs
-    )
+    scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
     if print_config:
         click.echo(scenario.to_toml(), nl=False)
         return

@@ -1,0 +1,98 @@
+"""``covgap request``: the dossier for public-utility telecom stations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import EXISTING as _EXISTING
+from ._common import PATH as _PATH
+from ._common import handle_errors, input_options, progress_default, scenario_from_options
+
+
+@click.command()
+@input_options
+@click.option(
+    "--crosswalk",
+    type=_EXISTING,
+    help="CSV: pre-2025 commune -> 07/2025 unit. Default: the synthetic sample's own, "
+    "or the Lai Châu table shipped with covgap (data/reform/).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the workbook, CSV headers, KML and map.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=_PATH,
+    default=Path("dossier"),
+    show_default=True,
+    help="Folder for the workbook and the other files.",
+)
+@click.option("--map/--no-map", "with_map", default=True, help="Also draw the printable map.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal only)."
+)
+@handle_errors
+def request(
+    villages: Path | None,
+    sites: Path | None,
+    dem: tuple[Path, ...],
+    admin: Path | None,
+    crs: str | None,
+    config_file: Path | None,
+    crosswalk: Path | None,
+    lang: str,
+    out_dir: Path,
+    with_map: bool,
+    progress: bool | None,
+) -> None:
+    """List white and low-signal villages with grid power, ranked, for the Ministry.
+
+    Writes the Excel workbook (cover sheet with the scenario's parameters, ranked request
+    list, unpowered list, 2G/3G switch-off impact, summaries by commune and former
+    district), the same lists as CSV, GeoPackage and KML, and a printable map. With no
+    input options it uses the bundled synthetic sample.
+    """
+    from ..export import write_dossier
+    from ..pipeline import run as run_pipeline
+    from ..planning import build_dossier
+    from ..reform import REAL_CROSSWALK, read_crosswalk
+
+    scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
+    result = run_pipeline(scenario, progress=progress_default() if progress is None else progress)
+    table = None
+    if crosswalk is not None:
+        table = read_crosswalk(crosswalk)
+    elif not scenario.synthetic and REAL_CROSSWALK.exists():
+        table = read_crosswalk(REAL_CROSSWALK)
+    dossier = build_dossier(result, crosswalk=table)
+    paths = write_dossier(dossier, out_dir, lang=lang, result=result if with_map else None)
+    _echo_summary(dossier)
+    for role, path in paths.items():
+        click.echo(f"  {role:26s} {path}")
+
+
+def _echo_summary(dossier: object) -> None:
+    request, unpowered = dossier.request, dossier.unpowered
+    note = " (SYNTHETIC sample)" if dossier.info.get("synthetic") else ""
+    households = request["households"].sum() if "households" in request else 0
+    click.echo(
+        f"{len(request)} villages to request{note} (white or low-signal 4G, grid power; "
+        f"{households:,.0f} households); {len(unpowered)} more without grid power"
+    )
+    sunset = dossier.sunset[dossier.sunset["carrier"] == "any"]
+    click.echo(
+        f"{(sunset['sunset'] == '2g_only').sum()} villages lose all service at the 2G "
+        f"switch-off (09/2026), {(sunset['sunset'] == '2g_3g_only').sum()} at the 3G one "
+        "(09/2028)"
+    )
+    cols = ["rank", "village_id", "name", "commune_2025", "coverage_class", "solution"]
+    top = request[[c for c in cols if c in request]].head(5)
+    if len(top):
+        click.echo(top.to_string(index=False))

@@ -1,0 +1,492 @@
+r"""The request dossier: villages to propose for public-utility telecom stations.
+
+The programme (Decision 2269/QĐ-TTg, Circular 14/2022/TT-BTTTT) funds stations for
+villages that **have grid power**; unpowered villages go to the power utility first. So
+:func:`rank_villages` takes the white and low-signal villages (4G, best operator) and
+splits them by grid power, and ranks each list by a priority score :math:`S`:
+
+.. math::
+
+    S = w_h \frac{H}{100} + w_p \frac{P}{1000} + w_d D + w_w W
+        + w_k \frac{\min(d, d_{max})}{10}
+
+with :math:`H` households and :math:`P` people (0 when unknown), :math:`D = 1` for an
+especially-difficult area, :math:`W = 1` for a white zone (0 for low signal) and
+:math:`d` the distance to the nearest site of any carrier in km (farther villages are
+less likely to be served by a carrier on its own). With ``white_first`` (the default)
+every white village ranks before every low-signal village, and :math:`S` orders the
+villages within each class; ties go to more households, then to the village id. The
+weights are :class:`PriorityWeights`.
+
+:func:`propose_solutions` then suggests a *remote sector* from an existing site within
+``max_remote_km`` that sees the village (line of sight, or at most
+``max_diffraction_db`` of diffraction loss, and a predicted RSRP at or above the covered
+threshold from a sector aimed at it), else a *new BTS*; unpowered villages need *power
+first*. :func:`build_dossier` assembles everything the workbook and exports need.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Transformer
+
+from .config import Radio, Thresholds
+from .errors import InputError
+from .schema import LOW_SIGNAL, WHITE
+
+if TYPE_CHECKING:
+    from .pipeline import Result
+    from .terrain import Terrain
+
+__all__ = [
+    "REQUEST_COLUMNS",
+    "Dossier",
+    "PriorityWeights",
+    "add_local_xy",
+    "build_dossier",
+    "priority_score",
+    "propose_solutions",
+    "rank_villages",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the request and unpowered lists, in order (absent ones are skipped).
+REQUEST_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "priority_score",
+    "village_id",
+    "name",
+    "commune_2025",
+    "commune",
+    "district",
+    "lon",
+    "lat",
+    "easting_m",
+    "northing_m",
+    "households",
+    "population",
+    "grid_power",
+    "especially_difficult",
+    "coverage_class",
+    "rsrp_dbm",
+    "best_carrier",
+    "services",
+    "nearest_site_id",
+    "nearest_site_carrier",
+    "nearest_site_km",
+    "reason",
+    "reason_vi",
+    "solution",
+    "solution_site_id",
+    "solution_km",
+    "solution_text",
+    "solution_text_vi",
+)
+#: Frequency and sector budget assumed for a remote sector (DOMAIN.md "Radio").
+REMOTE_FREQ_MHZ = 1800.0
+REMOTE_POWER_DBM = 46.0
+REMOTE_GAIN_DBI = 18.0
+#: Nearest candidate sites examined per village for a remote sector.
+REMOTE_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class PriorityWeights:
+    """Weights of the priority score (see the module docstring for the formula).
+
+    Attributes
+    ----------
+    per_100_households
+        Points per 100 households (:math:`w_h`).
+    per_1000_people
+        Points per 1,000 people (:math:`w_p`).
+    especially_difficult
+        Points for an especially-difficult area (:math:`w_d`).
+    white
+        Points for a white zone rather than a low-signal one (:math:`w_w`).
+    per_10_km
+        Points per 10 km to the nearest site (:math:`w_k`).
+    max_km
+        Distances beyond this count as this (:math:`d_{max}`).
+    white_first
+        Rank every white village before every low-signal village.
+    """
+
+    per_100_households: float = 1.0
+    per_1000_people: float = 1.0
+    especially_difficult: float = 1.0
+    white: float = 2.0
+    per_10_km: float = 1.0
+    max_km: float = 30.0
+    white_first: bool = True
+
+    def __post_init__(self) -> None:
+        bad = [
+            name
+            for name, value in asdict(self).items()
+            if name != "white_first" and not (math.isfinite(value) and value >= 0)
+        ]
+        if bad:
+            raise InputError(f"PriorityWeights: {bad} must be finite and not negative")
+
+
+def priority_score(
+    villages: pd.DataFrame, weights: PriorityWeights = PriorityWeights()
+) -> pd.Series:
+    """Priority score :math:`S` of every village (module docstring).
+
+    Parameters
+    ----------
+    villages
+        Classified villages; uses ``households``, ``population``,
+        ``especially_difficult``, ``coverage_class`` and ``nearest_site_km`` when present
+        (a missing value counts 0).
+    weights
+        The weights.
+
+    Returns
+    -------
+    pandas.Series
+        Float scores, rounded to 3 decimals, on the villages' index.
+    """
+
+    def num(col: str) -> pd.Series:
+        values = villages[col] if col in villages else pd.Series(np.nan, index=villages.index)
+        return pd.to_numeric(values, errors="coerce").fillna(0.0).astype(float)
+
+    difficult = (
+        villages["especially_difficult"].astype("boolean").fillna(False).astype(float)
+        if "especially_difficult" in villages
+        else 0.0
+    )
+    white = (villages["coverage_class"] == WHITE).astype(float)
+    score = (
+        weights.per_100_households * num("households") / 100.0
+        + weights.per_1000_people * num("population") / 1000.0
+        + weights.especially_difficult * difficult
+        + weights.white * white
+        + weights.per_10_km * num("nearest_site_km").clip(upper=weights.max_km) / 10.0
+    )
+    return score.round(3)
+
+
+def rank_villages(
+    villages: pd.DataFrame,
+    *,
+    weights: PriorityWeights = PriorityWeights(),
+    powered: bool = True,
+) -> pd.DataFrame:
+    """White and low-signal villages with (or without) grid power, ranked.
+
+    Parameters
+    ----------
+    villages
+        Classified villages (``coverage_class``, ``grid_power``, ...). A geometry, if
+        any, becomes ``lon``/``lat``.
+    weights
+        Priority weights.
+    powered
+        ``True``: villages with grid power (the request list). ``False``: villages without
+        it or where it is unknown (the list for the power utility).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected villages with ``rank`` (1 = first) and ``priority_score`` first,
+        best first.
+    """
+    table = pd.DataFrame(villages).copy()
+    if "geometry" in table:
+        geom = villages.geometry
+        table["lon"], table["lat"] = geom.x.round(6).to_numpy(), geom.y.round(6).to_numpy()
+        table = table.drop(columns="geometry")
+    power = (
+        table["grid_power"].astype("boolean")
+        if "grid_power" in table
+        else pd.Series(pd.NA, index=table.index, dtype="boolean")
+    )
+    gap = table["coverage_class"].isin([WHITE, LOW_SIGNAL])
+    keep = gap & (power.fillna(False) if powered else ~power.fillna(False))
+    table = table[keep.to_numpy()].copy()
+    table.insert(0, "priority_score", priority_score(table, weights))
+    households = pd.to_numeric(table.get("households"), errors="coerce")
+    table["_white"] = table["coverage_class"] == WHITE if weights.white_first else False
+    table["_hh"] = households.fillna(-1.0) if households is not None else -1.0
+    table = table.sort_values(
+        ["_white", "priority_score", "_hh", "village_id"],
+        ascending=[False, False, False, True],
+        kind="stable",
+        ignore_index=True,
+    ).drop(columns=["_white", "_hh"])
+    table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
+    return table
+
+
+def add_local_xy(table: pd.DataFrame, local_crs: str = "EPSG:9205") -> pd.DataFrame:
+    """Add the national-grid coordinates ``easting_m`` and ``northing_m`` from lon/lat.
+
+    VN-2000 TM-3 (EPSG:9205 for Lai Châu) is the grid of official documents; PROJ applies
+    the datum shift from WGS 84 (≈ 223 m at Lai Châu city). Note that Vietnamese survey
+    practice calls the northing *X* and the easting *Y*.
+
+    Parameters
+    ----------
+    table
+        With ``lon`` and ``lat`` in WGS 84.
+    local_crs
+        Target CRS (any projected CRS pyproj knows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``easting_m`` and ``northing_m`` (rounded to 0.1 m) after ``lat``.
+    """
+    out = table.copy()
+    to_local = Transformer.from_crs("EPSG:4326", CRS.from_user_input(local_crs), always_xy=True)
+    x, y = to_local.transform(out["lon"].to_numpy(dtype=float), out["lat"].to_numpy(dtype=float))
+    at = list(out.columns).index("lat") + 1
+    for offset, (col, values) in enumerate((("easting_m", x), ("northing_m", y))):
+        if col in out:
+            out = out.drop(columns=col)
+        out.insert(at + offset, col, np.round(np.asarray(values, dtype=float), 1))
+    return out
+
+
+def propose_solutions(
+    table: pd.DataFrame,
+    sites: pd.DataFrame,
+    terrain: Terrain,
+    *,
+    radio: Radio = Radio(),
+    thresholds: Thresholds = Thresholds(),
+    max_remote_km: float = 10.0,
+    max_diffraction_db: float = 6.0,
+    power_first: bool = False,
+) -> pd.DataFrame:
+    """Propose how to serve every listed village: remote sector, new BTS, power first.
+
+    A remote sector is proposed from the nearest existing site (any carrier) within
+    ``max_remote_km`` whose path to the village centre is in line of sight or loses at
+    most ``max_diffraction_db`` to diffraction, and from which a 1800 MHz sector aimed at
+    the village (46 dBm, 18 dBi) would give at least the covered RSRP threshold (with the
+    location-variability margin). Otherwise a new BTS is proposed.
+
+    Parameters
+    ----------
+    table
+        Villages with ``lon``/``lat`` (from :func:`rank_villages`).
+    sites
+        Site table (``site_id``, ``carrier``, ``height_m``, position).
+    terrain
+        The DEM used for the analysis.
+    radio, thresholds
+        Radio settings and class thresholds.
+    max_remote_km, max_diffraction_db
+        Limits of a remote sector.
+    power_first
+        The villages lack grid power: the solution is "power first", then the radio one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``solution`` (``"remote_sector"``, ``"new_bts"`` or
+        ``"power_first"``), ``solution_site_id``, ``solution_carrier``, ``solution_km``,
+        ``solution_rsrp_dbm`` and the plain-words ``solution_text`` /
+        ``solution_text_vi``.
+    """
+    from .links import predict_link
+    from .predict import _lonlat
+
+    out = table.copy()
+    s_lon, s_lat = _lonlat(sites)
+    towers = (
+        pd.DataFrame({"site_id": sites["site_id"].astype(str).to_numpy(),
+                      "carrier": sites["carrier"].astype(str).to_numpy(),
+                      "height_m": pd.to_numeric(sites["height_m"], errors="coerce").to_numpy(),
+                      "lon": s_lon, "lat": s_lat})
+        .groupby("site_id", sort=True)
+        .agg({"carrier": "first", "height_m": "max", "lon": "first", "lat": "first"})
+    )  # fmt: skip
+    floor = thresholds.covered_dbm + radio.location_margin_db
+    budget = (
+        REMOTE_POWER_DBM - 10 * math.log10(12 * radio.resource_blocks) + REMOTE_GAIN_DBI
+        - radio.cable_loss_db - radio.clutter_loss_db
+    )  # fmt: skip
+    found = []
+    for row in out.itertuples(index=False):
+        found.append(
+            _remote(row.lon, row.lat, towers, terrain, predict_link, radio,
+                    budget, floor, max_remote_km, max_diffraction_db)
+        )  # fmt: skip
+    for col in ("solution_site_id", "solution_carrier", "solution_km", "solution_rsrp_dbm"):
+        out[col] = [f.get(col) if f else None for f in found]
+    out["solution_km"] = pd.to_numeric(out["solution_km"], errors="coerce")
+    out["solution_rsrp_dbm"] = pd.to_numeric(out["solution_rsrp_dbm"], errors="coerce")
+    radio_choice = ["remote_sector" if f else "new_bts" for f in found]
+    out["solution"] = "power_first" if power_first else radio_choice
+    texts = [_solution_text(c, f, power_first) for c, f in zip(radio_choice, found, strict=True)]
+    out["solution_text"] = [t[0] for t in texts]
+    out["solution_text_vi"] = [t[1] for t in texts]
+    return out
+
+
+def _remote(lon, lat, towers, terrain, predict_link, radio, budget, floor, max_km, max_diff):
+    """Find the nearest site that can serve the village with a remote sector, or None."""
+    from .terrain import distance_km
+
+    dist = distance_km(towers["lon"].to_numpy(), towers["lat"].to_numpy(), lon, lat)
+    order = np.argsort(dist, kind="stable")
+    for i in order[:REMOTE_CANDIDATES]:
+        if dist[i] > max_km:
+            break
+        tower = towers.iloc[i]
+        try:
+            link = predict_link(
+                terrain, tower["lon"], tower["lat"], lon, lat,
+                tx_height_m=float(tower["height_m"]), freq_mhz=REMOTE_FREQ_MHZ, radio=radio,
+            )  # fmt: skip
+        except InputError:
+            continue
+        rsrp = budget - link.path_loss_db
+        if (link.los or link.diffraction_loss_db <= max_diff) and rsrp >= floor:
+            return {
+                "solution_site_id": towers.index[i],
+                "solution_carrier": tower["carrier"],
+                "solution_km": round(float(dist[i]), 2),
+                "solution_rsrp_dbm": round(float(rsrp), 1),
+                "los": bool(link.los),
+                "diffraction_db": float(link.diffraction_loss_db),
+            }
+    return None
+
+
+def _solution_text(choice: str, found: dict | None, power_first: bool) -> tuple[str, str]:
+    """Plain-words solution (English, Vietnamese)."""
+    if choice == "remote_sector":
+        km = found["solution_km"]
+        km_vi = f"{km:.1f}".replace(".", ",")
+        if found["los"]:
+            how_en, how_vi = "line of sight", "nhìn thẳng"
+        else:
+            d = found["diffraction_db"]
+            how_en = f"{d:.1f} dB diffraction"
+            how_vi = f"suy hao nhiễu xạ {d:.1f} dB".replace(".", ",")
+        site = found["solution_site_id"]
+        en = f"remote sector from site {site} ({how_en}, {km:.1f} km)"
+        vi = f"lắp sector từ xa (remote) từ trạm {site} ({how_vi}, {km_vi} km)"
+    else:
+        en, vi = "new BTS", "xây trạm BTS mới"
+    if power_first:
+        return f"power first, then {en}", f"cần có điện lưới trước, sau đó {vi}"
+    return en, vi
+
+
+@dataclass
+class Dossier:
+    """Everything the request workbook and exports contain (see :func:`build_dossier`).
+
+    Attributes
+    ----------
+    request
+        Ranked white/low-signal villages with grid power.
+    unpowered
+        Ranked white/low-signal villages without grid power (or unknown).
+    status
+        :func:`covgap.status.status_table`.
+    sunset
+        :func:`covgap.status.sunset_impact` for every carrier and any carrier.
+    summaries
+        ``"commune_2025"``, ``"commune"``, ``"district"`` ->
+        :func:`covgap.status.coverage_summary`.
+    info
+        Scenario facts (:meth:`covgap.pipeline.Result.info`) plus ``local_crs``,
+        ``local_crs_name`` and the priority weights.
+    """
+
+    request: pd.DataFrame
+    unpowered: pd.DataFrame
+    status: pd.DataFrame
+    sunset: pd.DataFrame
+    summaries: dict[str, pd.DataFrame]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def build_dossier(
+    result: Result,
+    *,
+    weights: PriorityWeights = PriorityWeights(),
+    crosswalk: pd.DataFrame | None = None,
+    max_remote_km: float = 10.0,
+    max_diffraction_db: float = 6.0,
+) -> Dossier:
+    """Build the request lists, statuses, switch-off impact and summaries of an analysis.
+
+    Parameters
+    ----------
+    result
+        A finished analysis (:func:`covgap.pipeline.run`).
+    weights
+        Priority weights.
+    crosswalk
+        Old commune -> 07/2025 unit (:func:`covgap.reform.read_crosswalk`). ``None``: for
+        a synthetic scenario with communes, :func:`covgap.reform.synthetic_crosswalk`;
+        otherwise no new units are named.
+    max_remote_km, max_diffraction_db
+        Limits of a remote-sector proposal (:func:`propose_solutions`).
+
+    Returns
+    -------
+    Dossier
+    """
+    from .reform import apply_crosswalk, synthetic_crosswalk
+    from .status import coverage_summary, service_table, status_table, sunset_impact
+
+    scenario = result.scenario
+    if crosswalk is None and scenario.synthetic and result.communes is not None:
+        crosswalk = synthetic_crosswalk(result.communes)
+    villages = result.villages
+    if crosswalk is not None:
+        villages = apply_crosswalk(villages, crosswalk)
+    status = status_table(
+        villages, result.points, result.servers, result.sites,
+        thresholds=scenario.thresholds, radio=scenario.radio,
+    )  # fmt: skip
+    sunset = sunset_impact(villages, service_table(status))
+    lists = {}
+    for powered in (True, False):
+        ranked = add_local_xy(rank_villages(villages, weights=weights, powered=powered),
+                              scenario.local_crs)  # fmt: skip
+        ranked = propose_solutions(
+            ranked, result.sites, result.terrain, radio=scenario.radio,
+            thresholds=scenario.thresholds, max_remote_km=max_remote_km,
+            max_diffraction_db=max_diffraction_db, power_first=not powered,
+        )  # fmt: skip
+        lists[powered] = ranked[[c for c in REQUEST_COLUMNS if c in ranked]]
+    summaries = {
+        by: coverage_summary(status, sunset, by=by)
+        for by in ("commune_2025", "commune", "district")
+        if by in status
+    }
+    info = {
+        **result.info(),
+        "covered_dbm": scenario.thresholds.covered_dbm,
+        "low_signal_dbm": scenario.thresholds.low_signal_dbm,
+        "local_crs": scenario.local_crs,
+        "local_crs_name": CRS.from_user_input(scenario.local_crs).name,
+        "weights": asdict(weights),
+        "max_remote_km": max_remote_km,
+        "max_diffraction_db": max_diffraction_db,
+        "villages_analysed": len(villages),
+    }
+    logger.info(
+        "dossier: %d villages to request, %d without grid power, %d lose service at a sunset",
+        len(lists[True]), len(lists[False]), int((sunset["carrier"] == "any").sum()),
+    )  # fmt: skip
+    return Dossier(lists[True], lists[False], status, sunset, summaries, info)

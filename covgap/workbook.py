@@ -1,0 +1,381 @@
+"""The request workbook: an Excel file a province can attach to its letter.
+
+:func:`write_workbook` writes, in Vietnamese (default) or English, a cover sheet stamped
+with the scenario's parameters (so the list can be defended later), the ranked request
+list, the unpowered list, the 2G/3G switch-off list and summaries by commune and former
+district. Every table has a bold frozen header, column widths, number formats, an
+autofilter, print titles and an A4 landscape page set-up fitted to the page width.
+
+Text that comes from input files (village names, ids, scenario names) never becomes a
+formula: a string starting with ``=``, ``+``, ``-`` or ``@`` is stored as text with
+Excel's quote prefix. The file is written under a temporary name and moved into place,
+so a failure never leaves a half-written workbook.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .labels import check_lang, label
+
+if TYPE_CHECKING:
+    from .planning import Dossier
+
+__all__ = ["FORMULA_PREFIXES", "display_table", "write_workbook"]
+
+logger = logging.getLogger(__name__)
+
+#: Leading characters that make Excel (or LibreOffice) read a cell as a formula.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+_WARN_FONT = Font(bold=True, color="FFFFFF", size=13)
+_WARN_FILL = PatternFill("solid", fgColor="C0392B")
+_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+_LEFT_WRAP = Alignment(wrap_text=True, vertical="top", horizontal="left")
+#: Columns whose values are labels of :data:`covgap.labels.LABELS`.
+_VALUE_LABELS = ("coverage_class", "status", "solution", "sunset", "carrier", "best_carrier")
+#: Header key overrides: the old units are named as such.
+_HEADER_KEYS = {"commune": "commune_old", "district": "district_old"}
+_WIDE_TEXT = ("reason", "reason_vi", "solution_text", "solution_text_vi")
+#: Columns of the lists left out of the workbook (in the CSV and GeoPackage, and said in
+#: words by ``solution_text``), so that a printed page stays legible.
+_THIN = Side(style="thin", color="999999")
+_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TEXT_WIDTH = 30.0
+_MAX_WIDTH = 18
+_NOT_IN_WORKBOOK = ("solution_site_id", "solution_carrier", "solution_km", "solution_rsrp_dbm")
+
+
+def _number_format(key: str) -> str | None:
+    """Excel number format of a column (``None``: general)."""
+    if key == "rank":
+        return "0"
+    if key == "priority_score":
+        return "0.00"
+    if key.endswith("_dbm"):
+        return '0.0" dBm"'
+    if key.endswith("_km"):
+        return "0.0"
+    if key in ("lon", "lat"):
+        return "0.000000"
+    if key in ("easting_m", "northing_m"):
+        return "0.0"
+    if key.startswith(("villages", "households", "population")):
+        return "#,##0"
+    return None
+
+
+def set_text_safe(cell: Any, value: object) -> None:
+    """Write ``value``; a string is always stored as text, never as a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True
+
+
+def display_table(table: pd.DataFrame, lang: str = "vi") -> tuple[pd.DataFrame, list[str]]:
+    """Human-facing version of a dossier table: one language, labels for coded values.
+
+    Parameters
+    ----------
+    table
+        A dossier table (request list, switch-off list, summary).
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    tuple
+        The table with translated values and booleans (column names unchanged), and the
+        label keys of its headers.
+    """
+    check_lang(lang)
+    other = {"vi": ("reason", "solution_text"), "en": ("reason_vi", "solution_text_vi")}[lang]
+    drop = [c for c in (*other, *_NOT_IN_WORKBOOK) if c in table]
+    out = table.drop(columns=drop).copy()
+    for col in _VALUE_LABELS:
+        if col in out:
+            out[col] = out[col].map(lambda v: v if pd.isna(v) else label(str(v), lang))
+    for col in ("grid_power", "especially_difficult", "usable", "los"):
+        if col in out:
+            out[col] = (
+                out[col]
+                .astype("boolean")
+                .map(lambda v: label("unknown" if pd.isna(v) else ("yes" if v else "no"), lang))
+            )
+    for col in out.columns[:2]:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].replace({"Total": label("total", lang)})
+    keys = [_HEADER_KEYS.get(c, c) for c in out.columns]
+    if lang == "vi":
+        keys = ["reason" if k == "reason_vi" else k for k in keys]
+        keys = ["solution_text" if k == "solution_text_vi" else k for k in keys]
+    return out, keys
+
+
+def _width(header: str, values: pd.Series, key: str) -> float:
+    """Column width in characters: the longest header word or value, within limits."""
+    if key in _WIDE_TEXT:
+        return _TEXT_WIDTH
+    longest_word = max((len(w) for w in header.split()), default=6)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        fmt = _number_format(key) or "0.0"
+        decimals = len(fmt.split(".")[1].split('"')[0]) if "." in fmt else 0
+        biggest = float(values.abs().max()) if values.notna().any() else 0.0
+        longest_value = len(f"{biggest:,.{decimals}f}") + (5 if "dBm" in fmt else 2)
+    else:
+        sample = values.dropna().astype(str).head(500)
+        longest_value = int(sample.str.len().max()) if len(sample) else 0
+    return float(max(longest_word + 1, min(longest_value, _MAX_WIDTH) + 1, 8))
+
+
+def _lines(text: object, width: float, *, chars_per_unit: float = 1.1) -> int:
+    """Lines a text wrapped at spaces takes in a column of ``width`` characters."""
+    capacity = max(int(width * chars_per_unit) - 1, 1)
+    lines, used = 1, 0
+    for word in str(text).split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= capacity:
+            used = need
+        else:
+            lines += 1 + (len(word) - 1) // capacity if used else (len(word) - 1) // capacity
+            used = len(word) % capacity or capacity
+    return lines
+
+
+def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) -> None:
+    """Write a table from A1 with its header, formats, filter and print set-up."""
+    data, keys = display_table(table, lang)
+    for j, key in enumerate(keys, start=1):
+        cell = ws.cell(row=1, column=j)
+        set_text_safe(cell, label(key, lang))
+        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _GRID
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    formats = [_number_format(k) for k in data.columns]
+    for i, row in enumerate(data.itertuples(index=False), start=2):
+        for j, value in enumerate(row, start=1):
+            cell = ws.cell(row=i, column=j)
+            set_text_safe(cell, None if _missing(value) else _plain(value))
+            if formats[j - 1]:
+                cell.number_format = formats[j - 1]
+            cell.alignment, cell.border = _WRAP_TOP, _GRID
+    widths = [_width(label(k, lang), data[c], c) for k, c in zip(keys, data.columns, strict=True)]
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    wrapped = [j for j, c in enumerate(data.columns) if not pd.api.types.is_numeric_dtype(data[c])]
+    for i, row in enumerate(data.itertuples(index=False), start=2):
+        # readers do not all grow rows for wrapped text: size them
+        lines = max((_lines(row[j], widths[j]) for j in wrapped if not _missing(row[j])), default=1)
+        if lines > 1:
+            ws.row_dimensions[i].height = 14.5 * lines
+    header_lines = max(
+        _lines(label(k, lang), w, chars_per_unit=0.9) for k, w in zip(keys, widths, strict=True)
+    )
+    ws.row_dimensions[1].height = 15 * max(header_lines, 2)
+    last = f"{get_column_letter(max(len(keys), 1))}{max(len(data) + 1, 2)}"
+    ws.auto_filter.ref = f"A1:{last}"
+    ws.freeze_panes = freeze
+    ws.print_title_rows = "1:1"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _plain(value: object) -> object:
+    """Numpy scalars to Python numbers for openpyxl."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _page_setup(ws: Worksheet, title: str, synthetic: bool, lang: str) -> None:
+    """A4 landscape fitted to the page width, with a header and page numbers."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    flag = f" – {label('synthetic_flag', lang).upper()}" if synthetic else ""
+    ws.oddHeader.center.text = _escape_hf(title + flag)
+    ws.oddHeader.center.font = "Arial,Bold"
+    ws.oddFooter.center.text = label("page_footer", lang)
+    ws.oddFooter.right.text = "covgap"
+
+
+def _escape_hf(text: str) -> str:
+    """Escape ``&`` in header/footer text (Excel uses it for codes)."""
+    return text.replace("&", "&&")
+
+
+def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
+    """Write the request workbook.
+
+    Parameters
+    ----------
+    dossier
+        From :func:`covgap.planning.build_dossier`.
+    path
+        The ``.xlsx`` file to write (replaced only once the new one is complete).
+    lang
+        ``"vi"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    check_lang(lang)
+    path = Path(path)
+    synthetic = bool(dossier.info.get("synthetic"))
+    wb = Workbook()
+    cover = wb.active
+    cover.title = label("sheet_cover", lang)
+    _write_cover(cover, dossier, lang)
+    _page_setup(cover, label("dossier_title", lang), synthetic, lang)
+    cover.page_setup.orientation = "portrait"
+    sheets = [
+        ("sheet_request", dossier.request, "E2"),
+        ("sheet_unpowered", dossier.unpowered, "E2"),
+        ("sheet_sunset", dossier.sunset, "C2"),
+    ]
+    for by, table in dossier.summaries.items():
+        sheets.append((f"sheet_summary_{by}", table, "C2" if by == "commune" else "B2"))
+    for key, table, freeze in sheets:
+        ws = wb.create_sheet(label(key, lang))
+        _write_table(ws, table, lang, freeze=freeze)
+        _page_setup(ws, label(key, lang), synthetic, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    logger.info("wrote the request workbook %s (%s)", path, lang)
+    return path
+
+
+def _umask() -> int:
+    """Return the process umask (mkstemp creates files readable by their owner only)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_cover(ws: Worksheet, dossier: Dossier, lang: str) -> None:
+    """Title, synthetic warning, parameters, results and contents."""
+    info = dossier.info
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["B"].width = 95
+    set_text_safe(ws["A1"], label("dossier_title", lang))
+    ws["A1"].font = Font(bold=True, size=15)
+    ws.merge_cells("A1:B1")
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[1].height = 42
+    set_text_safe(ws["A2"], label("dossier_subtitle", lang))
+    ws["A2"].font = Font(italic=True)
+    ws.merge_cells("A2:B2")
+    row = 3
+    if info.get("synthetic"):
+        set_text_safe(ws.cell(row=row, column=1), label("synthetic_notice", lang))
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        cell = ws.cell(row=row, column=1)
+        cell.font, cell.fill = _WARN_FONT, _WARN_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        ws.row_dimensions[row].height = 30
+        row += 1
+    row += 1
+    for title, pairs in (
+        ("cover_parameters", _parameters(info, lang)),
+        ("cover_counts", _counts(dossier, lang)),
+        ("cover_contents", _contents(dossier, lang)),
+    ):
+        set_text_safe(ws.cell(row=row, column=1), label(title, lang))
+        ws.cell(row=row, column=1).font = Font(bold=True, size=12)
+        row += 1
+        for key_text, value in pairs:
+            set_text_safe(ws.cell(row=row, column=1), key_text)
+            ws.cell(row=row, column=1).font = _BOLD
+            set_text_safe(ws.cell(row=row, column=2), value)
+            for col in (1, 2):
+                ws.cell(row=row, column=col).alignment = _LEFT_WRAP
+            # rows do not grow by themselves in every reader: size them for the text
+            lines = max(-(-len(str(value)) // 90), -(-len(key_text) // 40), 1)
+            ws.row_dimensions[row].height = 15 * lines
+            row += 1
+        row += 1
+
+
+def _parameters(info: dict[str, Any], lang: str) -> list[tuple[str, object]]:
+    """Scenario parameters as (label, value) rows."""
+    model = info.get("model_vi" if lang == "vi" else "model") or info.get("model", "")
+    thresholds = info.get("thresholds", "")
+    if "covered_dbm" in info and lang == "vi":
+        c, lo = info["covered_dbm"], info["low_signal_dbm"]
+        thresholds = (
+            f"có sóng: RSRP 4G ≥ {c:g} dBm; vùng lõm: {lo:g} ≤ RSRP < {c:g} dBm; "
+            f"vùng trắng: RSRP < {lo:g} dBm hoặc không có trạm trong tầm"
+        )
+    yes_no = label("yes" if info.get("synthetic") else "no", lang)
+    weights = info.get("weights", {})
+    formula = label("priority_formula_text", lang).format(
+        **weights,
+        white_first_text=label("white_first_text", lang) if weights.get("white_first") else "",
+    )
+    rows = [
+        (label("scenario", lang), info.get("scenario", "")),
+        (label("synthetic_flag", lang), yes_no),
+        (label("model", lang), model),
+        (label("thresholds", lang), thresholds),
+        (label("location_probability", lang), info.get("location_probability")),
+        (label("rx_height_m", lang), info.get("rx_height_m")),
+        (label("max_range_km", lang), info.get("max_range_km")),
+        (label("dem", lang), info.get("dem", "")),
+        (label("dem_resolution_m", lang), info.get("dem_resolution_m")),
+        (
+            label("local_crs", lang),
+            f"{info.get('local_crs_name', '')} ({info.get('local_crs', '')})",
+        ),
+        (label("priority_formula", lang), formula),
+        (label("remote_rule", lang), label("remote_rule_text", lang).format(**info)),
+        (label("date", lang), info.get("date", "")),
+        (label("covgap_version", lang), info.get("covgap_version", "")),
+    ]
+    return [(k, v) for k, v in rows if v is not None]
+
+
+def _counts(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
+    any_sunset = dossier.sunset[dossier.sunset["carrier"] == "any"]
+    return [
+        (label("villages_analysed", lang), dossier.info.get("villages_analysed")),
+        (label("request_count", lang), len(dossier.request)),
+        (label("unpowered_count", lang), len(dossier.unpowered)),
+        (label("sunset_count", lang), len(any_sunset)),
+    ]
+
+
+def _contents(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
+    rows = [
+        (label("sheet_request", lang), label("contents_request", lang)),
+        (label("sheet_unpowered", lang), label("contents_unpowered", lang)),
+        (label("sheet_sunset", lang), label("contents_sunset", lang)),
+    ]
+    rows += [(label(f"sheet_summary_{by}", lang), label("contents_summary", lang))
+             for by in dossier.summaries]  # fmt: skip
+    return rows
