@@ -188,6 +188,9 @@ class Scenario:
         One or more DEM files (GeoTIFF, SRTM ``.hgt``/``.hgt.zip``), mosaicked.
     admin
         Optional GeoPackage with ``districts`` (and ``communes``) polygon layers.
+    crosswalk
+        Optional CSV mapping pre-2025 communes to the units of 07/2025
+        (:func:`covgap.reform.read_crosswalk`).
     crs
         CRS of projected x/y columns in the tables; ``None`` for lon/lat in WGS 84.
     local_crs
@@ -203,6 +206,7 @@ class Scenario:
     sites: Path | None = None
     dem: tuple[Path, ...] = ()
     admin: Path | None = None
+    crosswalk: Path | None = None
     crs: str | None = None
     local_crs: str = "EPSG:9205"
     name: str = "covgap scenario"
@@ -215,7 +219,7 @@ class Scenario:
         changes = {k: v for k, v in changes.items() if v is not None}
         if "dem" in changes and isinstance(changes["dem"], (str, Path)):
             changes["dem"] = (changes["dem"],)
-        for key in ("villages", "sites", "admin"):
+        for key in ("villages", "sites", "admin", "crosswalk"):
             if key in changes:
                 changes[key] = Path(changes[key])
         if "dem" in changes:
@@ -229,6 +233,7 @@ class Scenario:
             "sites": self.sites,
             "dem": list(self.dem),
             "admin": self.admin,
+            "crosswalk": self.crosswalk,
             "crs": self.crs,
             "local_crs": self.local_crs,
             "name": self.name,
@@ -299,13 +304,23 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
     thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
     radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
     inputs = dict(doc.get("inputs", {}))
-    allowed = {"villages", "sites", "dem", "admin", "crs", "local_crs", "name", "synthetic"}
+    allowed = {
+        "villages",
+        "sites",
+        "dem",
+        "admin",
+        "crosswalk",
+        "crs",
+        "local_crs",
+        "name",
+        "synthetic",
+    }
     if set(inputs) - allowed:
         raise InputError(
             f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
             f"expected some of {sorted(allowed)}"
         )
-    for key in ("villages", "sites", "admin"):
+    for key in ("villages", "sites", "admin", "crosswalk"):
         if key in inputs:
             inputs[key] = path.parent / inputs[key]
     if "dem" in inputs:

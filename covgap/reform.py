@@ -49,8 +49,9 @@ CROSSWALK_COLUMNS: tuple[str, ...] = (
     "new_unit_type",
 )
 _REQUIRED = ("old_commune", "new_unit")
-#: The Lai Châu crosswalk of Resolution 1670/NQ-UBTVQH15 shipped in the repository.
-REAL_CROSSWALK = Path(__file__).resolve().parent.parent / "data/reform/laichau_2025_crosswalk.csv"
+#: The Lai Châu crosswalk of Resolution 1670/NQ-UBTVQH15 shipped with covgap (unofficial
+#: transcription; see ``covgap/_data/reform/README.md`` for its sources).
+REAL_CROSSWALK = Path(__file__).resolve().parent / "_data" / "reform" / "laichau_2025_crosswalk.csv"
 _PREFIX = re.compile(
     r"^(xã|xa|phường|phuong|thị trấn|thi tran|tt\.?|huyện|huyen|thành phố|thanh pho|tp\.?)\s+",
     re.IGNORECASE,

@@ -95,3 +95,11 @@ def test_real_villages_classified_over_the_sample_network(sample, tmp_path):
     gaps = v[v["coverage_class"] != "covered"]
     assert (gaps["reason"].str.len() > 0).all()
     assert v["nearest_site_km"].notna().all()
+
+
+def test_sample_carries_its_own_crosswalk(sample):
+    from covgap.reform import read_crosswalk
+
+    table = read_crosswalk(sample.crosswalk)
+    assert table["new_unit"].nunique() == 38
+    assert table["old_commune_code"].is_unique and len(table) > 90

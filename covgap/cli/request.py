@@ -67,6 +67,7 @@ def request(
     scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
     result = run_pipeline(scenario, progress=progress_default() if progress is None else progress)
     table = None
+    crosswalk = crosswalk or scenario.crosswalk
     if crosswalk is not None:
         table = read_crosswalk(crosswalk)
     elif not scenario.synthetic and REAL_CROSSWALK.exists():
