@@ -15,8 +15,6 @@ when it displays the cell and LibreOffice and Excel both read it as "this is tex
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +23,7 @@ from xml.sax.saxutils import escape
 import geopandas as gpd
 import pandas as pd
 
+from ._atomic import atomic_path
 from .labels import check_lang, format_number, label
 from .workbook import FORMULA_PREFIXES, display_table, write_workbook
 
@@ -70,20 +69,8 @@ def csv_safe(value: object) -> object:
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        if path.suffix == ".gpkg":
-            tmp.unlink()  # the GPKG driver creates the file itself
+    with atomic_path(path, create=path.suffix != ".gpkg") as tmp:  # GPKG: GDAL creates it
         write(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -28,19 +28,18 @@ from __future__ import annotations
 import io
 import logging
 import math
-import os
 import re
-import tempfile
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ._atomic import atomic_path
 from ._map_elements import CARRIER_COLOURS, CLASS_COLOURS, OTHER_CARRIER_COLOUR
 from .config import Thresholds
 from .errors import DataFileError, InputError
@@ -283,20 +282,14 @@ def save_static_map(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
         else {"Creator": f"covgap {__version__}", "Title": title, "CreationDate": None}
     )
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise DataFileError(f"{path}: cannot write here ({exc.strerror})") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with rc_context(_SAVE_RC), _native_relief(fig, fmt == "pdf"):
+        with (
+            atomic_path(path) as tmp,
+            rc_context(_SAVE_RC),
+            _native_relief(fig, fmt == "pdf"),
+        ):
             _write(fig, tmp, fmt, dpi, metadata)
-        os.replace(tmp, path)
     except OSError as exc:
         raise DataFileError(f"{path}: could not write the map ({exc})") from exc
-    finally:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
     logger.info("wrote %s (%.0f kB)", path, path.stat().st_size / 1e3)
     return path
 

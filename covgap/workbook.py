@@ -15,8 +15,6 @@ so a failure never leaves a half-written workbook.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ._atomic import atomic_path
 from .labels import check_lang, label
 
 if TYPE_CHECKING:
@@ -257,25 +256,10 @@ def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> P
         ws = wb.create_sheet(label(key, lang))
         _write_table(ws, table, lang, freeze=freeze)
         _page_setup(ws, label(key, lang), synthetic, lang)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     logger.info("wrote the request workbook %s (%s)", path, lang)
     return path
-
-
-def _umask() -> int:
-    """Return the process umask (mkstemp creates files readable by their owner only)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write_cover(ws: Worksheet, dossier: Dossier, lang: str) -> None:

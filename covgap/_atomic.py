@@ -1,0 +1,66 @@
+"""Write a file all-or-nothing: into a temporary name beside it, then move it into place.
+
+Every writer of covgap (maps, workbooks, tables, rasters) goes through
+:func:`atomic_path`, so a failure or an interruption never leaves a half-written file and
+an existing file is replaced only by a complete new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import DataFileError
+
+__all__ = ["atomic_path"]
+
+
+def _default_mode() -> int:
+    """Permissions a new file gets from the umask (mkstemp would give 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], *, create: bool = True) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it over ``path`` if the block succeeds.
+
+    Parameters
+    ----------
+    path
+        The final file. Its folder is created if needed.
+    create
+        ``True``: the temporary file exists (empty) when the block starts. ``False``: only
+        its name is reserved, for writers that refuse an existing file (GDAL's GPKG).
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write. It keeps ``path``'s suffix so format detection by name works.
+
+    Raises
+    ------
+    DataFileError
+        The folder cannot be created or written.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
+    os.close(fd)
+    tmp = Path(name)
+    if not create:
+        tmp.unlink()
+    try:
+        yield tmp
+        mode = path.stat().st_mode & 0o777 if path.exists() else _default_mode()
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
