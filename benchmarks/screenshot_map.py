@@ -53,14 +53,58 @@ DISTRICTS_VI = {
 PROBE = """<script>
 window.__cgErrors = 0;
 window.addEventListener('error', function () { window.__cgErrors += 1; });
-window.addEventListener('load', function () { setTimeout(function () {
+window.addEventListener('load', function () {
   var q = function (s) { return document.querySelectorAll(s).length; };
-  console.log('COVGAP_PROBE ' + JSON.stringify({
-    leaflet: typeof L !== 'undefined', errors: window.__cgErrors,
-    canvas: q('.leaflet-overlay-pane canvas'), site_markers: q('.leaflet-marker-pane .cg-site'),
-    layer_entries: q('.leaflet-control-layers-overlays label'), tooltips: q('.leaflet-tooltip')
-  }));
-}, 300); });
+  var map = null;
+  for (var k in window) {
+    try { if (/^map_/.test(k) && window[k] instanceof L.Map) { map = window[k]; } } catch (e) {}
+  }
+  var steps = (window.__cgActions || []).slice();
+  function next() {
+    var a = steps.shift();
+    if (!a) { return setTimeout(report, 600); }
+    if (a.view) { map.setView([a.view[0], a.view[1]], a.view[2], {animate: false}); }
+    if (a.search) {  // type into the search box, then pick the first suggestion
+      var st = map._cg.search;
+      st.expand();
+      st.searchText(a.search);
+      setTimeout(function () {
+        var tip = document.querySelector('.search-tip');
+        if (tip) { tip.click(); }
+      }, 700);
+    }
+    if (a.measure) {  // click through points with the measuring tool
+      var m = map._cg.measure;
+      m._start();
+      a.measure.forEach(function (ll) { map.fire('click', {latlng: L.latLng(ll)}); });
+      m._stop();
+    }
+    setTimeout(next, a.wait || 1200);
+  }
+  function report() {
+    var cg = map && map._cg, wedges = 0;
+    if (map) {
+      map.eachLayer(function (l) {
+        if (cg && cg.renderers.cgWedges && l.options.renderer === cg.renderers.cgWedges) {
+          wedges += 1;
+        }
+      });
+    }
+    console.log('COVGAP_PROBE ' + JSON.stringify({
+      leaflet: typeof L !== 'undefined', errors: window.__cgErrors, zoom: map && map.getZoom(),
+      canvas: q('.leaflet-overlay-pane canvas'), site_markers: q('.leaflet-marker-pane .cg-site'),
+      layer_entries: q('.leaflet-control-layers-overlays label'), tooltips: q('.leaflet-tooltip'),
+      clusters: q('.cg-cluster'), relief: q('.leaflet-image-layer'), wedges: wedges,
+      search: q('.leaflet-control-search'), fullscreen: q('.fullscreen-icon'),
+      minimap: q('.leaflet-control-minimap'), measure: q('.cg-measure'),
+      popup: q('.leaflet-popup'), links: cg ? cg.links.getLayers().length : 0,
+      search_index: cg ? cg.index.length : 0,
+      popup_text: (document.querySelector('.leaflet-popup-content') || {}).textContent || null,
+      measured_m: cg && cg.measure ? Math.round(cg.measure.distance || 0) : null
+    }));
+  }
+  setTimeout(next, 300);
+});
 </script>"""
 CONSOLE = re.compile(r":CONSOLE[:(]\d+\)?\] \"(.*)\", source: (.*)$")
 
@@ -146,7 +190,9 @@ def folium_marker_map(villages, sites):
     return m
 
 
-def run_chromium(html_path: Path, out: Path, *, size: str, budget_ms: int) -> dict:
+def run_chromium(
+    html_path: Path, out: Path, *, size: str, budget_ms: int, actions: list | None = None
+) -> dict:
     """Screenshot ``html_path`` (with the probe) and return what the console said."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -154,7 +200,8 @@ def run_chromium(html_path: Path, out: Path, *, size: str, budget_ms: int) -> di
     with tempfile.TemporaryDirectory(prefix="covgap-shot-") as tmp:
         page = html_path.read_text(encoding="utf-8")
         probed = Path(tmp) / "page.html"
-        probed.write_text(page.replace("<head>", "<head>\n" + PROBE, 1), encoding="utf-8")
+        script = f"<script>window.__cgActions = {json.dumps(actions or [])};</script>\n"
+        probed.write_text(page.replace("<head>", "<head>\n" + script + PROBE, 1), encoding="utf-8")
         cmd = [
             chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -186,6 +233,9 @@ def main(argv=None) -> int:
     p.add_argument("--compare", action="store_true", help="also time one marker per village")
     p.add_argument("--window-size", default="1400,900")
     p.add_argument("--budget-ms", type=int, default=5000)
+    p.add_argument("--view", help="LAT,LON,ZOOM to show before the screenshot")
+    p.add_argument("--search", help="type this into the village search and pick the first hit")
+    p.add_argument("--measure", help="LAT,LON;LAT,LON;... points to measure between")
     args = p.parse_args(argv)
 
     html_path = args.html
@@ -230,7 +280,17 @@ def main(argv=None) -> int:
         inlined.write_text(_inline_leaflet(page, _leaflet_dir(True)), encoding="utf-8")
         html_path = inlined
 
-    result = run_chromium(html_path, args.out, size=args.window_size, budget_ms=args.budget_ms)
+    actions = []
+    if args.view:
+        actions.append({"view": [float(v) for v in args.view.split(",")]})
+    if args.search:
+        actions.append({"search": args.search, "wait": 2000})
+    if args.measure:
+        points = [[float(v) for v in p.split(",")] for p in args.measure.split(";")]
+        actions.append({"measure": points})
+    result = run_chromium(
+        html_path, args.out, size=args.window_size, budget_ms=args.budget_ms, actions=actions
+    )
     print(
         f"chromium: exit {result['returncode']}, {result['seconds']:.1f} s wall, "
         f"screenshot {result['screenshot']}"

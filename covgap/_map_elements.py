@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 _VILLAGE_ROWS = (
     "village_id", "commune", "district", "households", "population", "grid_power",
     "coverage_class", "rsrp_dbm", "min_cluster_rsrp_dbm", "rsrp_by_carrier", "services",
-    "best_site_id", "nearest_site_id", "signal_path", "reason",
+    "best_site_id", "nearest_site_id", "signal_path", "reason", "map_request_list",
 )  # fmt: skip
 
 
@@ -169,6 +169,9 @@ def _leaflet_dir(source: Any) -> Path:
 
 
 def _inline_leaflet(page: str, folder: Path) -> str:
+    """Copy Leaflet (from ``folder``) and the vendored plugins into the page."""
+    from . import _vendor
+
     js = (folder / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     css = (folder / "leaflet.css").read_text(encoding="utf-8")
 
@@ -184,102 +187,110 @@ def _inline_leaflet(page: str, folder: Path) -> str:
     if not js_tag.search(page):
         raise InputError("the page does not link leaflet.js; nothing to inline")
     page = js_tag.sub(lambda _: f"<script>{js}</script>", page, count=1)
-    return css_tag.sub(lambda _: f"<style>{css}</style>", page, count=1)
+    page = css_tag.sub(lambda _: f"<style>{css}</style>", page, count=1)
+    return _vendor.inline_plugins(page)
 
 
 # --- folium elements -----------------------------------------------------------------
 
-
-@functools.cache
-def _element_classes() -> tuple[type, type, type]:
-    """Build the folium element classes on first use (folium is imported lazily)."""
-    from branca.element import MacroElement
-    from folium.map import Layer
-    from jinja2 import Template
-
-    class GeoJsonLayer(Layer):
-        """One ``L.geoJson`` layer whose popups are built from ``properties.v``."""
-
-        _template = Template("""
+_LAYER_TEMPLATE = """
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }}_rows = {{ this.rows_json }};
+{%- set map = this._parent.get_name() %}
+{%- if this.kind == "villages" %}
+var {{ this.get_name() }} = covgap.villages({{ map }}, {{ this.data_json }},
+  {{ this.rows_json }}, {{ this.options_json }});
+{%- elif this.kind == "sites" %}
+var {{ this.get_name() }} = covgap.sites({{ map }}, {{ this.data_json }},
+  {{ this.rows_json }}, {{ this.options_json }});
+{%- elif this.kind == "rings" %}
+var {{ this.get_name() }} = covgap.rings({{ map }}, {{ this.data_json }},
+  {{ this.options_json }});
+{%- elif this.kind == "relief" %}
+var {{ this.get_name() }} = L.imageOverlay({{ this.data_json }}, {{ this.options.bounds|tojson }},
+  {opacity: {{ this.options.opacity }}, interactive: false,
+   pane: covgap.pane({{ map }}, "cgRelief", 250, "multiply")});
+{%- elif this.kind == "blank" %}
+var {{ this.get_name() }} = L.layerGroup();
+{%- else %}
 var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
-  {%- if this.kind == "circle" %}
-  pointToLayer: function (f, ll) { return L.circleMarker(ll, {{ this.style|tojson }}); },
-  {%- elif this.kind == "site" %}
-  pointToLayer: function (f, ll) { return covgapSite(ll, {{ this.style.colour|tojson }}); },
-  {%- else %}
-  style: function () { return {{ this.style|tojson }}; },
-  interactive: {{ this.style.interactive|tojson }},
-  {%- endif %}
+  style: function () { return {{ this.options_json }}; },
+  interactive: {{ this.options.interactive|tojson }},
   onEachFeature: function (f, layer) {
-    {%- if this.rows %}
-    layer.bindPopup(function () { return covgapPopup(f.properties, {{ this.get_name() }}_rows); },
-                    {maxWidth: 380});
-    {%- endif %}
     if (f.properties.t) { layer.bindTooltip(f.properties.t, {{ this.tooltip|tojson }}); }
   }
 });
+{%- endif %}
 {% endmacro %}
-""")
+"""
+
+
+@functools.cache
+def _element_classes() -> dict[str, type]:
+    """Build the folium element classes on first use (folium is imported lazily)."""
+    from branca.element import MacroElement
+    from folium.elements import JSCSSMixin
+    from folium.map import Layer
+    from jinja2 import Template
+
+    from . import _vendor
+
+    class CovgapLayer(Layer):
+        """A layer the page's ``covgap`` script draws from compact JSON data."""
+
+        _template = Template(_LAYER_TEMPLATE)
 
         def __init__(
             self,
-            data: dict[str, Any],
+            data: Any,
             *,
             name: str,
             kind: str,
-            style: dict[str, Any],
+            options: dict[str, Any] | None = None,
             rows: list[str] | None = None,
             tooltip: dict[str, Any] | None = None,
             show: bool = True,
+            overlay: bool = True,
         ) -> None:
-            super().__init__(name=name, overlay=True, control=True, show=show)
+            super().__init__(name=name, overlay=overlay, control=True, show=show)
             self._name = "CovgapLayer"
             self.data_json = _to_json(data)
-            self.kind, self.style, self.rows = kind, style, rows or []
+            self.kind, self.options, self.rows = kind, options or {}, rows or []
+            self.options_json = _to_json(self.options)
             self.rows_json = _to_json(self.rows)
             self.tooltip = tooltip or {"direction": "top"}
 
-    class Helpers(MacroElement):
-        """Stylesheet and the two JavaScript helpers shared by every layer."""
+    class Helpers(JSCSSMixin):
+        """Plugin links, covgap's stylesheet and script: the page's header."""
+
+        default_js: ClassVar = [(url.rsplit("/", 1)[-1], url) for url in _vendor.PLUGIN_JS]
+        default_css: ClassVar = [(url.rsplit("/", 1)[-1], url) for url in _vendor.PLUGIN_CSS]
+        _template = Template(
+            "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>\n"
+            "<script>{{ this.js }}</script>{% endmacro %}"
+        )
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "CovgapHelpers"
+            self.css = _vendor.read_own(_vendor.OWN_CSS)
+            self.js = _vendor.script_text(_vendor.OWN_JS)
+
+    class Tools(MacroElement):
+        """Search, fullscreen, measure and minimap, made after every layer exists."""
 
         _template = Template("""
-{% macro header(this, kwargs) %}
-<style>
-.cg-pop table{border-collapse:collapse;font-size:12px}
-.cg-pop th{text-align:left;padding:1px 6px 1px 0;color:#444;font-weight:600;vertical-align:top}
-.cg-pop td{padding:1px 0}
-.cg-pop b{font-size:14px}
-.cg-label{background:transparent;border:0;box-shadow:none;font-weight:700;color:#333;
-  text-shadow:0 0 3px #fff,0 0 3px #fff}
-.cg-site{width:0;height:0;border-left:5px solid transparent;border-right:5px solid transparent;
-  border-bottom:9px solid var(--c);filter:drop-shadow(0 0 1px #000)}
-.cg-box{position:fixed;z-index:9999;background:rgba(255,255,255,.93);padding:8px 10px;
-  border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px/1.4 sans-serif}
-.cg-box .sw{display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;
-  vertical-align:middle;border:1px solid #222}
-.cg-title{top:10px;left:60px;max-width:min(640px,calc(100% - 480px))}
-.cg-synthetic{background:#b00020;color:#fff;font-weight:700;padding:3px 6px;margin-top:4px;
-  border-radius:3px;text-align:center}
-</style>
-<script>
-function covgapPopup(p, rows) {
-  var h = '<div class="cg-pop"><b>' + p.t + '</b><table>';
-  for (var i = 0; i < rows.length; i++) {
-    if (p.v[i] !== null && p.v[i] !== '') {
-      h += '<tr><th>' + rows[i] + '</th><td>' + p.v[i] + '</td></tr>';
-    }
-  }
-  return h + '</table></div>';
-}
-function covgapSite(ll, colour) {
-  return L.marker(ll, {icon: L.divIcon({className: '', iconSize: [10, 9],
-    html: '<div class="cg-site" style="--c:' + colour + '"></div>'})});
-}
-</script>
+{% macro script(this, kwargs) %}
+covgap.tools({{ this._parent.get_name() }}, {{ this.config_json }}, {
+  relief: {{ this.relief or "null" }}, districts: {{ this.districts or "null" }}});
 {% endmacro %}
 """)
+
+        def __init__(self, config: dict[str, Any], relief: Any, districts: Any) -> None:
+            super().__init__()
+            self._name = "CovgapTools"
+            self.config_json = _to_json(config)
+            self.relief = relief.get_name() if relief is not None else None
+            self.districts = districts.get_name() if districts is not None else None
 
     class Html(MacroElement):
         """A fixed box of ready-made (already escaped) HTML: the legend or the title."""
@@ -290,43 +301,74 @@ function covgapSite(ll, colour) {
             super().__init__()
             self.content = content
 
-    return GeoJsonLayer, Helpers, Html
+    return {"layer": CovgapLayer, "helpers": Helpers, "tools": Tools, "html": Html}
 
 
-def _geojson_layer(data: dict[str, Any], **options: Any) -> Any:
-    return _element_classes()[0](data, **options)
+def _layer(data: Any, **options: Any) -> Any:
+    return _element_classes()["layer"](data, **options)
 
 
 def _helpers() -> Any:
-    return _element_classes()[1]()
+    return _element_classes()["helpers"]()
+
+
+def _tools(config: dict[str, Any], relief: Any, districts: Any) -> Any:
+    return _element_classes()["tools"](config, relief, districts)
 
 
 def _html(content: str) -> Any:
-    return _element_classes()[2](content)
+    return _element_classes()["html"](content)
 
 
-def _legend_html(thresholds: Thresholds, lang: str) -> str:
+def _legend_html(
+    thresholds: Thresholds,
+    lang: str,
+    *,
+    wedge_kinds: Iterable[tuple[float, str, str | None]] = (),
+    highlight: bool = False,
+) -> str:
+    """Return the legend: classes and thresholds, sites, wedges, lines, request rings."""
     cov = format_number(thresholds.covered_dbm, 1 if thresholds.covered_dbm % 1 else 0, lang)
     low = format_number(thresholds.low_signal_dbm, 1 if thresholds.low_signal_dbm % 1 else 0, lang)
-    lines = [
-        f'<div class="cg-box cg-legend" style="bottom:24px;right:10px;max-width:330px">'
-        f"<b>{_esc(label('legend_title', lang))}</b>"
-    ]
+    lines = [f'<div class="cg-box cg-legend"><b>{_esc(label("legend_title", lang))}</b>']
     for cls in CLASSES:
         text = label(f"legend_{cls}", lang).format(covered=cov, low=low)
         lines.append(
             f'<div><span class="sw" style="background:{CLASS_COLOURS[cls]}"></span>'
             f"<b>{_esc(label(cls, lang))}</b>: {_esc(text)}</div>"
         )
-    lines.append(f"<div style='margin-top:4px'><b>{_esc(label('legend_sites', lang))}</b></div>")
-    for carrier, colour in CARRIER_COLOURS.items():
+    lines.append(f"<div style='color:#555'>{_esc(label('legend_note', lang))}</div>")
+    lines.append(f"<div style='color:#555'>{_esc(label('map_legend_clusters', lang))}</div>")
+    if highlight:
         lines.append(
+            f'<div><span class="ring"></span>{_esc(label("map_legend_request", lang))}</div>'
+        )
+    lines.append(
+        f"<details><summary>{_esc(label('map_legend_more', lang))}</summary>"
+        f"<div style='margin-top:4px'><b>{_esc(label('legend_sites', lang))}</b></div>"
+    )
+    lines.append(
+        "<div>"
+        + "".join(
             f'<span style="display:inline-block;margin-right:8px">'
             f'<span class="cg-site" style="--c:{colour};display:inline-block;'
             f'margin-right:4px"></span>{_esc(carrier)}</span>'
+            for carrier, colour in CARRIER_COLOURS.items()
+        )
+        + "</div>"
+    )
+    kinds = [f"{text} {format_number(r, 0, lang)} m" for r, text, _ in wedge_kinds]  # escaped
+    if kinds:
+        lines.append(
+            f"<div style='color:#555'>{_esc(label('map_legend_wedges', lang))} "
+            + " · ".join(kinds)
+            + "</div>"
         )
     lines.append(
-        f"<div style='color:#555;margin-top:4px'>{_esc(label('legend_note', lang))}</div></div>"
+        '<div style="margin-top:4px"><span class="ln"></span>'
+        f"{_esc(label('map_legend_serving', lang))}"
+        f'<br><span class="ln dash"></span>{_esc(label("map_legend_nearest", lang))}'
+        f"<br>✖ {_esc(label('map_legend_obstacle', lang))}</div></details></div>"
     )
     return "\n".join(lines)
 
@@ -336,6 +378,9 @@ def _title_html(
 ) -> str:
     title = title if title is not None else label("map_title", lang)
     facts = [(label("villages_count", lang), format_number(n, 0, lang))]
+    info = dict(info)
+    if lang == "vi" and _present(info.get("model_vi")):
+        info["model"] = info["model_vi"]
     for key in ("scenario", "model", "data", "date"):
         if _present(info.get(key)):
             facts.append((label(key, lang), str(info[key])))
@@ -343,7 +388,7 @@ def _title_html(
     low = format_number(thresholds.low_signal_dbm, 1, lang)
     limits = f"{label('covered', lang)} ≥ {cov} dBm; {label('white', lang)} < {low} dBm"
     facts.append((label("thresholds", lang), str(info.get("thresholds") or limits)))
-    known = {"scenario", "model", "data", "date", "synthetic", "thresholds"}
+    known = {"scenario", "model", "model_vi", "data", "date", "synthetic", "thresholds"}
     facts += [
         (label(str(k), lang), str(v)) for k, v in info.items() if k not in known and _present(v)
     ]

@@ -1,32 +1,41 @@
 """Interactive coverage map of the province (folium / Leaflet).
 
-:func:`coverage_map` draws the classified villages (one layer per class), the BTS sites
-(one layer per carrier, one marker per physical site), district and commune boundaries, a
-legend that states the thresholds and a title block that states the scenario.
-:func:`save_map` writes the HTML atomically and can inline Leaflet for offline use.
+:func:`coverage_map` draws the classified villages (one layer per class; covered villages
+clustered at low zoom), the BTS sites (one layer per carrier, one marker per physical site,
+sector wedges when zoomed in), district and commune boundaries, a hillshade of the DEM,
+the request-list villages, and a legend and a title block that state the thresholds and
+the scenario. Clicking (or finding with the search box) a village draws a line to its
+serving site, a dashed line to its nearest site and the obstacle that blocks the signal.
+:func:`save_map` writes the HTML atomically and can inline Leaflet and its plugins for
+offline use.
 
-Size and speed: each layer is a single ``L.geoJson`` with compact per-feature properties
-(coordinates rounded to 5 decimals, about 1 m) drawn on a canvas renderer; popups are
-built in the browser from a label array shared by the layer. This is several times smaller
-and faster to open than one ``folium.CircleMarker`` per village.
+Size and speed: each layer is compact JSON (coordinates rounded to 5 decimals, about
+1 m; sectors as ``[azimuth, beamwidth, kind]``; popups as value arrays with one label
+array per layer) that the page's script (``covgap/_vendor/covgap/map.js``) turns into
+canvas markers, clusters and wedges; the hillshade is an 8-bit PNG in Web Mercator.
+Further raster overlays (RSRP per carrier, with a dBm ramp in the legend) fit the same
+``relief`` path: a PNG reprojected to EPSG:3857 and an ``L.imageOverlay``.
 
 Safety: every text that comes from an input file is HTML-escaped in Python before it
-reaches the page (Leaflet popups, tooltips and the layer control insert their content as
-HTML), and the embedded JSON cannot close its ``<script>`` element.
+reaches the page (Leaflet popups, tooltips, the layer control and the search list insert
+their content as HTML), and the embedded JSON cannot close its ``<script>`` element.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
+import math
 import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ._atomic import atomic_path
 from ._map_elements import (
     _VILLAGE_ROWS,
     CARRIER_COLOURS,
@@ -36,16 +45,17 @@ from ._map_elements import (
     LEAFLET_JS,
     OTHER_CARRIER_COLOUR,
     _esc,
-    _geojson_layer,
     _helpers,
     _html,
     _inline_leaflet,
+    _layer,
     _leaflet_dir,
     _legend_html,
     _num,
     _present,
     _row_labels,
     _title_html,
+    _tools,
     _village_values,
 )
 from .config import Thresholds
@@ -57,10 +67,14 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
+    from .terrain import Terrain
+
 __all__ = [
     "CARRIER_COLOURS",
     "CLASS_COLOURS",
     "coverage_map",
+    "map_from_results",
+    "relief_png",
     "save_map",
 ]
 
@@ -68,11 +82,37 @@ logger = logging.getLogger(__name__)
 
 #: Decimals kept in coordinates (1e-5 degree is about 1 m).
 COORD_DECIMALS = 5
-#: Douglas–Peucker tolerance for boundaries, degrees (about 50 m).
-SIMPLIFY_DEG = 0.0005
+#: Douglas–Peucker tolerance for boundaries, degrees (about 150 m; a few pixels at zoom 12).
+SIMPLIFY_DEG = 0.0015
+#: Longest side of the hillshade image, pixels (the DEM is decimated to fit).
+RELIEF_MAX_PX = 1000
+#: Grey levels of the hillshade image.
+RELIEF_LEVELS = 16
+#: Opacity of the hillshade, blended by multiplication over the basemap.
+RELIEF_OPACITY = 0.55
+#: Length of the longest (lowest band) and shortest sector wedge, metres.
+WEDGE_MAX_M, WEDGE_MIN_M = 600.0, 200.0
+#: Ring around the request-list villages.
+REQUEST_RING = {"radius": 11, "color": "#7B2CBF", "weight": 3, "fill": False, "interactive": False}
+#: Carto's light basemap (OpenStreetMap data).
+LIGHT_TILES = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
+LIGHT_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>'
+)
 
+_GPKG_LAYERS = ("villages", "sites", "districts", "communes")
+# facts of the scenario record's header the title block shows (it states thresholds itself)
+_RECORD_FACTS = ("model", "model_vi", "location_probability", "rx_height_m", "max_range_km", "dem",
+                 "dem_resolution_m", "date", "covgap_version")  # fmt: skip
 # Rows of a site popup (label keys); values are built by _site_layers in this order.
 _SITE_ROWS = ("site_id", "carrier", "height_m", "technologies", "bands", "sectors")
+_TOOL_TEXTS = {
+    "search": "map_search", "not_found": "map_search_none", "cancel": "map_cancel",
+    "fullscreen": "map_fullscreen", "fullscreen_exit": "map_fullscreen_exit",
+    "measure": "map_measure", "minimap_show": "map_minimap_show",
+    "minimap_hide": "map_minimap_hide",
+}  # fmt: skip
 
 
 def coverage_map(
@@ -85,8 +125,16 @@ def coverage_map(
     lang: str = "vi",
     title: str | None = None,
     info: Mapping[str, Any] | None = None,
+    terrain: Terrain | None = None,
+    highlight: Iterable[Any] | None = None,
+    cluster: Iterable[str] = ("covered",),
 ) -> folium.Map:
-    """Draw the classified villages, the BTS sites and the boundaries on one map.
+    """Draw the classified villages, the BTS sites, the terrain and the boundaries.
+
+    The page has OpenStreetMap and a light basemap (and "no basemap" for offline use),
+    switchable layers, popups and tooltips in ``lang``, a village search that ignores
+    Vietnamese diacritics, full-screen, an overview map, a distance tool, the legend and
+    the title block.
 
     Parameters
     ----------
@@ -95,7 +143,9 @@ def coverage_map(
         ``coverage_class`` and the explanation columns of the design contract; missing
         optional columns are left out of the popups.
     sites
-        Site table, one row per sector; drawn as one marker per ``(carrier, site_id)``.
+        Site table, one row per sector; drawn as one marker per ``(carrier, site_id)``
+        and, when zoomed in, one wedge per sector (``azimuth_deg`` ±
+        ``beamwidth_deg``/2, longer for lower bands; a circle for omni sectors).
     districts, communes
         Boundary polygons with a ``district`` / ``commune`` (or ``name``) column. Communes
         are off when the map opens.
@@ -108,6 +158,16 @@ def coverage_map(
     info
         Scenario facts for the title block: ``model``, ``date``, ``data``, ``scenario``,
         ``synthetic`` (bool; a prominent notice when true) and any other key, shown as is.
+    terrain
+        The DEM; drawn as a hillshade overlay (:func:`relief_png`) so the terrain is
+        readable without web tiles.
+    highlight
+        ``village_id`` values to ring (e.g. a request list); ids not in ``villages`` are
+        ignored.
+    cluster
+        Classes whose villages are grouped into numbered circles at low zoom (none
+        below zoom 13). By default only the covered villages, so that every gap stays
+        visible at the province scale.
 
     Returns
     -------
@@ -116,7 +176,8 @@ def coverage_map(
     Raises
     ------
     InputError
-        ``lang`` is unknown, ``coverage_class`` is missing or holds an unknown class.
+        ``lang`` is unknown, ``coverage_class`` is missing or holds an unknown class,
+        or ``cluster`` names an unknown class.
     """
     import folium
 
@@ -124,27 +185,102 @@ def coverage_map(
     villages = _to_wgs84(villages, "villages")
     sites = _to_wgs84(sites, "sites")
     _check_classes(villages)
+    clustered = _check_cluster(cluster)
+    ids = _highlight_ids(villages, highlight)
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
-    # The map uses Leaflet only: drop folium's jQuery, Bootstrap and icon fonts.
+    # The map uses Leaflet and covgap's plugins only: no jQuery, Bootstrap or icon fonts.
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     m.add_child(_helpers())
+    _base_layers(m, lang)
+    relief = _relief_layer(terrain, lang).add_to(m) if terrain is not None else None
+    district_layer = None
     if districts is not None:
-        _boundary_layer(districts, "district", label("layer_districts", lang), True).add_to(m)
+        district_layer = _boundary_layer(
+            districts, "district", label("layer_districts", lang), True
+        )
+        district_layer.add_to(m)
     if communes is not None:
         _boundary_layer(communes, "commune", label("layer_communes", lang), False).add_to(m)
-    for layer in _site_layers(sites, lang):
+    kinds, kind_index = _wedge_kinds(sites)
+    for layer in _site_layers(sites, lang, kinds, kind_index):
         layer.add_to(m)
     for cls in CLASSES:
-        _village_layer(villages, cls, lang).add_to(m)
+        _village_layer(villages, cls, lang, cluster=cls in clustered, highlight=ids).add_to(m)
+    if ids:
+        _request_layer(villages, ids, lang).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(_html(_legend_html(thresholds, lang)))
+    tools = {k: _esc(label(v, lang)) for k, v in _TOOL_TEXTS.items()}
+    m.add_child(_tools({"text": tools, "decimal": "," if lang == "vi" else "."}, relief,
+                       district_layer))  # fmt: skip
+    m.add_child(_html(_legend_html(thresholds, lang, wedge_kinds=kinds, highlight=bool(ids))))
     m.add_child(_html(_title_html(title, info or {}, thresholds, lang, len(villages))))
     if len(villages):
         x0, y0, x1, y1 = villages.total_bounds
         m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]], padding_top_left=(10, 110))
     return m
+
+
+def relief_png(terrain: Terrain, *, max_px: int = RELIEF_MAX_PX) -> tuple[bytes, list[list[float]]]:
+    """Hillshade of the DEM as an 8-bit PNG in Web Mercator, for a map overlay.
+
+    The DEM is decimated so that the image's longer side is at most ``max_px``, shaded
+    (:func:`covgap.terrain.hillshade`), reprojected to EPSG:3857 (so that it lines up
+    with web tiles at every latitude) and scaled so that flat and sunlit ground is white
+    and shadows are grey: multiplied over a basemap it darkens only the shadows.
+    Cells without data are white.
+
+    Parameters
+    ----------
+    terrain
+        The DEM, in any CRS.
+    max_px
+        Longest side of the decimated grid, pixels.
+
+    Returns
+    -------
+    png : bytes
+        The image.
+    bounds : list
+        ``[[south, west], [north, east]]`` in degrees, as ``L.imageOverlay`` takes them.
+    """
+    from PIL import Image
+    from pyproj import Transformer
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    from .terrain import hillshade
+
+    rows, cols = terrain.shape
+    step = max(1, math.ceil(max(rows, cols) / (2 * max_px)))  # shade at up to 2x the output
+    shade = hillshade(terrain, step=step).astype(np.float32)
+    src_transform = terrain.transform * terrain.transform.scale(step)
+    height, width = shade.shape
+    dst_transform, dst_w, dst_h = calculate_default_transform(
+        terrain.crs, "EPSG:3857", width, height, *_bounds(src_transform, width, height)
+    )
+    scale = max(1.0, max(dst_w, dst_h) / max_px)
+    dst_w, dst_h = round(dst_w / scale), round(dst_h / scale)
+    dst_transform = dst_transform * dst_transform.scale(scale)
+    out = np.full((dst_h, dst_w), np.nan, dtype=np.float32)
+    reproject(
+        shade, out, src_transform=src_transform, src_crs=terrain.crs, src_nodata=np.nan,
+        dst_transform=dst_transform, dst_crs="EPSG:3857", dst_nodata=np.nan,
+        resampling=Resampling.average,
+    )  # fmt: skip
+    flat = math.sin(math.radians(45.0))  # light on level ground (the sun at 45 degrees)
+    grey = 70.0 + 185.0 * np.clip(out / flat, 0.0, 1.0) ** 1.3
+    # a few grey levels compress several times better and look the same under the basemap
+    levels = 255.0 / (RELIEF_LEVELS - 1)
+    grey = np.where(np.isnan(out), 255.0, np.round(grey / levels) * levels)
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8), mode="L").save(
+        buffer, "PNG", optimize=True
+    )
+    west, south, east, north = _bounds(dst_transform, dst_w, dst_h)
+    to_wgs84 = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    (lon0, lon1), (lat0, lat1) = to_wgs84.transform([west, east], [south, north])
+    logger.debug("relief %dx%d px, %.0f kB", dst_w, dst_h, buffer.tell() / 1e3)
+    return buffer.getvalue(), [[round(lat0, 6), round(lon0, 6)], [round(lat1, 6), round(lon1, 6)]]
 
 
 def save_map(
@@ -186,34 +322,126 @@ def save_map(
     if inline_assets is not False:
         page = _inline_leaflet(page, _leaflet_dir(inline_assets))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with atomic_path(path) as tmp:
+            tmp.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise DataFileError(f"{path}: cannot write the map: {exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise DataFileError(f"{path}: cannot write the map: {exc}") from exc
-        raise
     logger.info("wrote %s (%.0f kB)", path, len(page.encode()) / 1e3)
     return path
+
+
+def map_from_results(
+    results: str | os.PathLike[str],
+    *,
+    lang: str = "vi",
+    highlight: Iterable[Any] | None = None,
+    relief: bool = True,
+) -> folium.Map:
+    """Rebuild the coverage map from the outputs of ``covgap run``.
+
+    Reads ``villages.gpkg`` (layers ``villages``, ``sites`` and, when present,
+    ``districts`` and ``communes``) and ``scenario.toml`` (thresholds, title, whether the
+    data are synthetic, the run's facts in its header comments, and the DEM for the
+    hillshade) from the folder.
+
+    Parameters
+    ----------
+    results
+        Folder written by ``covgap run`` (or :meth:`covgap.pipeline.Result.write`).
+    lang
+        ``"vi"`` or ``"en"``.
+    highlight
+        ``village_id`` values to ring (see :func:`coverage_map`).
+    relief
+        Draw the hillshade when the scenario's DEM files exist (a warning names the
+        missing files otherwise).
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    DataFileError
+        A results file is missing or unreadable.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    from .config import load_scenario
+    from .io import read_dem
+    from .reports import OUTPUT_FILES
+
+    folder = Path(results)
+    gpkg, record = folder / OUTPUT_FILES["villages_gpkg"], folder / OUTPUT_FILES["scenario"]
+    for path in (gpkg, record):
+        if not path.is_file():
+            raise DataFileError(f"{path}: not found; is {folder} a folder written by covgap run?")
+    scenario = load_scenario(record)
+    try:
+        names = {name for name, _ in pyogrio.list_layers(gpkg)}
+        frames = {k: gpd.read_file(gpkg, layer=k) if k in names else None for k in _GPKG_LAYERS}
+    except (OSError, pyogrio.errors.DataSourceError) as exc:
+        raise DataFileError(f"{gpkg}: cannot read the results: {exc}") from exc
+    missing = [k for k in ("villages", "sites") if frames[k] is None]
+    if missing:
+        raise DataFileError(f"{gpkg}: no layer(s) {', '.join(missing)}")
+    terrain = None
+    dems = [Path(p) for p in scenario.dem]
+    if relief and dems and all(p.is_file() for p in dems):
+        terrain = read_dem(dems)
+    elif relief and dems:
+        logger.warning("no hillshade: DEM file(s) not found: %s", [str(p) for p in dems])
+    info = _record_facts(record)
+    info["synthetic"] = scenario.synthetic
+    return coverage_map(
+        frames["villages"], frames["sites"], districts=frames["districts"],
+        communes=frames["communes"], thresholds=scenario.thresholds, lang=lang,
+        title=scenario.name, info=info, terrain=terrain, highlight=highlight,
+    )  # fmt: skip
 
 
 # --- layers -------------------------------------------------------------------------
 
 
-def _village_layer(villages: gpd.GeoDataFrame, cls: str, lang: str) -> Any:
+def _base_layers(m: folium.Map, lang: str) -> None:
+    import folium
+
+    folium.TileLayer("OpenStreetMap", name=label("map_base_osm", lang)).add_to(m)
+    folium.TileLayer(
+        LIGHT_TILES, name=label("map_base_light", lang), attr=LIGHT_ATTRIBUTION,
+        subdomains="abcd", max_zoom=20, show=False,
+    ).add_to(m)  # fmt: skip
+    _layer(None, name=label("map_base_none", lang), kind="blank", overlay=False, show=False).add_to(
+        m
+    )
+
+
+def _relief_layer(terrain: Terrain, lang: str) -> Any:
+    png, bounds = relief_png(terrain)
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return _layer(
+        url,
+        name=_esc(label("map_layer_relief", lang)),
+        kind="relief",
+        options={"bounds": bounds, "opacity": RELIEF_OPACITY},
+    )
+
+
+def _village_layer(
+    villages: gpd.GeoDataFrame, cls: str, lang: str, *, cluster: bool, highlight: set[str]
+) -> Any:
     part = villages[villages["coverage_class"] == cls]
-    props = [
-        {"t": _esc(row.get("name", "")), "v": _village_values(row, lang)} for row in _records(part)
-    ]
+    props = []
+    for row in _records(part):
+        values = _village_values(row, lang)
+        listed = _present(row.get("village_id")) and str(row["village_id"]) in highlight
+        values.append(_esc(label("map_in_request_list", lang)) if listed else None)
+        p = {"t": _esc(row.get("name", "")), "v": values}
+        links = _village_links(row)
+        if links is not None:
+            p["l"] = links
+        props.append(p)
     colour = CLASS_COLOURS[cls]
     style = {
         "radius": CLASS_RADIUS[cls],
@@ -223,22 +451,76 @@ def _village_layer(villages: gpd.GeoDataFrame, cls: str, lang: str) -> Any:
         "fillOpacity": 0.9,
     }
     name = label("layer_villages", lang).format(cls=label(cls, lang)) + f" ({len(part)})"
-    return _geojson_layer(
+    return _layer(
         _point_collection(part.geometry, props),
         name=_esc(name),
-        kind="circle",
-        style=style,
+        kind="villages",
+        options={"style": style, "cluster": cluster, "communeRow": _VILLAGE_ROWS.index("commune")},
         rows=_row_labels(_VILLAGE_ROWS, lang),
     )
 
 
-def _site_layers(sites: gpd.GeoDataFrame, lang: str) -> list[Any]:
+def _village_links(row: Mapping[str, Any]) -> list[Any] | None:
+    """Return ``[serving site, nearest site, obstacle lat, obstacle lon]`` or None."""
+
+    def key(site: str, carrier: str) -> str | None:
+        if not _present(row.get(site)):
+            return None
+        return f"{_esc(row.get(carrier))}|{_esc(row[site])}"
+
+    def coord(col: str) -> float | None:
+        value = row.get(col)
+        return round(float(value), COORD_DECIMALS) if _present(value) else None
+
+    links = [
+        key("best_site_id", "best_carrier"),
+        key("nearest_site_id", "nearest_site_carrier"),
+        coord("obstacle_lat"),
+        coord("obstacle_lon"),
+    ]
+    return None if all(v is None for v in links) else links
+
+
+def _request_layer(villages: gpd.GeoDataFrame, ids: set[str], lang: str) -> Any:
+    part = villages[villages["village_id"].astype(str).isin(ids)]
+    coords = np.round(np.column_stack([part.geometry.x, part.geometry.y]), COORD_DECIMALS)
+    name = f"{label('map_layer_request', lang)} ({len(part)})"
+    return _layer(coords.tolist(), name=_esc(name), kind="rings", options=REQUEST_RING)
+
+
+def _wedge_kinds(
+    sites: gpd.GeoDataFrame,
+) -> tuple[list[tuple[float, str, str | None]], dict[tuple[str, float], int]]:
+    """Wedge length and (escaped) label per (technology, band): lower bands get longer ones."""
+    if sites.empty or "technology" not in sites:
+        return [], {}
+    freq = sites["freq_mhz"] if "freq_mhz" in sites else pd.Series(np.nan, index=sites.index)
+    pairs = sorted(
+        {(str(t), float(f)) for t, f in zip(sites["technology"], freq, strict=True) if _present(t)},
+        key=lambda tf: (tf[0], -1.0 if math.isnan(tf[1]) else tf[1]),
+    )
+    lengths = np.linspace(WEDGE_MAX_M, WEDGE_MIN_M, len(pairs)) if len(pairs) > 1 else [400.0]
+    kinds = [
+        (round(float(r), -1), _esc(f"{t} {f:g} MHz" if not math.isnan(f) else t), None)
+        for (t, f), r in zip(pairs, lengths, strict=True)
+    ]
+    return kinds, {tf: i for i, tf in enumerate(pairs)}
+
+
+def _site_layers(
+    sites: gpd.GeoDataFrame,
+    lang: str,
+    kinds: list[tuple[float, str, str | None]],
+    kind_index: dict[tuple[str, float], int],
+) -> list[Any]:
     if sites.empty:
         return []
     sites = sites.assign(_x=sites.geometry.x, _y=sites.geometry.y)
-    for col in ("technology", "freq_mhz", "height_m", "sector_id"):
+    for col in ("technology", "freq_mhz", "height_m", "sector_id", "azimuth_deg"):
         if col not in sites:
             sites[col] = np.nan
+    if "beamwidth_deg" not in sites:
+        sites["beamwidth_deg"] = np.where(sites["azimuth_deg"].isna(), 360.0, 65.0)
     carriers = list(pd.unique(sites["carrier"].astype(str)))
     ordered = [c for c in CARRIERS if c in carriers] + [c for c in carriers if c not in CARRIERS]
     layers = []
@@ -253,9 +535,11 @@ def _site_layers(sites: gpd.GeoDataFrame, lang: str) -> list[Any]:
         )
         techs = grouped["technology"].agg(_technologies)
         bands = grouped["freq_mhz"].agg(_bands)
+        wedges = _sector_wedges(part, kind_index)
         props = [
             {
                 "t": _esc(site_id),
+                "k": f"{_esc(carrier)}|{_esc(site_id)}",
                 "v": [
                     _esc(site_id),
                     _esc(carrier),
@@ -264,6 +548,7 @@ def _site_layers(sites: gpd.GeoDataFrame, lang: str) -> list[Any]:
                     _esc(bands[site_id]) or None,
                     str(int(agg.at[site_id, "n"])),
                 ],
+                "w": wedges.get(site_id, []),
             }
             for site_id in agg.index
         ]
@@ -271,16 +556,37 @@ def _site_layers(sites: gpd.GeoDataFrame, lang: str) -> list[Any]:
         colour = CARRIER_COLOURS.get(carrier, OTHER_CARRIER_COLOUR)
         name = label("layer_sites", lang).format(carrier=carrier) + f" ({len(agg)})"
         layers.append(
-            _geojson_layer(
+            _layer(
                 _point_collection(coords, props),
                 name=_esc(name),
-                kind="site",
-                style={"colour": colour},
+                kind="sites",
+                options={"colour": colour, "kinds": kinds},
                 rows=_row_labels(_SITE_ROWS, lang),
             )
         )
         logger.debug("%s: %d sites from %d sectors", carrier, len(agg), len(part))
     return layers
+
+
+def _sector_wedges(
+    part: pd.DataFrame, kind_index: dict[tuple[str, float], int]
+) -> dict[Any, list[list[Any]]]:
+    """``site_id -> [[azimuth or None, beamwidth, kind], ...]``, longest wedges first."""
+    wedges: dict[Any, set[tuple[Any, ...]]] = {}
+    columns = ["site_id", "technology", "freq_mhz", "azimuth_deg", "beamwidth_deg"]
+    for site_id, tech, freq, az, bw in part[columns].itertuples(index=False):
+        kind = kind_index.get((str(tech), float(freq) if _present(freq) else math.nan))
+        if kind is None:
+            kind = next((i for (t, _), i in kind_index.items() if t == str(tech)), None)
+        if kind is None:
+            continue
+        omni = not _present(az) or not _present(bw) or float(bw) >= 360
+        entry = (None, 360) if omni else (round(float(az)) % 360, round(float(bw)))
+        wedges.setdefault(site_id, set()).add((*entry, kind))
+    return {
+        site: [list(w) for w in sorted(ws, key=lambda w: (w[2], w[0] if w[0] is not None else -1))]
+        for site, ws in wedges.items()
+    }
 
 
 def _boundary_layer(gdf: gpd.GeoDataFrame, column: str, name: str, show: bool) -> Any:
@@ -310,11 +616,11 @@ def _boundary_layer(gdf: gpd.GeoDataFrame, column: str, name: str, show: bool) -
         if major
         else {"sticky": True}
     )
-    return _geojson_layer(
+    return _layer(
         {"type": "FeatureCollection", "features": features},
         name=_esc(name),
         kind="area",
-        style=style,
+        options=style,
         tooltip=tooltip,
         show=show,
     )
@@ -364,3 +670,45 @@ def _check_classes(villages: gpd.GeoDataFrame) -> None:
             f"villages: coverage_class must be one of {', '.join(CLASSES)}; "
             f"found {bad or ['missing values']}"
         )
+
+
+def _check_cluster(cluster: Iterable[str]) -> set[str]:
+    chosen = {cluster} if isinstance(cluster, str) else set(cluster)
+    bad = sorted(chosen - set(CLASSES))
+    if bad:
+        raise InputError(f"cluster: unknown class {bad}; use some of {', '.join(CLASSES)}")
+    return chosen
+
+
+def _highlight_ids(villages: gpd.GeoDataFrame, highlight: Iterable[Any] | None) -> set[str]:
+    if highlight is None or "village_id" not in villages:
+        return set()
+    wanted = {highlight} if isinstance(highlight, str) else {str(v) for v in highlight}
+    present = wanted & set(villages["village_id"].astype(str))
+    if len(present) < len(wanted):
+        logger.warning(
+            "highlight: %d of %d village ids are not on the map", len(wanted - present), len(wanted)
+        )
+    return present
+
+
+def _bounds(transform: Any, width: int, height: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of a north-up grid."""
+    return (
+        transform.c,
+        transform.f + height * transform.e,
+        transform.c + width * transform.a,
+        transform.f,
+    )
+
+
+def _record_facts(path: Path) -> dict[str, Any]:
+    """Return the ``# key: value`` header facts of a scenario record that the title shows."""
+    facts: dict[str, Any] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("# "):
+            break
+        key, sep, value = line[2:].partition(": ")
+        if sep and key in _RECORD_FACTS:
+            facts[key] = value
+    return facts

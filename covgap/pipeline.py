@@ -100,13 +100,29 @@ class Result:
             "covgap_version": __version__,
         }
 
-    def map(self, *, lang: str = "vi") -> folium.Map:
-        """Interactive folium map of the classified villages, the sites and boundaries."""
+    def request_ids(self) -> list[str]:
+        """Village ids of the request list: white or low-signal villages with grid power."""
+        from .planning import rank_villages
+
+        return rank_villages(self.villages)["village_id"].tolist()
+
+    def map(self, *, lang: str = "vi", highlight: Any = "request") -> folium.Map:
+        """Interactive folium map: villages, sites, boundaries, hillshade, tools.
+
+        Parameters
+        ----------
+        lang
+            ``"vi"`` or ``"en"``.
+        highlight
+            Village ids to ring on the map; ``"request"`` (default) rings the request
+            list (:meth:`request_ids`), ``None`` none.
+        """
         from .maps import coverage_map
 
+        if isinstance(highlight, str) and highlight == "request":
+            highlight = self.request_ids()
         # the map states the thresholds itself, in the map's language
         info = {k: v for k, v in self.info().items() if k not in ("thresholds", "scenario")}
-
         return coverage_map(
             self.villages,
             self.sites,
@@ -116,6 +132,8 @@ class Result:
             lang=lang,
             title=self.scenario.name,
             info=info,
+            terrain=self.terrain,
+            highlight=highlight,
         )
 
     def static_map(self, *, lang: str = "vi", highlight: Any = None, **options: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -198,7 +199,9 @@ def test_one_layer_per_class_and_carrier(page):
     assert _js("Trạm BTS VNPT (1)") + " : covgap_layer_" in page
     assert _js("Trạm BTS MobiFone (1)") + " : covgap_layer_" in page
     assert "L.control.layers(" in page
-    assert page.count("L.geoJson(") == 3 + 3 + 2  # classes, carriers, boundaries
+    assert page.count("= covgap.villages(") == 3
+    assert page.count("= covgap.sites(") == 3
+    assert page.count('= L.geoJson({"type":"FeatureCollection"') == 2  # boundaries
 
 
 def test_one_marker_per_physical_site(page):
@@ -268,7 +271,11 @@ def test_no_synthetic_notice_for_real_data(villages, sites):
 
 def test_communes_off_by_default(villages, sites, communes):
     m = coverage_map(villages, sites, communes=communes)
-    layers = {c.layer_name: c for c in m._children.values() if hasattr(c, "layer_name")}
+    layers = {
+        c.layer_name: c
+        for c in m._children.values()
+        if hasattr(c, "layer_name") and getattr(c, "overlay", True)
+    }
     assert layers["Ranh giới xã"].show is False
     assert all(v.show for k, v in layers.items() if k != "Ranh giới xã")
 
@@ -354,6 +361,136 @@ def test_save_map_inline_assets_missing_folder(tmp_path, villages, sites):
     assert not (tmp_path / "m.html").exists()
 
 
+# --- issue 5: basemaps, hillshade, clusters, wedges, links, highlight, tools -----------
+
+
+@pytest.fixture
+def terrain(tmp_path):
+    from conftest import write_tiny_scenario
+
+    from covgap.io import read_dem
+
+    return read_dem(write_tiny_scenario(tmp_path / "tiny")["dem"])
+
+
+def test_base_layers(page):
+    assert "tile.openstreetmap.org" in page
+    assert "basemaps.cartocdn.com/light_all" in page
+    assert _js("Bản đồ nền sáng (CARTO Positron)") + " : tile_layer_" in page
+    assert _js("Không có bản đồ nền (ngoại tuyến)") + " : covgap_layer_" in page
+
+
+def test_hillshade_overlay(villages, sites, terrain):
+    page = _render(coverage_map(villages, sites, terrain=terrain, lang="en"))
+    assert 'L.imageOverlay("data:image/png;base64,' in page
+    assert "covgap.pane(" in page and '"cgRelief", 250, "multiply"' in page
+    assert _js("Terrain (DEM hillshade)") in page
+    assert 'L.imageOverlay("data:' not in _render(coverage_map(villages, sites))
+
+
+def test_relief_png(terrain):
+    import io
+
+    from PIL import Image
+
+    from covgap.maps import relief_png
+
+    png, bounds = relief_png(terrain, max_px=200)
+    image = np.asarray(Image.open(io.BytesIO(png)))
+    assert png.startswith(b"\x89PNG") and max(image.shape) == 200
+    (south, west), (north, east) = bounds
+    assert south == pytest.approx(22.0, abs=1e-3) and north == pytest.approx(22.2, abs=1e-3)
+    assert west == pytest.approx(103.0, abs=1e-3) and east == pytest.approx(103.3, abs=1e-3)
+    assert image[0, 0] == 255  # the nodata corner is white (neutral when multiplied)
+    ridge = image[:, int(image.shape[1] * 0.5) : int(image.shape[1] * 0.55)]
+    assert ridge.min() < 200 and np.median(image) >= 240  # shadows on the ridge only
+    assert len(np.unique(image)) <= 16
+
+
+def test_clustering(villages, sites, page):
+    assert 'leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"></script>' in page
+    assert page.count('"cluster":true') == 1 and page.count('"cluster":false') == 2
+    every = _render(coverage_map(villages, sites, cluster=("covered", "low_signal", "white")))
+    assert every.count('"cluster":true') == 3
+    assert _render(coverage_map(villages, sites, cluster=())).count('"cluster":true') == 0
+    with pytest.raises(InputError, match="cluster"):
+        coverage_map(villages, sites, cluster=("grey",))
+
+
+def test_sector_wedges(villages, sites):
+    sites = sites.copy()
+    sites.loc[sites["sector_id"] == "MB-001-2", "azimuth_deg"] = np.nan  # omni 2G sector
+    page = _render(coverage_map(villages, sites, lang="en"))
+    # lower band, longer wedge; one entry per distinct (azimuth, beamwidth, kind)
+    assert '"kinds":[[600.0,"2G 900 MHz",null],[200.0,"4G 1800 MHz",null]]' in page
+    assert '"w":[[240,65,0],[0,65,1],[120,65,1]]' in page
+    assert '"w":[[null,360,0],[0,65,1],[120,65,1]]' in page
+    assert "2G 900 MHz 600 m · 4G 1800 MHz 200 m" in page  # legend
+
+
+def test_village_links(page):
+    # serving site, nearest site (carrier|site_id keys, as the site layers register them)
+    assert '"l":["Viettel|VT-0001","Viettel|VT-0001",22.36,103.31]' in page
+    assert '"k":"Viettel|VT-0001"' in page
+    assert '"l":[null,"Viettel|VT-0001",22.41,103.41]' in page  # white: no serving site
+
+
+def test_highlight(villages, sites):
+    page = _render(coverage_map(villages, sites, highlight=["V005", "V006", "nope"], lang="en"))
+    assert _js("Request-list villages (2)") + " : covgap_layer_" in page
+    assert "covgap.rings(" in page and "[[103.4,22.4],[103.45,22.45]]" in page
+    assert page.count("In the request list") == 2
+    assert 'class="ring"' in page  # legend
+    plain = _render(coverage_map(villages, sites, lang="en"))
+    assert "covgap.rings(" not in plain and "In the request list" not in plain
+
+
+def test_search_and_tools(page):
+    assert "covgap.tools(" in page
+    assert '"search":"Tìm thôn/bản…"' in page and '"decimal":","' in page
+    for url in (
+        "leaflet-search@4.0.0/dist/leaflet-search.min.js",
+        "leaflet.fullscreen@3.0.2/Control.FullScreen.js",
+        "leaflet-minimap@3.6.1/dist/Control.MiniMap.min.js",
+    ):
+        assert url in page
+    assert "C.fold = function" in page  # diacritic-free search
+    assert "C.Measure = L.Control.extend" in page
+
+
+def test_hostile_site_and_commune_names(villages, sites):
+    villages = villages.assign(commune=HOSTILE_SCRIPT, best_site_id=HOSTILE_IMG)
+    sites = sites.assign(site_id=HOSTILE_IMG + "-" + sites["site_id"])
+    page = _render(coverage_map(villages, sites, highlight=[HOSTILE_SCRIPT], lang="en"))
+    for raw in (HOSTILE_SCRIPT, HOSTILE_IMG, "<img src=x onerror", "<script>alert"):
+        assert raw not in page
+    assert '"k":"Viettel|&lt;img src=x onerror=alert(1)&gt;-VT-0001"' in page
+
+
+def test_vendored_plugins_and_licences():
+    from covgap import _vendor
+
+    folder = Path(_vendor.__file__).parent
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    for rel in [*_vendor.PLUGIN_JS.values(), *_vendor.PLUGIN_CSS.values()]:
+        assert (folder / rel).is_file(), rel
+        package = rel.split("/")[0]
+        assert package in readme
+        assert any("lic" in f.name.lower() for f in (folder / package).iterdir()), package
+    assert (folder / _vendor.OWN_JS).is_file() and (folder / _vendor.OWN_CSS).is_file()
+
+
+def test_save_map_inlines_plugins(tmp_path, villages, sites):
+    pytest.importorskip("xstatic.pkg.leaflet", reason="xstatic-leaflet not installed")
+    target = save_map(coverage_map(villages, sites), tmp_path / "m.html", inline_assets=True)
+    text = target.read_text(encoding="utf-8")
+    assert "cdn.jsdelivr.net" not in text and "cdnjs" not in text
+    assert "MarkerClusterGroup" in text and "L.Control.Search" in text
+    assert "MiniMap" in text and "toggleFullScreen" in text
+    assert "url(data:image/svg+xml;base64," in text  # fullscreen and minimap icons
+    assert "url(data:image/gif;base64," in text  # search spinner
+
+
 # --- browser ------------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -367,8 +504,18 @@ def test_chromium_renders_without_js_errors(tmp_path, villages, sites, districts
     out = tmp_path / "map.png"
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "screenshot_map.py"), str(html_path),
-         "--out", str(out), "--budget-ms", "3000"],
+         "--out", str(out), "--budget-ms", "8000", "--search", "alert"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert out.stat().st_size > 10_000
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("probe: "))
+    probe = ast.literal_eval(line[len("probe: ") :])
+    assert probe["errors"] == 0 and probe["search"] == probe["fullscreen"] == 1
+    assert probe["minimap"] == probe["measure"] == 1 and probe["search_index"] == 6
+    assert probe["site_markers"] == 4 and probe["zoom"] >= 14
+    # the search found a hostile name; its popup shows the markup as text
+    assert probe["popup"] == 1 and probe["links"] >= 1
+    assert probe["popup_text"].startswith(HOSTILE_SCRIPT) or probe["popup_text"].startswith(
+        HOSTILE_IMG
+    )

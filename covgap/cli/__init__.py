@@ -13,6 +13,7 @@ import logging
 import click
 
 from .. import __version__
+from .map import map_command
 from .request import request
 from .run import run
 from .sample import sample
@@ -38,7 +39,7 @@ def main(verbose: int, quiet: int) -> None:
     )
 
 
-for _command in (run, request, validate, sample):
+for _command in (run, request, map_command, validate, sample):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
