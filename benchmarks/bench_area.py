@@ -1,0 +1,430 @@
+"""Area prediction: covgap's per-site engine side by side with SPLAT! and gdal_viewshed.
+
+Run: ``python benchmarks/bench_area.py [--site ID] [--radius-km 30] [--hd] [--province]``
+(needs the Debian packages ``splat`` and ``gdal-bin``; ``--hd`` also ``splat-hd`` and
+``srtm2sdf-hd``).
+
+What is measured
+----------------
+* **One site, one core** (the site nearest the DEM's centre unless ``--site``): one omni
+  2G sector at ``--freq`` MHz on the site's antenna height, receiver 1.5 m, radius
+  ``--radius-km``. covgap: :func:`covgap.area.predict_site` in this process (after one
+  warm-up call that loads the numba cache), best of ``--repeat`` runs, wall and CPU
+  seconds and the peak of numpy allocations (tracemalloc). SPLAT! 1.4.2: ``splat -t tx
+  -L 1.5 -R r -metric -m 1.333 -olditm -ano`` (Longley-Rice ITM path-loss map), one
+  process, wall and CPU seconds (its children's rusage) and peak RSS. The ratio is SPLAT!
+  seconds over covgap seconds. Terrain for SPLAT! is written as SRTM tiles with the
+  functions of ``compare_splat.py`` (cell for cell onto the posts).
+* **Path-loss difference** over the cells both predict: covgap's path loss is
+  ``P + G - signal`` of the sector (antenna pattern and cable loss set to zero), SPLAT!'s
+  is read from its ``-ano`` file; median and 10th/90th percentiles of covgap - SPLAT!,
+  and the median and 90th percentile of the absolute difference. A report, not a target:
+  delta-Bullington and ITM are different models (see ``compare_splat.py``).
+* **30 m** (``--hd``): the sample DEM upsampled to 1" (bilinear) around the site; the
+  same grid is given to covgap (as a Terrain whose cell centres are the 1" posts) and to
+  ``splat-hd`` (as 1" SRTM tiles through ``srtm2sdf-hd``).
+* **Whole province** (``--province``): :func:`covgap.parallel.predict_area` on every
+  sector of every carrier and technology, radius ``--radius-km``, with ``--workers``
+  processes; wall seconds and peak RSS of this process and of its workers.
+* **gdal_viewshed**: line of sight only, over the same radius on the DEM reprojected to
+  UTM 48N at the DEM's cell size; per-cell cost compared with covgap's per-site cost per
+  cell within the radius.
+
+Timings on a shared 2-core machine are noisy; CPU seconds are steadier than wall
+seconds. The script prints figures and does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from affine import Affine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_splat import (
+    DEFAULT_DEM,
+    DEFAULT_SITES,
+    K_FACTOR,
+    _lrp,
+    _qth,
+    load_terrain,
+    post_shift,
+    tile_name,
+    write_sdf_tiles,
+)
+
+from covgap.config import Radio
+from covgap.terrain import Terrain, distance_km, sample_heights
+
+POWER_DBM, GAIN_DBI = 43.0, 0.0
+#: Link budget with no pattern and no cable loss: path loss = P + G - signal.
+BENCH_RADIO = Radio(cable_loss_db=0.0, vertical_sidelobe_db=0.0, front_to_back_db=0.0)
+HD_POSTS = 3601
+
+
+# --------------------------------------------------------------------------- helpers
+def child_rusage() -> resource.struct_rusage:
+    return resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
+def run_timed(cmd: list[str], cwd: Path, timeout: float) -> tuple[float, float, int, str]:
+    """Run a command: wall seconds, CPU seconds, peak RSS (MB) of children, output."""
+    before = child_rusage()
+    t0 = time.perf_counter()
+    res = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout, check=False
+    )
+    wall = time.perf_counter() - t0
+    after = child_rusage()
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if res.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {res.stdout[-500:]}{res.stderr[-500:]}")
+    return wall, cpu, after.ru_maxrss // 1024, res.stdout
+
+
+def bench_sector(site: pd.Series, freq: float) -> pd.DataFrame:
+    """One omni 2G sector (no pattern) at the site, as a canonical site table."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {
+            "site_id": [str(site.site_id)],
+            "sector_id": ["bench"],
+            "carrier": ["Viettel"],
+            "technology": ["2G"],
+            "freq_mhz": [int(freq)],
+            "height_m": [float(site.height_m)],
+            "azimuth_deg": [np.nan],
+            "tilt_deg": [0.0],
+            "power_dbm": [POWER_DBM],
+            "gain_dbi": [GAIN_DBI],
+            "beamwidth_deg": [360.0],
+            "lon": [float(site.lon)],
+            "lat": [float(site.lat)],
+        },
+        geometry=gpd.points_from_xy([site.lon], [site.lat]),
+        crs="EPSG:4326",
+    )
+
+
+def covgap_site(terrain: Terrain, sector: pd.DataFrame, radius_km: float, repeat: int):
+    """predict_site: warm-up, then best wall / CPU seconds of ``repeat`` runs and peak MB."""
+    from covgap.area import predict_site
+
+    kw = {"radius_km": radius_km, "model": "p1812", "radio": BENCH_RADIO}
+    t0 = time.perf_counter()
+    pred = predict_site(terrain, sector, **kw)
+    first = time.perf_counter() - t0
+    walls, cpus = [], []
+    for _ in range(repeat):
+        c0, t0 = time.process_time(), time.perf_counter()
+        pred = predict_site(terrain, sector, **kw)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    tracemalloc.start()
+    predict_site(terrain, sector, **kw)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return pred, {"first_s": first, "wall_s": min(walls), "cpu_s": min(cpus), "peak_mb": peak}
+
+
+def splat_site(work: Path, sdf: Path, site: pd.Series, shift, args, *, hd: bool) -> dict:
+    """SPLAT! path-loss map around the site: seconds, peak RSS, the -ano points."""
+    work.mkdir(parents=True, exist_ok=True)
+    _qth(work / "tx.qth", "tx", site.lon - shift[0], site.lat - shift[1], float(site.height_m))
+    _lrp(work / "tx.lrp", args.freq, 1)
+    cmd = ["splat-hd" if hd else "splat", "-t", "tx.qth", "-L", "1.5", "-R", f"{args.radius_km:g}"]
+    cmd += ["-metric", "-m", f"{K_FACTOR:.6f}", "-olditm", "-d", str(sdf), "-N", "-ngs"]
+    cmd += ["-ano", "ano.txt", "-o", "map.ppm"]
+    wall, cpu, rss, _ = run_timed(cmd, work, timeout=args.splat_timeout)
+    ano = read_ano(work / "ano.txt")
+    ano["lon"] = (360.0 - ano["west"]) + shift[0]
+    ano["lat"] = ano["lat"] + shift[1]
+    return {"wall_s": wall, "cpu_s": cpu, "rss_mb": rss, "ano": ano}
+
+
+def read_ano(path: Path) -> pd.DataFrame:
+    """SPLAT!'s -ano file: lat, west lon, azimuth, elevation, loss (``*``: obstructed)."""
+    rows = []
+    for line in path.read_text(errors="replace").splitlines()[2:]:
+        parts = line.split(";")[0].split(",")
+        if len(parts) >= 5:
+            loss = parts[4].strip()
+            rows.append((*(float(p) for p in parts[:4]), float(loss.rstrip("* ")), "*" in loss))
+    return pd.DataFrame(rows, columns=["lat", "west", "az", "elev", "loss", "obstructed"])
+
+
+def loss_difference(pred, ano: pd.DataFrame) -> dict:
+    """covgap - SPLAT! path loss over the cells both predict."""
+    loss = POWER_DBM + GAIN_DBI - pred.signal_dbm[0].astype(float)
+    t = pred.transform
+    col = np.floor((ano["lon"].to_numpy() - t.c) / t.a).astype(int)
+    row = np.floor((ano["lat"].to_numpy() - t.f) / t.e).astype(int)
+    h, w = pred.shape
+    ok = (row >= 0) & (row < h) & (col >= 0) & (col < w)
+    cg = np.full(len(ano), np.nan)
+    cg[ok] = loss[row[ok], col[ok]]
+    sp = ano["loss"].to_numpy(float)
+    both = np.isfinite(cg) & np.isfinite(sp) & (sp > 0)
+    d = cg[both] - sp[both]
+    if not len(d):
+        return {"n": 0}
+    return {
+        "n": int(both.sum()),
+        "median": float(np.median(d)),
+        "p10": float(np.percentile(d, 10)),
+        "p90": float(np.percentile(d, 90)),
+        "abs_median": float(np.median(np.abs(d))),
+        "abs_p90": float(np.percentile(np.abs(d), 90)),
+    }
+
+
+# --------------------------------------------------------------------------- 1" terrain
+def upsample_1s(terrain: Terrain, lon: float, lat: float, radius_km: float) -> Terrain:
+    """1" bilinear upsampling of the DEM over whole 1° tiles around a position.
+
+    Cell centres sit on the 1" SRTM posts, so the SRTM-1 tiles written from it hold the
+    very same heights.
+    """
+    deg = math.degrees(radius_km / 6371.0) * 1.1
+    west, east = (
+        math.floor(lon - deg / math.cos(math.radians(lat))),
+        math.ceil(lon + deg / math.cos(math.radians(lat))),
+    )
+    south, north = math.floor(lat - deg), math.ceil(lat + deg)
+    step = 1.0 / 3600.0
+    cols = round((east - west) * 3600) + 1
+    rows = round((north - south) * 3600) + 1
+    lons = west + np.arange(cols) * step
+    heights = np.empty((rows, cols), dtype=np.float32)
+    for r0 in range(0, rows, 600):
+        lats = north - np.arange(r0, min(rows, r0 + 600)) * step
+        lo, la = np.meshgrid(lons, lats)
+        heights[r0 : r0 + len(lats)] = sample_heights(terrain, lo, la)
+    transform = Affine(step, 0.0, west - step / 2, 0.0, -step, north + step / 2)
+    return Terrain(heights, transform, terrain.crs, f'{terrain.source} (1" bilinear)')
+
+
+def write_hd_tiles(fine: Terrain, hgt_dir: Path, sdf_dir: Path) -> list[str]:
+    """Write a 1" Terrain (centres on the posts) as SRTM-1 tiles, then ``srtm2sdf-hd``."""
+    hgt_dir.mkdir(parents=True, exist_ok=True)
+    sdf_dir.mkdir(parents=True, exist_ok=True)
+    t = fine.transform
+    west = round(t.c + t.a / 2)
+    north = round(t.f + t.e / 2)
+    rows, cols = fine.shape
+    names = []
+    for lat in range(north - 1, north - (rows - 1) // 3600 - 1, -1):
+        for lon in range(west, west + (cols - 1) // 3600):
+            r0, c0 = (north - 1 - lat) * 3600, (lon - west) * 3600
+            h = fine.heights[r0 : r0 + HD_POSTS, c0 : c0 + HD_POSTS]
+            h = np.where(np.isfinite(h), np.rint(h), 0.0).clip(-32767, 32767)
+            hgt = hgt_dir / f"{tile_name(lat, lon)}.hgt"
+            h.astype(">i2").tofile(hgt)
+            res = subprocess.run(
+                ["srtm2sdf-hd", "-d", "/dev/null", str(hgt)],
+                cwd=sdf_dir,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if res.returncode != 0:
+                raise RuntimeError(f"srtm2sdf-hd failed on {hgt.name}: {res.stdout}{res.stderr}")
+            names.append(hgt.stem)
+    return names
+
+
+# --------------------------------------------------------------------------- viewshed
+def viewshed(terrain: Terrain, site: pd.Series, radius_km: float, work: Path) -> dict:
+    """gdal_viewshed over the radius on a UTM copy of the DEM: seconds per cell."""
+    import rasterio
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    from covgap.terrain import cell_size_m
+
+    res = min(cell_size_m(terrain))
+    dst_crs = "EPSG:32648"
+    left, bottom, right, top = terrain.bounds
+    rows, cols = terrain.shape
+    transform, width, height = calculate_default_transform(
+        terrain.crs, dst_crs, cols, rows, left, bottom, right, top, resolution=res
+    )
+    out = np.full((height, width), np.nan, dtype=np.float32)
+    reproject(
+        terrain.heights,
+        out,
+        src_transform=terrain.transform,
+        src_crs=terrain.crs,
+        dst_transform=transform,
+        dst_crs=dst_crs,
+        resampling=Resampling.bilinear,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
+    src = work / "dem_utm.tif"
+    with rasterio.open(
+        src,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=dst_crs,
+        transform=transform,
+        nodata=-32768.0,
+    ) as ds:
+        ds.write(np.where(np.isnan(out), -32768.0, out), 1)
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", dst_crs, always_xy=True).transform(site.lon, site.lat)
+    cmd = ["gdal_viewshed", "-q", "-ox", f"{x:.1f}", "-oy", f"{y:.1f}", "-oz"]
+    cmd += [f"{float(site.height_m):g}", "-tz", "1.5", "-md", f"{radius_km * 1000:.0f}"]
+    cmd += ["-cc", f"{1 - 1 / K_FACTOR:.6f}", str(src), str(work / "vs.tif")]
+    best = math.inf
+    for _ in range(3):
+        wall, _cpu, _, _ = run_timed(cmd, work, timeout=300)
+        best = min(best, wall)
+    cells = math.pi * (radius_km * 1000 / res) ** 2
+    return {"wall_s": best, "cells": cells, "s_per_cell": best / cells}
+
+
+# --------------------------------------------------------------------------- province
+def province(terrain: Terrain, sites: pd.DataFrame, radius_km: float, workers: int) -> dict:
+    from covgap.parallel import predict_area
+
+    t0 = time.perf_counter()
+    rasters = predict_area(terrain, sites, radius_km=radius_km, workers=workers)
+    wall = time.perf_counter() - t0
+    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = child_rusage().ru_maxrss / 1024
+    return {
+        "wall_s": wall,
+        "sites": rasters.stats["sites"],
+        "sectors": len(sites),
+        "grid": rasters.grid.shape,
+        "self_peak_mb": self_mb,
+        "worker_peak_mb": child_mb,
+    }
+
+
+# --------------------------------------------------------------------------- main
+def pick_site(terrain: Terrain, sites: pd.DataFrame, site_id: str | None) -> pd.Series:
+    first = sites.drop_duplicates("site_id").reset_index(drop=True)
+    if site_id is not None:
+        return first[first["site_id"] == site_id].iloc[0]
+    w, s, e, n = terrain.bounds
+    d = distance_km(first["lon"], first["lat"], (w + e) / 2, (s + n) / 2)
+    return first.iloc[int(np.argmin(d))]
+
+
+def print_pair(title: str, cg: dict, sp: dict, diff: dict, cells: float) -> None:
+    print(f"\n== {title}")
+    print(
+        f"covgap  : {cg['wall_s']:.3f} s wall, {cg['cpu_s']:.3f} s CPU (first call "
+        f"{cg['first_s']:.2f} s), peak numpy {cg['peak_mb']:.0f} MB, "
+        f"{cg['wall_s'] / cells * 1e9:.0f} ns per cell"
+    )
+    print(
+        f"SPLAT!  : {sp['wall_s']:.2f} s wall, {sp['cpu_s']:.2f} s CPU, peak RSS {sp['rss_mb']} MB"
+    )
+    print(
+        f"ratio   : SPLAT!/covgap = {sp['wall_s'] / cg['wall_s']:.0f}x wall, "
+        f"{sp['cpu_s'] / max(cg['cpu_s'], 1e-9):.0f}x CPU"
+    )
+    if diff.get("n"):
+        print(
+            f"path loss covgap - SPLAT! over {diff['n']} common points: median "
+            f"{diff['median']:+.1f} dB (P10 {diff['p10']:+.1f}, P90 {diff['p90']:+.1f}); "
+            f"|diff| median {diff['abs_median']:.1f}, P90 {diff['abs_p90']:.1f} dB"
+        )
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--dem", type=Path, default=DEFAULT_DEM)
+    p.add_argument("--sites", type=Path, default=DEFAULT_SITES)
+    p.add_argument("--site", default=None, help="site id (default: nearest the DEM's centre)")
+    p.add_argument("--radius-km", type=float, default=30.0)
+    p.add_argument("--freq", type=float, default=1800.0)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--hd", action="store_true", help='also 30 m (1" upsampling, splat-hd)')
+    p.add_argument("--province", action="store_true", help="also the whole province run")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--splat-timeout", type=float, default=1800.0)
+    p.add_argument("--keep", type=Path, default=None, help="keep SPLAT! files here")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    needed = ["splat", "srtm2sdf", "gdal_viewshed"] + (
+        ["splat-hd", "srtm2sdf-hd"] if args.hd else []
+    )
+    missing = [t for t in needed if shutil.which(t) is None]
+    if missing:
+        print(
+            f"error: {', '.join(missing)} not found (apt install splat gdal-bin)", file=sys.stderr
+        )
+        return 2
+    from covgap.io import read_sites
+
+    terrain = load_terrain(args.dem)
+    sites = read_sites(args.sites)
+    sites = sites.assign(lon=sites.geometry.x, lat=sites.geometry.y)
+    site = pick_site(terrain, sites, args.site)
+    sector = bench_sector(site, args.freq)
+    print(
+        f"DEM {args.dem.name} {terrain.shape[1]} x {terrain.shape[0]}; site {site.site_id} "
+        f"({site.lon:.4f}, {site.lat:.4f}), antenna {site.height_m:g} m, rx 1.5 m, "
+        f"{args.freq:g} MHz, radius {args.radius_km:g} km; covgap p1812, SPLAT! ITM (-olditm)"
+    )
+    with tempfile.TemporaryDirectory(prefix="covgap_bench_area_") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        shift = post_shift(terrain)
+        write_sdf_tiles(terrain, work / "hgt", work / "sdf", shift)
+        pred, cg = covgap_site(terrain, sector, args.radius_km, args.repeat)
+        sp = splat_site(work / "splat90", work / "sdf", site, shift, args, hd=False)
+        cells = float(np.isfinite(pred.signal_dbm[0]).sum())
+        print_pair('90 m (3"), one site, one core', cg, sp, loss_difference(pred, sp["ano"]), cells)
+        vs = viewshed(terrain, site, args.radius_km, work)
+        per_cell = cg["wall_s"] / cells
+        print(
+            f"gdal_viewshed (line of sight only): {vs['wall_s']:.3f} s for ~{vs['cells']:.0f} "
+            f"cells = {vs['s_per_cell'] * 1e9:.0f} ns per cell; covgap "
+            f"{per_cell * 1e9:.0f} ns per cell = {per_cell / vs['s_per_cell']:.1f}x viewshed"
+        )
+        if args.hd:
+            fine = upsample_1s(terrain, float(site.lon), float(site.lat), args.radius_km)
+            write_hd_tiles(fine, work / "hgt_hd", work / "sdf_hd")
+            pred1, cg1 = covgap_site(fine, sector, args.radius_km, max(1, args.repeat - 1))
+            sp1 = splat_site(work / "splat30", work / "sdf_hd", site, (0.0, 0.0), args, hd=True)
+            cells1 = float(np.isfinite(pred1.signal_dbm[0]).sum())
+            diff1 = loss_difference(pred1, sp1["ano"])
+            print_pair('30 m (1" bilinear upsampling), one site, one core', cg1, sp1, diff1, cells1)
+            del fine, pred1
+    if args.province:
+        pr = province(terrain, sites, args.radius_km, args.workers)
+        print(
+            f"\n== whole province at 90 m: {pr['sites']} sites, {pr['sectors']} sectors, grid "
+            f"{pr['grid'][1]} x {pr['grid'][0]}, {args.workers} workers: {pr['wall_s']:.1f} s; "
+            f"peak RSS {pr['self_peak_mb']:.0f} MB (main), {pr['worker_peak_mb']:.0f} MB "
+            "(largest worker)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
