@@ -15,8 +15,9 @@ How the check works (one Chromium run, no internet needed):
   then stops at ``Uncaught ReferenceError: L is not defined`` and stays blank.
 * A copy of the page gets a probe script at the top of ``<head>``: it counts uncaught
   errors (``window.onerror``) and, after load, logs one ``COVGAP_PROBE {...}`` line with
-  whether Leaflet loaded and how many canvases, site markers and layer-control entries
-  exist.
+  whether Leaflet loaded and how many canvases, site markers, layer-control entries,
+  signal overlays and white / low-signal zone pieces exist (``--zone`` opens the popup
+  of the first zone piece and reports its text).
 * Chromium runs with ``--enable-logging=stderr --v=0``, which writes every console
   message to stderr as ``INFO:CONSOLE(...)] "message", source: ...``; the script scans it
   for ``Uncaught`` / console errors and for the probe line, and takes the screenshot with
@@ -79,15 +80,26 @@ window.addEventListener('load', function () {
       a.measure.forEach(function (ll) { map.fire('click', {latlng: L.latLng(ll)}); });
       m._stop();
     }
+    if (a.zone) {  // open the popup of the first zone piece of the first zone layer shown
+      map.eachLayer(function (l) {
+        if (!a.done && l.cgKind === 'zones' && l.getLayers().length) {
+          var piece = l.getLayers()[0];
+          map.fitBounds(piece.getBounds(), {animate: false, maxZoom: 13});
+          piece.openPopup(piece.getBounds().getCenter());
+          a.done = true;
+        }
+      });
+    }
     setTimeout(next, a.wait || 1200);
   }
   function report() {
-    var cg = map && map._cg, wedges = 0;
+    var cg = map && map._cg, wedges = 0, zones = 0, pieces = 0;
     if (map) {
       map.eachLayer(function (l) {
         if (cg && cg.renderers.cgWedges && l.options.renderer === cg.renderers.cgWedges) {
           wedges += 1;
         }
+        if (l.cgKind === 'zones') { zones += 1; pieces += l.getLayers().length; }
       });
     }
     console.log('COVGAP_PROBE ' + JSON.stringify({
@@ -95,6 +107,8 @@ window.addEventListener('load', function () {
       canvas: q('.leaflet-overlay-pane canvas'), site_markers: q('.leaflet-marker-pane .cg-site'),
       layer_entries: q('.leaflet-control-layers-overlays label'), tooltips: q('.leaflet-tooltip'),
       clusters: q('.cg-cluster'), relief: q('.leaflet-image-layer'), wedges: wedges,
+      signal: q('.leaflet-cgSignal-pane .leaflet-image-layer'), zone_layers: zones,
+      zone_pieces: pieces,
       search: q('.leaflet-control-search'), fullscreen: q('.fullscreen-icon'),
       minimap: q('.leaflet-control-minimap'), measure: q('.cg-measure'),
       popup: q('.leaflet-popup'), links: cg ? cg.links.getLayers().length : 0,
@@ -236,6 +250,7 @@ def main(argv=None) -> int:
     p.add_argument("--view", help="LAT,LON,ZOOM to show before the screenshot")
     p.add_argument("--search", help="type this into the village search and pick the first hit")
     p.add_argument("--measure", help="LAT,LON;LAT,LON;... points to measure between")
+    p.add_argument("--zone", action="store_true", help="open the first zone's popup")
     args = p.parse_args(argv)
 
     html_path = args.html
@@ -288,6 +303,8 @@ def main(argv=None) -> int:
     if args.measure:
         points = [[float(v) for v in p.split(",")] for p in args.measure.split(";")]
         actions.append({"measure": points})
+    if args.zone:
+        actions.append({"zone": True, "wait": 1500})
     result = run_chromium(
         html_path, args.out, size=args.window_size, budget_ms=args.budget_ms, actions=actions
     )

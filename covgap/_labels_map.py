@@ -45,4 +45,43 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "map_legend_nearest": ("đường đến trạm gần nhất", "line to the nearest site"),
     "map_legend_obstacle": ("vật cản che sóng", "the obstacle blocking the signal"),
+    # area layers: signal overlays and zones
+    "map_any_carrier": ("mọi nhà mạng", "any carrier"),
+    "map_layer_signal": ("Sóng {tech} ({kind}) – {carrier}", "{tech} signal ({kind}) – {carrier}"),
+    "map_layer_zone_white": ("Vùng trắng: khu vực ({n})", "White zones: areas ({n})"),
+    "map_layer_zone_low_signal": ("Vùng lõm: khu vực ({n})", "Low-signal zones: areas ({n})"),
+    "map_zone_id": ("Mã vùng", "Zone ID"),
+    "map_zone_class": ("Loại vùng", "Zone class"),
+    "map_zone_area": ("Diện tích (phần trong xã)", "Area (part in this commune)"),
+    "map_zone_total_area": ("Diện tích cả vùng", "Area of the whole zone"),
+    "map_zone_villages": ("Số thôn bên trong", "Villages inside"),
+    "map_zone_households": ("Số hộ bên trong", "Households inside"),
+    "map_zone_people": ("Số dân bên trong", "People inside"),
+    "map_zone_village_ids": ("Mã các thôn bên trong", "IDs of the villages inside"),
+    "map_legend_signal": (
+        "Lớp phủ sóng: RSRP 4G mô phỏng của trạm mạnh nhất (dBm)",
+        "Signal overlay: modelled best-server 4G RSRP (dBm)",
+    ),
+    "map_ramp_classes": (
+        "Xanh: có sóng (≥ {covered} dBm) · cam: vùng lõm ({low} đến {covered} dBm) · đỏ: "
+        "vùng trắng (< {low} dBm) · trong suốt: không trạm nào trong tầm",
+        "Blue: covered (≥ {covered} dBm) · orange: low signal ({low} to {covered} dBm) · "
+        "red: white zone (< {low} dBm) · transparent: no site in range",
+    ),
+    "map_ramp_note": (
+        "Lớp 2G (RxLev), 3G (RSCP) dùng cùng thang màu; ngưỡng chỉ áp dụng cho 4G.",
+        "2G (RxLev) and 3G (RSCP) layers use the same colours; the thresholds are 4G's.",
+    ),
+    "map_ramp_margin": (
+        "Ngưỡng đã cộng biên {margin} dB cho xác suất vị trí.",
+        "Thresholds include a {margin} dB location-variability margin.",
+    ),
+    "map_legend_zones": ("Khu vực vùng trắng, vùng lõm", "White and low-signal zones (areas)"),
+    "map_legend_zone_white": ("Vùng trắng", "White zone"),
+    "map_legend_zone_low_signal": ("Vùng lõm", "Low-signal zone"),
+    "map_legend_zone_note": (
+        "Từ lớp phủ 4G; bỏ vùng nhỏ hơn {min} km². Bấm vào vùng: diện tích, số thôn, hộ, dân.",
+        "From the 4G overlay; zones under {min} km² left out. Click a zone: area, villages, "
+        "households, people.",
+    ),
 }

@@ -209,6 +209,23 @@ var {{ this.get_name() }} = covgap.rings({{ map }}, {{ this.data_json }},
 var {{ this.get_name() }} = L.imageOverlay({{ this.data_json }}, {{ this.options.bounds|tojson }},
   {opacity: {{ this.options.opacity }}, interactive: false,
    pane: covgap.pane({{ map }}, "cgRelief", 250, "multiply")});
+{%- elif this.kind == "signal" %}
+var {{ this.get_name() }} = L.imageOverlay({{ this.data_json }}, {{ this.options.bounds|tojson }},
+  {opacity: {{ this.options.opacity }}, interactive: false,
+   pane: covgap.pane({{ map }}, {{ this.options.pane|tojson }}, {{ this.options.z }})});
+{%- elif this.kind == "zones" %}
+var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
+  style: function () { return {{ this.options_json }}; },
+  onEachFeature: function (f, layer) {
+    var p = f.properties, rows = {{ this.rows_json }};
+    layer.bindPopup(function () { return covgap.popup(p, rows); }, covgap.POPUP);
+    layer.bindTooltip(p.t, {sticky: true});
+  }
+});
+{{ this.get_name() }}.cgKind = "zones";
+{{ map }}.on("overlayadd", function (e) {  // under the villages on the shared canvas
+  if (e.layer === {{ this.get_name() }}) { e.layer.bringToBack(); }
+});
 {%- elif this.kind == "blank" %}
 var {{ this.get_name() }} = L.layerGroup();
 {%- else %}
@@ -326,8 +343,13 @@ def _legend_html(
     *,
     wedge_kinds: Iterable[tuple[float, str, str | None]] = (),
     highlight: bool = False,
+    area: str = "",
 ) -> str:
-    """Return the legend: classes and thresholds, sites, wedges, lines, request rings."""
+    """Return the legend: classes and thresholds, sites, wedges, lines, request rings.
+
+    ``area`` is ready-made (escaped) HTML of the signal ramp and the zones, shown after
+    the classes.
+    """
     cov = format_number(thresholds.covered_dbm, 1 if thresholds.covered_dbm % 1 else 0, lang)
     low = format_number(thresholds.low_signal_dbm, 1 if thresholds.low_signal_dbm % 1 else 0, lang)
     lines = [f'<div class="cg-box cg-legend"><b>{_esc(label("legend_title", lang))}</b>']
@@ -343,6 +365,8 @@ def _legend_html(
         lines.append(
             f'<div><span class="ring"></span>{_esc(label("map_legend_request", lang))}</div>'
         )
+    if area:
+        lines.append(area)
     lines.append(
         f"<details><summary>{_esc(label('map_legend_more', lang))}</summary>"
         f"<div style='margin-top:4px'><b>{_esc(label('legend_sites', lang))}</b></div>"

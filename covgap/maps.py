@@ -3,6 +3,7 @@
 :func:`coverage_map` draws the classified villages (one layer per class; covered villages
 clustered at low zoom), the BTS sites (one layer per carrier, one marker per physical site,
 sector wedges when zoomed in), district and commune boundaries, a hillshade of the DEM,
+the best-server signal overlays and the white and low-signal zones when given,
 the request-list villages, and a legend and a title block that state the thresholds and
 the scenario. Clicking (or finding with the search box) a village draws a line to its
 serving site, a dashed line to its nearest site and the obstacle that blocks the signal.
@@ -13,8 +14,11 @@ Size and speed: each layer is compact JSON (coordinates rounded to 5 decimals, a
 1 m; sectors as ``[azimuth, beamwidth, kind]``; popups as value arrays with one label
 array per layer) that the page's script (``covgap/_vendor/covgap/map.js``) turns into
 canvas markers, clusters and wedges; the hillshade is an 8-bit PNG in Web Mercator.
-Further raster overlays (RSRP per carrier, with a dBm ramp in the legend) fit the same
-``relief`` path: a PNG reprojected to EPSG:3857 and an ``L.imageOverlay``.
+With the area prediction (``rasters=``, ``zones=``; :mod:`covgap._map_layers`), the
+best-server signal layers are colour-ramped palette PNGs on the same path (reprojected to
+EPSG:3857, an ``L.imageOverlay`` each, transparent where no site reaches, ~60 kB each for
+the sample province) with a dBm ramp in the legend that states the thresholds, and the
+white and low-signal zones are simplified GeoJSON polygons with popups.
 
 Safety: every text that comes from an input file is HTML-escaped in Python before it
 reaches the page (Leaflet popups, tooltips, the layer control and the search list insert
@@ -58,6 +62,17 @@ from ._map_elements import (
     _tools,
     _village_values,
 )
+from ._map_layers import (
+    area_inputs,
+    area_legend_html,
+    find_area_results,
+    location_margin,
+    read_signal_rasters,
+    read_zones,
+    signal_layers,
+    signal_png,
+    zone_layers,
+)
 from .config import Thresholds
 from .errors import DataFileError, InputError
 from .labels import check_lang, label
@@ -67,6 +82,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
+    from .rasters import AreaRasters
     from .terrain import Terrain
 
 __all__ = [
@@ -76,6 +92,7 @@ __all__ = [
     "map_from_results",
     "relief_png",
     "save_map",
+    "signal_png",
 ]
 
 logger = logging.getLogger(__name__)
@@ -128,6 +145,8 @@ def coverage_map(
     terrain: Terrain | None = None,
     highlight: Iterable[Any] | None = None,
     cluster: Iterable[str] = ("covered",),
+    rasters: AreaRasters | None = None,
+    zones: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Draw the classified villages, the BTS sites, the terrain and the boundaries.
 
@@ -168,6 +187,15 @@ def coverage_map(
         Classes whose villages are grouped into numbered circles at low zoom (none
         below zoom 13). By default only the covered villages, so that every gap stays
         visible at the province scale.
+    rasters
+        Best-server rasters (:func:`covgap.parallel.predict_area`, or read back from
+        COGs): drawn as colour-ramped signal overlays with a dBm ramp in the legend that
+        states the thresholds: "any carrier" 4G (on), 4G per carrier, "any carrier" 3G
+        and 2G (off). Transparent where no site reaches.
+    zones
+        White and low-signal zones (:func:`covgap.zones.area_zones`: its zone pieces, or
+        the ``(zones, summary)`` pair): one layer per class with popups (area, villages,
+        households and people inside, district and commune).
 
     Returns
     -------
@@ -194,6 +222,10 @@ def coverage_map(
     m.add_child(_helpers())
     _base_layers(m, lang)
     relief = _relief_layer(terrain, lang).add_to(m) if terrain is not None else None
+    rasters, zones = area_inputs(rasters, zones)
+    if rasters is not None:
+        for layer in signal_layers(rasters, thresholds, lang):
+            layer.add_to(m)
     district_layer = None
     if districts is not None:
         district_layer = _boundary_layer(
@@ -202,6 +234,9 @@ def coverage_map(
         district_layer.add_to(m)
     if communes is not None:
         _boundary_layer(communes, "commune", label("layer_communes", lang), False).add_to(m)
+    if zones is not None:
+        for layer in zone_layers(zones, lang):
+            layer.add_to(m)
     kinds, kind_index = _wedge_kinds(sites)
     for layer in _site_layers(sites, lang, kinds, kind_index):
         layer.add_to(m)
@@ -213,7 +248,12 @@ def coverage_map(
     tools = {k: _esc(label(v, lang)) for k, v in _TOOL_TEXTS.items()}
     m.add_child(_tools({"text": tools, "decimal": "," if lang == "vi" else "."}, relief,
                        district_layer))  # fmt: skip
-    m.add_child(_html(_legend_html(thresholds, lang, wedge_kinds=kinds, highlight=bool(ids))))
+    area = area_legend_html(
+        thresholds, lang, margin=location_margin(rasters),
+        signal=rasters is not None and bool(rasters.signal), zones=zones is not None,
+    )  # fmt: skip
+    legend = _legend_html(thresholds, lang, wedge_kinds=kinds, highlight=bool(ids), area=area)
+    m.add_child(_html(legend))
     m.add_child(_html(_title_html(title, info or {}, thresholds, lang, len(villages))))
     if len(villages):
         x0, y0, x1, y1 = villages.total_bounds
@@ -336,13 +376,16 @@ def map_from_results(
     lang: str = "vi",
     highlight: Iterable[Any] | None = None,
     relief: bool = True,
+    area: bool = True,
 ) -> folium.Map:
     """Rebuild the coverage map from the outputs of ``covgap run``.
 
     Reads ``villages.gpkg`` (layers ``villages``, ``sites`` and, when present,
     ``districts`` and ``communes``) and ``scenario.toml`` (thresholds, title, whether the
     data are synthetic, the run's facts in its header comments, and the DEM for the
-    hillshade) from the folder.
+    hillshade) from the folder, and, when present, the best-server rasters
+    (``signal_<layer>.tif`` of :func:`covgap.rasters.write_rasters`) and ``zones.gpkg``
+    (:func:`covgap.zones.write_zones`), in the folder or one of its subfolders.
 
     Parameters
     ----------
@@ -355,6 +398,8 @@ def map_from_results(
     relief
         Draw the hillshade when the scenario's DEM files exist (a warning names the
         missing files otherwise).
+    area
+        Draw the signal overlays and the zones when the folder holds them.
 
     Returns
     -------
@@ -394,10 +439,16 @@ def map_from_results(
         logger.warning("no hillshade: DEM file(s) not found: %s", [str(p) for p in dems])
     info = _record_facts(record)
     info["synthetic"] = scenario.synthetic
+    rasters = zones = None
+    if area:
+        raster_dir, zones_path = find_area_results(folder)
+        rasters = read_signal_rasters(raster_dir) if raster_dir is not None else None
+        zones = read_zones(zones_path) if zones_path is not None else None
     return coverage_map(
         frames["villages"], frames["sites"], districts=frames["districts"],
         communes=frames["communes"], thresholds=scenario.thresholds, lang=lang,
         title=scenario.name, info=info, terrain=terrain, highlight=highlight,
+        rasters=rasters, zones=zones,
     )  # fmt: skip
 
 

@@ -96,3 +96,58 @@ def test_missing_dem_draws_without_hillshade(results: Path, tmp_path: Path, capl
         assert _map("--results", str(results), "--out", str(out)).exit_code == 0
     assert "no hillshade" in caplog.text
     assert 'L.imageOverlay("data:' not in out.read_text(encoding="utf-8")
+
+
+def _write_area(results: Path, folder: Path, tiny_scenario: dict[str, Path]) -> int:
+    """Predict the tiny scenario's area and write its COGs and zones.gpkg into ``folder``."""
+    import geopandas as gpd
+
+    from covgap.io import read_dem
+    from covgap.parallel import predict_area
+    from covgap.zones import area_zones, write_zones
+
+    sites = gpd.read_file(results / "villages.gpkg", layer="sites")
+    rasters = predict_area(read_dem(tiny_scenario["dem"]), sites, radius_km=20, workers=1)
+    pieces, summary = area_zones(rasters)
+    rasters.write(folder)
+    write_zones(pieces, folder / "zones.gpkg", summary=summary)
+    return int(pieces.loc[pieces["zone_class"] == "white", "zone_id"].nunique())
+
+
+@pytest.mark.parametrize("sub", ["", "area"])
+def test_map_picks_up_rasters_and_zones(results: Path, tmp_path: Path, tiny_scenario, sub):
+    import base64
+    import io
+    import re
+
+    import numpy as np
+    from PIL import Image
+
+    white = _write_area(results, results / sub, tiny_scenario)
+    assert (results / sub / "signal_any_4g.tif").is_file()
+    out = tmp_path / "map.html"
+    result = _map("--results", str(results), "--out", str(out), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert '"4G signal (RSRP) \\u2013 any carrier"' in page
+    assert '"2G signal (RxLev) \\u2013 any carrier"' in page
+    assert "Signal overlay: modelled best-server 4G RSRP (dBm)" in page
+    assert f'"White zones: areas ({white})"' in page and "covgap.popup(p, rows)" in page
+    uris = re.findall(r'L\.imageOverlay\("data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(uris) == 3  # the hillshade and two signal overlays
+    alpha = np.asarray(Image.open(io.BytesIO(base64.b64decode(uris[1]))).convert("RGBA"))[..., 3]
+    assert (alpha == 0).any() and (alpha == 255).any()
+
+
+def test_map_from_results_without_area(results: Path, tmp_path: Path, tiny_scenario):
+    from covgap.maps import map_from_results
+
+    _write_area(results, results, tiny_scenario)
+    page = map_from_results(results, area=False).get_root().render()
+    assert "cgSignal" not in page and "covgap.popup(p, rows)" not in page
+    # without them in the folder, the map is as before
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for name in ("villages.gpkg", "scenario.toml"):
+        (plain / name).write_bytes((results / name).read_bytes())
+    assert "cgSignal" not in map_from_results(plain, relief=False).get_root().render()

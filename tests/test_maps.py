@@ -519,3 +519,216 @@ def test_chromium_renders_without_js_errors(tmp_path, villages, sites, districts
     assert probe["popup_text"].startswith(HOSTILE_SCRIPT) or probe["popup_text"].startswith(
         HOSTILE_IMG
     )
+
+
+# --- issue 3: signal overlays and white / low-signal zones --------------------------------
+
+AREA_CELL = 1 / 200  # 0.005 degree
+
+
+@pytest.fixture
+def area_rasters():
+    """Synthetic best-server rasters over the test villages: a site in the middle."""
+    from affine import Affine
+    from pyproj import CRS
+
+    from covgap.rasters import AreaRasters, Grid
+
+    rows, cols = 60, 80  # 103.1-103.5, 22.2-22.5
+    grid = Grid(Affine(AREA_CELL, 0, 103.1, 0, -AREA_CELL, 22.5), CRS.from_epsg(4326), (rows, cols))
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    dist = np.hypot(yy - 30, xx - 40)
+    best = (-70.0 - 1.5 * dist).astype(np.float32)  # -70 at the site, -115 at 30 cells
+    best[dist > 36] = np.nan  # out of every sector's radius: transparent
+    signal = {
+        ("Viettel", "4G"): best,
+        ("VNPT", "4G"): best - 6,
+        ("Viettel", "2G"): best + 5,
+        ("any", "4G"): best,
+        ("any", "2G"): best + 5,
+    }
+    site = {k: np.where(np.isnan(v), 0, 1).astype(np.uint16) for k, v in signal.items()}
+    return AreaRasters(grid, ("VT-0001",), signal, site, {}, info={"location_margin_db": 0.0})
+
+
+@pytest.fixture
+def zones():
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": ["W0001", "W0001", "L0001"],
+            "zone_class": ["white", "white", "low_signal"],
+            "district": [HOSTILE_SCRIPT, "Sìn Hồ", "Mường Tè"],
+            "commune": [HOSTILE_IMG, "Xã Pa Tần", "Xã Mường Tè"],
+            "area_km2": [12.3456, 3.2, 0.75],
+            "zone_area_km2": [15.5456, 15.5456, 0.75],
+            "villages": [2, 0, 1],
+            "households": [85.0, np.nan, 43.0],
+            "population": [1210.0, np.nan, 215.0],
+            "village_ids": ["V005 V006", "", "V003"],
+        },
+        geometry=[
+            box(103.40, 22.38, 103.48, 22.48),
+            box(103.30, 22.38, 103.40, 22.40),
+            box(103.291234567, 22.341234567, 103.31, 22.36),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+def _overlays(page):
+    """Decoded RGBA arrays of every image overlay's PNG data URI."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    found = re.findall(r'L\.imageOverlay\("data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(u))).convert("RGBA")) for u in found]
+
+
+def _var_of(page, name_json):
+    """The JS variable of the layer named ``name_json`` in the layer control."""
+    import re
+
+    return re.search(re.escape(name_json) + r" : (covgap_layer_\w+)", page).group(1)
+
+
+def test_signal_overlays_layers_and_legend(villages, sites, area_rasters):
+    for lang, any4g, per_carrier, two_g, legend in (
+        ("vi", "Sóng 4G (RSRP) – mọi nhà mạng", "Sóng 4G (RSRP) – VNPT",
+         "Sóng 2G (RxLev) – mọi nhà mạng",
+         ["Lớp phủ sóng: RSRP 4G mô phỏng của trạm mạnh nhất (dBm)",
+          "Xanh: có sóng (≥ −105 dBm) · cam: vùng lõm (−115 đến −105 dBm) · đỏ: vùng trắng "
+          "(&lt; −115 dBm) · trong suốt: không trạm nào trong tầm", ">−85</span>"]),
+        ("en", "4G signal (RSRP) – any carrier", "4G signal (RSRP) – VNPT",
+         "2G signal (RxLev) – any carrier",
+         ["Signal overlay: modelled best-server 4G RSRP (dBm)",
+          "Blue: covered (≥ −105 dBm) · orange: low signal (−115 to −105 dBm) · red: white zone "
+          "(&lt; −115 dBm) · transparent: no site in range", ">−115</span>"]),
+    ):  # fmt: skip
+        page = _render(coverage_map(villages, sites, rasters=area_rasters, lang=lang))
+        # any-carrier 4G, Viettel 4G, VNPT 4G, any-carrier 2G; not Viettel 2G (size)
+        assert page.count('L.imageOverlay("data:') == 4 and '"cgSignal", 240' in page
+        assert _js("Sóng 2G (RxLev) – Viettel") not in page
+        assert "2G signal (RxLev) – Viettel" not in page
+        for name in (any4g, per_carrier, two_g):
+            assert _js(name) in page
+        # only the any-carrier 4G overlay is on when the map opens
+        assert f"{_var_of(page, _js(any4g))}.addTo(" in page
+        assert f"{_var_of(page, _js(per_carrier))}.addTo(" not in page
+        assert f"{_var_of(page, _js(two_g))}.addTo(" not in page
+        for text in legend:
+            assert text in page, text
+    assert 'L.imageOverlay("data:' not in _render(coverage_map(villages, sites))
+
+
+def test_signal_overlay_transparent_where_nan(villages, sites, area_rasters):
+    from covgap._map_layers import RAMP_COLOURS
+
+    page = _render(coverage_map(villages, sites, rasters=area_rasters))
+    image = _overlays(page)[0]  # the any-carrier 4G layer
+    alpha = image[..., 3]
+    h, w = alpha.shape
+    assert max(h, w) <= 900 and alpha[0, 0] == 0 and alpha[-1, -1] == 0  # NaN corners
+    assert alpha[h // 2, w // 2] == 255  # the site
+    rgb = {tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in RAMP_COLOURS}
+    shown = {tuple(px) for px in image[alpha > 0][:, :3]}
+    assert shown <= rgb and len(shown) == 5  # every band, and only the ramp's colours
+    centre = tuple(image[h // 2, w // 2, :3])
+    assert centre == tuple(int(RAMP_COLOURS[0][i : i + 2], 16) for i in (1, 3, 5))
+    assert set(np.unique(alpha)) == {0, 255}
+    assert 0.1 < (alpha == 0).mean() < 0.5
+
+
+def test_signal_png_bounds_and_breaks(area_rasters):
+    from covgap._map_layers import ramp_breaks, ramp_index, signal_png
+
+    png, bounds = signal_png(area_rasters.signal[("any", "4G")], area_rasters.grid, max_px=100)
+    (south, west), (north, east) = bounds
+    assert (south, west, north, east) == pytest.approx((22.2, 103.1, 22.5, 103.5), abs=1e-6)
+    assert png.startswith(b"\x89PNG") and len(png) < 5_000
+    breaks = ramp_breaks(Thresholds(covered_dbm=-100, low_signal_dbm=-110), margin=2.0)
+    assert breaks == (-78.0, -88.0, -98.0, -108.0)
+    values = np.array([np.nan, -70, -80, -90, -98, -98.1, -108, -108.1, -150], dtype=np.float32)
+    assert ramp_index(values, breaks).tolist() == [0, 1, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_signal_legend_states_margin(villages, sites, area_rasters):
+    area_rasters.info["location_margin_db"] = 10.3
+    page = _render(coverage_map(villages, sites, rasters=area_rasters, lang="en"))
+    assert "Blue: covered (≥ −94.7 dBm) · orange: low signal (−104.7 to −94.7 dBm)" in page
+    assert ">−74.7</span>" in page and ">−104.7</span>" in page  # the ramp's ticks
+    assert "Thresholds include a 10.3 dB location-variability margin." in page
+    assert "Blue: covered" not in _render(coverage_map(villages, sites, lang="en"))
+
+
+def test_zone_layers_popups_and_names(villages, sites, zones):
+    page = _render(coverage_map(villages, sites, zones=zones, lang="en"))
+    assert page.count("covgap.popup(p, rows)") == 2 and '"cgKind"' not in page
+    assert _js("White zones: areas (1)") in page and _js("Low-signal zones: areas (1)") in page
+    assert "White and low-signal zones (areas)" in page and "zones under 0.1 km² left out" in page
+    assert "Blue: covered" not in page  # no ramp without rasters
+    assert '"Area (part in this commune)"' in page and '"People inside"' in page
+    assert '"12.3 km²"' in page and '"15.5 km²"' in page and '"1,210"' in page
+    assert '"V005 V006"' in page and '"t":"White zone W0001"' in page
+    # the whole zone's area is shown only when the piece is a part of it
+    assert page.count('"0.75 km²",null') == 1
+    assert "[103.2912,22.3412]" in page and "103.29123" not in page  # rounded coordinates
+    vi = _render(coverage_map(villages, sites, zones=zones))
+    assert _js("Vùng trắng: khu vực (1)") in vi and _js("Vùng lõm: khu vực (1)") in vi
+    assert '"Số dân bên trong"' in vi and '"12,3 km²"' in vi and '"1.210"' in vi
+    assert "Khu vực vùng trắng, vùng lõm" in vi
+
+
+def test_zone_popups_escape_hostile_names(villages, sites, zones):
+    page = _render(coverage_map(villages, sites, zones=zones))
+    assert HOSTILE_SCRIPT not in page and HOSTILE_IMG not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_zones_pair_and_bad_inputs(villages, sites, zones, area_rasters):
+    from covgap.maps import coverage_map as cm
+
+    summary = pd.DataFrame({"district": ["x"]})
+    page = _render(cm(villages, sites, zones=(zones, summary), lang="en"))
+    assert _js("White zones: areas (1)") in page
+    with pytest.raises(InputError, match="rasters"):
+        cm(villages, sites, rasters=zones)
+    with pytest.raises(InputError, match="zones"):
+        cm(villages, sites, zones=summary)
+    empty = zones.iloc[0:0]
+    page = _render(cm(villages, sites, zones=empty, rasters=area_rasters, lang="en"))
+    assert "White zones" not in page and "White and low-signal zones (areas)" in page
+
+
+def test_area_layers_size(villages, sites, area_rasters, zones):
+    base = len(_render(coverage_map(villages, sites)).encode())
+    page = _render(coverage_map(villages, sites, rasters=area_rasters, zones=zones))
+    assert len(page.encode()) - base < 40_000  # 4 small overlays and 3 zone pieces
+
+
+def test_area_layers_from_predict_area(tiny_scenario, tmp_path):
+    """The real engine's rasters and zones on the tiny scenario, drawn and read back."""
+    from covgap.io import read_dem
+    from covgap.parallel import predict_area
+    from covgap.zones import area_zones
+
+    terrain = read_dem(tiny_scenario["dem"])
+    sites = pd.read_csv(tiny_scenario["sites"])
+    sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites.lon, sites.lat), crs=4326)
+    rasters = predict_area(terrain, sites, radius_km=20, workers=1)
+    pieces, _ = area_zones(rasters)
+    villages = gpd.GeoDataFrame(
+        {"village_id": ["V1"], "name": ["Bản Nậm Cuổi"], "coverage_class": ["covered"]},
+        geometry=[Point(103.05, 22.10)], crs=4326,
+    )  # fmt: skip
+    page = _render(coverage_map(villages, sites, rasters=rasters, zones=pieces, lang="en"))
+    images = _overlays(page)
+    assert len(images) == 2  # any-carrier 4G and 2G (a single carrier has 4G)
+    assert _js("4G signal (RSRP) – any carrier") in page
+    assert _js("2G signal (RxLev) – any carrier") in page
+    assert (images[0][..., 3] == 0).any() and (images[0][..., 3] == 255).any()
+    white = pieces.loc[pieces["zone_class"] == "white", "zone_id"].nunique()
+    assert white and _js(f"White zones: areas ({white})") in page
