@@ -35,7 +35,6 @@ __all__ = ["Inputs", "Result", "analyse", "load_inputs", "run"]
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class Inputs:
     """Validated inputs of one analysis, all in WGS 84 except the terrain's own CRS."""
@@ -68,6 +67,12 @@ class Result:
         Villages, households and people by class per district.
     timings
         Seconds spent in each step.
+    rasters
+        Best-server rasters (:class:`covgap.rasters.AreaRasters`) when the area was
+        predicted (``area=True``), else ``None``.
+    zones, zone_summary
+        White and low-signal zone polygons, and their villages and people per district and
+        commune (:func:`covgap.zones.area_zones`), with the rasters.
     """
 
     scenario: Scenario
@@ -80,6 +85,9 @@ class Result:
     districts: gpd.GeoDataFrame | None = None
     communes: gpd.GeoDataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    rasters: Any = None
+    zones: gpd.GeoDataFrame | None = None
+    zone_summary: pd.DataFrame | None = None
 
     def info(self) -> dict[str, Any]:
         """Scenario facts to stamp on maps and reports so a result can be defended later."""
@@ -134,6 +142,8 @@ class Result:
             info=info,
             terrain=self.terrain,
             highlight=highlight,
+            rasters=self.rasters,
+            zones=self.zones,
         )
 
     def static_map(self, *, lang: str = "vi", highlight: Any = None, **options: Any) -> Any:
@@ -215,7 +225,9 @@ def _optional_layer(reader: Any, path: Path, layer: str) -> gpd.GeoDataFrame | N
     return reader(path, layer)
 
 
-def analyse(inputs: Inputs, scenario: Scenario, *, progress: bool = False) -> Result:
+def analyse(
+    inputs: Inputs, scenario: Scenario, *, progress: bool = False, area: bool = False
+) -> Result:
     """Predict the signal at every village point and classify the villages.
 
     Parameters
@@ -226,6 +238,9 @@ def analyse(inputs: Inputs, scenario: Scenario, *, progress: bool = False) -> Re
         Thresholds and radio settings (its file paths are not used here).
     progress
         Show a progress bar for the prediction.
+    area
+        Also predict every cell around every site (best-server rasters, white and
+        low-signal zones; :func:`covgap.parallel.predict_area`) with the same model.
 
     Returns
     -------
@@ -254,7 +269,7 @@ def analyse(inputs: Inputs, scenario: Scenario, *, progress: bool = False) -> Re
     )
     summary = summarise(classified, by="district")
     timings["classify_s"] = time.perf_counter() - start
-    return Result(
+    result = Result(
         scenario,
         classified,
         points,
@@ -266,9 +281,35 @@ def analyse(inputs: Inputs, scenario: Scenario, *, progress: bool = False) -> Re
         inputs.communes,
         timings,
     )
+    if area:
+        _add_area(result, inputs, progress=progress)
+    return result
 
 
-def run(scenario: Scenario | None = None, *, progress: bool = False) -> Result:
+def _add_area(result: Result, inputs: Inputs, *, progress: bool) -> None:
+    """Predict the rasters and zones of ``result``'s scenario and attach them to it."""
+    from .parallel import predict_area
+    from .zones import area_zones
+
+    start = time.perf_counter()
+    scenario = result.scenario
+    result.rasters = predict_area(
+        inputs.terrain,
+        inputs.sites,
+        radius_km=scenario.radio.max_range_km,
+        model=scenario.radio.model,
+        radio=scenario.radio,
+        thresholds=scenario.thresholds,
+        info={"scenario": scenario.name, "synthetic": scenario.synthetic},
+        progress=progress,
+    )
+    result.zones, result.zone_summary = area_zones(
+        result.rasters, result.villages, districts=inputs.districts, communes=inputs.communes
+    )
+    result.timings["area_s"] = time.perf_counter() - start
+
+
+def run(scenario: Scenario | None = None, *, progress: bool = False, area: bool = False) -> Result:
     """Run the whole analysis: read and validate, predict, classify, summarise.
 
     Parameters
@@ -278,6 +319,8 @@ def run(scenario: Scenario | None = None, *, progress: bool = False) -> Result:
         (:func:`covgap.sample.sample_scenario`).
     progress
         Show progress bars.
+    area
+        Also predict the best-server rasters and the white and low-signal zones.
 
     Returns
     -------
@@ -291,7 +334,7 @@ def run(scenario: Scenario | None = None, *, progress: bool = False) -> Result:
     start = time.perf_counter()
     inputs = load_inputs(scenario)
     read_s = time.perf_counter() - start
-    result = analyse(inputs, scenario, progress=progress)
+    result = analyse(inputs, scenario, progress=progress, area=area)
     result.timings = {"read_s": read_s, **result.timings}
     logger.info("analysis done in %.1f s", sum(result.timings.values()))
     return result

@@ -110,7 +110,20 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
                 getattr(result, layer).to_file(gpkg, layer=layer, driver="GPKG")
         result.summary.to_csv(tmp / OUTPUT_FILES["summary_csv"], index=False, encoding="utf-8-sig")
         (tmp / OUTPUT_FILES["scenario"]).write_text(_scenario_record(result), encoding="utf-8")
+        if result.rasters is not None:
+            from .rasters import write_rasters
+            from .zones import write_zones
+
+            # COGs at the top level: atomic_folder moves files, not folders
+            write_rasters(result.rasters, tmp)
+            write_zones(result.zones, tmp / "zones.gpkg", summary=result.zone_summary)
+            result.zone_summary.to_csv(
+                tmp / "zones_by_commune.csv", index=False, encoding="utf-8-sig"
+            )
     paths = {role: out / name for role, name in OUTPUT_FILES.items()}
+    if result.rasters is not None:
+        paths["zones"] = out / "zones.gpkg"
+        paths["zones_csv"] = out / "zones_by_commune.csv"
     logger.info("wrote %d files to %s", len(paths), out)
     return paths
 

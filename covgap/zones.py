@@ -177,11 +177,8 @@ def zone_statistics(
     """
     pieces = _cut(zones, communes if communes is not None else districts)
     pieces["area_km2"] = area_km2(pieces.geometry)
-    pieces = pieces.merge(
-        zones[["zone_id", "area_km2"]].rename(columns={"area_km2": "zone_area_km2"}),
-        on="zone_id",
-        how="left",
-    )
+    # a zone's area within the study area (the sum of its pieces)
+    pieces["zone_area_km2"] = pieces.groupby("zone_id")["area_km2"].transform("sum")
     counts = _village_counts(pieces, villages)
     pieces = pieces.join(counts)
     pieces["villages"] = pieces["villages"].fillna(0).astype(np.int64)
@@ -255,12 +252,8 @@ def _cut(zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None) -> gpd.GeoData
     for col in ("district", "commune"):
         if col not in out:
             out[col] = None
-    # parts of zones outside every admin polygon (beyond the province) stay, unnamed
-    outside = base.overlay(admin[["geometry"]], how="difference", keep_geom_type=True)
-    outside = outside[~outside.geometry.is_empty]
-    if len(outside):
-        outside = outside.assign(district=None, commune=None)
-        out = pd.concat([out, outside], ignore_index=True)
+    # with admin polygons the study area is their union: parts of zones beyond it (the
+    # neighbouring provinces inside the DEM) are dropped
     return out.sort_values(["zone_class", "zone_id", "district", "commune"], kind="stable")
 
 

@@ -79,3 +79,30 @@ def test_write_is_all_or_nothing(tiny_scenario, tmp_path, monkeypatch):
     assert set(paths) == set(OUTPUT_FILES)
     assert all(p.stat().st_size > 0 for p in paths.values())
     assert (out / "villages.csv").read_text(encoding="utf-8-sig").startswith("village_id,")
+
+
+def test_area_rasters_agree_with_the_point_analysis(tiny_scenario, tmp_path):
+    """With area=True the rasters, zones and the village classes come from the same model:
+    the class of each village centre's raster cell matches its point class."""
+    from covgap.gaps import classify_points
+    from covgap.rasters import ANY_CARRIER
+
+    result = pipeline.run(_scenario(tiny_scenario), area=True)
+    assert result.rasters is not None and "area_s" in result.timings
+    v = result.villages
+    rsrp = result.rasters.sample((ANY_CARRIER, "4G"), v.geometry.x, v.geometry.y)
+    from_cells = classify_points(rsrp)
+    # clusters can make a covered centre low-signal; compare centres only
+    centre_class = classify_points(v["rsrp_dbm"])
+    assert (from_cells == centre_class).mean() >= 5 / 6
+    zones = result.zones
+    assert set(zones["zone_class"]) <= {"white", "low_signal"} and (zones["area_km2"] > 0).all()
+    # the white village behind the ridge lies in a white zone
+    behind = v[v["village_id"] == "V3"].geometry.iloc[0]
+    white = zones[zones["zone_class"] == "white"].to_crs(4326)
+    assert white.contains(behind).any()
+    paths = result.write(tmp_path / "out")
+    assert paths["zones"].exists() and paths["zones_csv"].exists()
+    cogs = sorted(p.name for p in (tmp_path / "out").glob("*.tif"))
+    assert any(name.startswith("signal_") for name in cogs), cogs
+    assert any(name.startswith("class_") for name in cogs), cogs

@@ -115,7 +115,7 @@ def test_villages_households_and_people_per_zone_and_commune(admin_and_villages,
     assert set(white.index) == {"Xã Tây", "Xã Đông"}
     assert white.loc["Xã Tây", "area_km2"] == pytest.approx(1.5 * 2.0, rel=1e-3)
     assert white.loc["Xã Đông", "area_km2"] == pytest.approx(1.5 * 2.0, rel=1e-3)
-    assert white["zone_area_km2"].tolist() == pytest.approx([6.0, 6.0])
+    assert white["zone_area_km2"].tolist() == pytest.approx([6.0, 6.0], rel=1e-3)
     assert white.loc["Xã Tây", "villages"] == 1 and white.loc["Xã Tây", "village_ids"] == "V1"
     assert white.loc["Xã Đông", "villages"] == 2
     assert white.loc["Xã Đông", "village_ids"] == "V2 V3"
@@ -136,6 +136,18 @@ def test_villages_households_and_people_per_zone_and_commune(admin_and_villages,
     table = pyogrio.read_dataframe(path, layer="zones_by_commune")
     assert isinstance(table, pd.DataFrame) and len(table) == len(summary)
     assert [p.name for p in path.parent.iterdir()] == ["zones.gpkg"]  # no temp file left
+
+
+def test_zones_are_clipped_to_the_admin_area(admin_and_villages):
+    """Only the west commune is the study area: the zone's part beyond it is dropped and
+    the zone's area is the part inside (the rest of the DEM is a neighbouring province)."""
+    communes, villages = admin_and_villages
+    zones = zone_polygons(_classes(UTM_GRID), UTM_GRID)
+    pieces, _ = zone_statistics(zones, villages, communes=communes.iloc[:1])
+    assert set(pieces["commune"]) == {"Xã Tây"}
+    white = pieces[pieces["zone_class"] == "white"]
+    assert white["zone_area_km2"].tolist() == pytest.approx([1.5 * 2.0], rel=1e-3)
+    assert white["village_ids"].tolist() == ["V1"]
 
 
 def test_zones_without_admin_layers_are_whole(admin_and_villages):

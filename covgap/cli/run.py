@@ -32,6 +32,13 @@ from ._common import handle_errors, input_options, progress_default, scenario_fr
     "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal only)."
 )
 @click.option(
+    "--area/--no-area",
+    default=False,
+    show_default=True,
+    help="Also predict every cell around every site: best-server RSRP rasters (COG) and "
+    "white/low-signal zones (GeoPackage), on the map too.",
+)
+@click.option(
     "--print-config",
     is_flag=True,
     help="Print the scenario that would run (all defaults included) and exit.",
@@ -47,6 +54,7 @@ def run(
     out_dir: Path,
     lang: str,
     progress: bool | None,
+    area: bool,
     print_config: bool,
 ) -> None:
     """Classify every village as covered, low-signal or white, and write map and tables.
@@ -62,7 +70,9 @@ def run(
     if print_config:
         click.echo(scenario.to_toml(), nl=False)
         return
-    result = run_pipeline(scenario, progress=progress_default() if progress is None else progress)
+    result = run_pipeline(
+        scenario, progress=progress_default() if progress is None else progress, area=area
+    )
     paths = result.write(out_dir, lang=lang)
     _echo_summary(result)
     for role, path in paths.items():
