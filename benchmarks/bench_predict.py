@@ -9,7 +9,8 @@ Run: ``python benchmarks/bench_predict.py [--sample-only | --synthetic-only]``.
 
 Prints the first call (JIT compile or cache load included), a warm call and pairs/s.
 3. ``--area-only`` (also run at the end): :func:`covgap.area.predict_site` per-site
-   seconds at the DEM's 90 m for every model (wall and CPU time: the machine is shared),
+   seconds at the DEM's 90 m for every model (wall and CPU time, best of ``--repeat``
+   runs per site: the machine is shared),
    and the agreement of the raster cell containing a village point with the point
    analysis at that point (median/p90 dB and the same-class rate).
 """
@@ -17,6 +18,7 @@ Prints the first call (JIT compile or cache load included), a warm call and pair
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -123,9 +125,10 @@ def main() -> None:
     parser.add_argument("--sample-only", action="store_true")
     parser.add_argument("--synthetic-only", action="store_true")
     parser.add_argument("--area-only", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per site (area)")
     args = parser.parse_args()
     if args.area_only:
-        area_main()
+        area_main(args.repeat)
         return
     if not args.sample_only:
         t0 = time.perf_counter()
@@ -139,29 +142,42 @@ def main() -> None:
             print("\nbundled sample not found in data/: skipped")
         else:
             run("bundled sample", *inputs)
-    area_main()
+    area_main(args.repeat)
 
 
 # --------------------------------------------------------------------------- area
-def run_area(terrain, sites, pts=None, *, n_sites: int = 12, radius_km: float = 30.0) -> None:
-    """Per-site seconds of covgap.area.predict_site (one core) and point/raster agreement."""
+def run_area(
+    terrain, sites, pts=None, *, n_sites: int = 12, radius_km: float = 30.0, repeat: int = 3
+) -> None:
+    """Per-site seconds of covgap.area.predict_site (one core) and point/raster agreement.
+
+    Each site runs ``repeat`` times and keeps its fastest wall and CPU time (the machine
+    is shared: the minimum is the least disturbed run); the figures are the medians over
+    the sites, and the province line scales the CPU median to every site on two cores.
+    """
     from covgap.area import predict_site
 
-    ids = sorted(sites.site_id.unique())[:: max(len(sites.site_id.unique()) // n_sites, 1)]
-    ids = ids[:n_sites]
+    all_ids = sorted(sites.site_id.unique())
+    ids = all_ids[:: max(len(all_ids) // n_sites, 1)][:n_sites]
     predict_site(terrain, sites[sites.site_id == ids[0]], radius_km=radius_km)  # JIT
     for model in ("p1812", "bullington", "hata", "fspl"):
         wall, cpu, cells = [], [], 0
         for sid in ids:
             one = sites[sites.site_id == sid]
-            t0, c0 = time.perf_counter(), time.process_time()
-            pred = predict_site(terrain, one, radius_km=radius_km, model=model)
-            wall.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
+            best_wall = best_cpu = math.inf
+            for _ in range(repeat):
+                t0, c0 = time.perf_counter(), time.process_time()
+                pred = predict_site(terrain, one, radius_km=radius_km, model=model)
+                best_wall = min(best_wall, time.perf_counter() - t0)
+                best_cpu = min(best_cpu, time.process_time() - c0)
+            wall.append(best_wall)
+            cpu.append(best_cpu)
             cells += int(np.isfinite(pred.signal_dbm[0]).sum())
+        cpu_s = float(np.median(cpu))
         print(f"area {model:10s} {len(ids)} sites, {radius_km:g} km: median per site "
-              f"{np.median(wall) * 1000:6.0f} ms wall, {np.median(cpu) * 1000:6.0f} ms CPU; "
-              f"{cells / len(ids):,.0f} cells/site, {len(one)} sectors")  # fmt: skip
+              f"{np.median(wall) * 1000:6.0f} ms wall, {cpu_s * 1000:6.0f} ms CPU "
+              f"(best of {repeat}); {cells / len(ids):,.0f} cells/site; all "
+              f"{len(all_ids)} sites on 2 cores ~{cpu_s * len(all_ids) / 2:4.0f} s")  # fmt: skip
     if pts is None:
         return
     # point vs raster: best 4G of each site's sectors at the points in its window
@@ -194,14 +210,14 @@ def run_area(terrain, sites, pts=None, *, n_sites: int = 12, radius_km: float = 
           f"{np.percentile(np.abs(d), 90):.2f} dB; same class {agree / total:.1%}")  # fmt: skip
 
 
-def area_main() -> None:
+def area_main(repeat: int = 3) -> None:
     inputs = sample_inputs()
     if inputs is None:
         print("bundled sample not found: area benchmark skipped")
         return
     pts, sites, terrain = inputs
     print(f"\n== area engine on the bundled sample (DEM {terrain.shape}, 3 arc-seconds)")
-    run_area(terrain, sites, pts)
+    run_area(terrain, sites, pts, repeat=repeat)
 
 
 if __name__ == "__main__":

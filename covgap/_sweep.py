@@ -48,8 +48,19 @@ Delta-Bullington's smooth surface (P.1812 Att. 1 §5.6)
 Hata's effective height
     Running sums of the heights 3-15 km out.
 
-The results do not depend on the frequency; :func:`evaluate_sectors` then gives every
-band and sector of the site antenna from them.
+Per site and per cell
+    :func:`site_geometry` runs once per site: every cell's distance, bearing, ground
+    height, ray and the number of its ray's samples that precede it (the samples at
+    most half a step short of the cell, a closed form checked against the comparison
+    itself), and the cells bucketed by (ray, sample count) with two stable counting
+    passes instead of a sort by distance. :func:`sweep_sectors` then walks every ray
+    once per antenna height, keeping only the running state the model needs (none for
+    free space, height sums for Hata), and writes every band and sector of the cell
+    straight into the site's output: the frequency-only parts of the models come from
+    :func:`band_table`, so a cell pays only for the terms that depend on it. Every
+    value is computed with the kernels' own operations in their order, bit for bit the
+    result of :func:`covgap._kernels.path_loss` and
+    :func:`covgap._kernels.pattern_loss` on the cell's terms.
 """
 
 from __future__ import annotations
@@ -67,12 +78,19 @@ from ._kernels import (
     HATA_NEAR_KM,
     HATA_OPEN,
     HATA_SUBURBAN,
+    LAND_CONDUCTIVITY_S_M,
+    LAND_PERMITTIVITY,
     MIN_DIST_KM,
     NO_EDGE,
+    NU_MIN,
     P1812,
+    SPEED_OF_LIGHT_M_S,
+    _closest_approach,
+    _g_height,
     bilinear,
+    bullington_db,
     bullington_point_x,
-    path_loss,
+    first_term,
     pattern_loss,
     smooth_heights,
 )
@@ -143,29 +161,42 @@ def ray_push(di, h, hts, ce, acc, cnt, buf):  # pragma: no cover - compiled
 
     ``buf`` rows: folded hull x, y; raw hull x, y; stored samples d, h.
     """
+    _push(di, h, hts, ce, acc, cnt, buf, True, True, True)
+
+
+@njit(nogil=True, cache=True)
+def _push(di, h, hts, ce, acc, cnt, buf, bull, smooth, sums):  # pragma: no cover - compiled
+    """:func:`ray_push` of the parts a model needs.
+
+    Bullington's (folded hull, stored samples), the smooth surface's (raw hull, sums)
+    and Hata's (height sums).
+    """
     if math.isnan(h):
         return
-    g = h - 500.0 * ce * di * di
-    acc[_STIM_F] = max(acc[_STIM_F], (g - hts) / di)
-    acc[_STIM_R] = max(acc[_STIM_R], (h - hts) / di)
-    cnt[_N_F] = hull_push(buf[0], buf[1], cnt[_N_F], di, g)
-    cnt[_N_R] = hull_push(buf[2], buf[3], cnt[_N_R], di, h)
-    k = cnt[_N_S]
-    buf[4, k] = di
-    buf[5, k] = h
-    cnt[_N_S] = k + 1
-    d_prev = acc[_D_LAST]
-    h_prev = acc[_H_LAST]
-    step = di - d_prev
-    acc[_V1] += step * (h + h_prev)
-    acc[_V2] += step * (h * (2.0 * di + d_prev) + h_prev * (di + 2.0 * d_prev))
-    acc[_D_LAST] = di
-    acc[_H_LAST] = h
-    acc[_SUM_ALL] += h
-    cnt[_N_ALL] += 1
-    if di >= HATA_NEAR_KM and di <= HATA_FAR_KM:
-        acc[_SUM_BAND] += h
-        cnt[_N_BAND] += 1
+    if bull:
+        g = h - 500.0 * ce * di * di
+        acc[_STIM_F] = max(acc[_STIM_F], (g - hts) / di)
+        cnt[_N_F] = hull_push(buf[0], buf[1], cnt[_N_F], di, g)
+        k = cnt[_N_S]
+        buf[4, k] = di
+        buf[5, k] = h
+        cnt[_N_S] = k + 1
+    if smooth:
+        acc[_STIM_R] = max(acc[_STIM_R], (h - hts) / di)
+        cnt[_N_R] = hull_push(buf[2], buf[3], cnt[_N_R], di, h)
+        d_prev = acc[_D_LAST]
+        h_prev = acc[_H_LAST]
+        step = di - d_prev
+        acc[_V1] += step * (h + h_prev)
+        acc[_V2] += step * (h * (2.0 * di + d_prev) + h_prev * (di + 2.0 * d_prev))
+        acc[_D_LAST] = di
+        acc[_H_LAST] = h
+    if sums:
+        acc[_SUM_ALL] += h
+        cnt[_N_ALL] += 1
+        if di >= HATA_NEAR_KM and di <= HATA_FAR_KM:
+            acc[_SUM_BAND] += h
+            cnt[_N_BAND] += 1
 
 
 @njit(nogil=True, cache=True)
@@ -280,169 +311,352 @@ def _border_ids(h, w):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True)
-def sweep_window(
-    heights, row0, col0, h, w, c0, r0, hts, g_tx, rx_h, ce, radius_km, step_km, x_floor,
-    geo, ax, ey, lat0, code,
-):  # fmt: skip  # pragma: no cover - compiled
-    """Terms of every cell of the window ``heights[row0:row0+h, col0:col0+w]``.
+def site_geometry(
+    heights, row0, col0, h, w, c0, r0, radius_km, step_km, geo, ax, ey, lat0
+):  # pragma: no cover - compiled
+    """Geometry of the window shared by every antenna height, model and sector of a site.
+
+    A cell within the radius (and not over nodata) belongs to one ray and comes after
+    ``n_before`` of that ray's profile samples: those at most half a step short of it.
+    The cells are bucketed by (ray, ``n_before``) with two stable counting passes, an
+    order in which a ray's state only ever grows (no sort by distance).
+
+    Returns
+    -------
+    dist, bearing : ndarray, float64 (h, w)
+        Great-circle distance (km, at least ``MIN_DIST_KM``) and grid bearing (deg);
+        NaN outside the radius or over nodata.
+    order, n_before : ndarray, int64
+        Window cells (``r * w + c``) in sweep order, and their sample counts.
+    cells : ndarray, float64 (3, n)
+        Distance, bearing and ground height of the cells in sweep order.
+    ray_start : ndarray, int64 (n_rays + 1)
+        Ray ``j`` owns ``order[ray_start[j]:ray_start[j + 1]]``.
+    ray_tc, ray_tr, ray_len : ndarray, float64 (n_rays)
+        Grid offset of the ray's border cell from the antenna, and its length in km.
+    ray_nseg : ndarray, int64 (n_rays)
+        Profile segments of the ray (samples ``1 .. ray_nseg - 1``).
+    """
+    ids, n_rays = _border_ids(h, w)
+    ray_tc = np.empty(n_rays)
+    ray_tr = np.empty(n_rays)
+    ray_len = np.empty(n_rays)
+    ray_nseg = np.empty(n_rays, dtype=np.int64)
+    for br in range(h):
+        for bc in range(w):
+            j = ids[br, bc]
+            if j >= 0:
+                tc = col0 + bc - c0
+                tr = row0 + br - r0
+                east, north = _offset_m(tc, tr, geo, ax, ey, lat0)
+                length = math.hypot(east, north) / 1000.0
+                ray_tc[j], ray_tr[j], ray_len[j] = tc, tr, length
+                ray_nseg[j] = max(math.ceil(length / step_km - 1e-9), 1)
+    dist = np.full((h, w), np.nan)
+    bearing = np.full((h, w), np.nan)
+    ray = np.full(h * w, -1, dtype=np.int32)
+    kk = np.zeros(h * w, dtype=np.int32)
+    k_max = 0
+    c_lo, c_hi = col0 - c0, col0 + w - 1 - c0
+    r_lo, r_hi = row0 - r0, row0 + h - 1 - r0
+    half = 0.5 * step_km
+    m_deg = math.radians(1.0) * 6_371_000.0
+    for r in range(h):
+        dr = row0 + r - r0
+        north = dr * ey * m_deg if geo else dr * ey
+        cos_lat = math.cos(math.radians(0.5 * (lat0 + dr * ey + lat0)))  # as _offset_m
+        for c in range(w):
+            if math.isnan(heights[row0 + r, col0 + c]):
+                continue
+            dc = col0 + c - c0
+            east = dc * ax * m_deg * cos_lat if geo else dc * ax
+            d = math.hypot(east, north) / 1000.0
+            if d > radius_km:
+                continue
+            j = _ray_of(dc, dr, c_lo, c_hi, r_lo, r_hi, c0, r0, col0, row0, h, w, ids)
+            d = max(d, MIN_DIST_KM)
+            k = _samples_before(d - half, ray_len[j], ray_nseg[j])
+            ray[r * w + c] = j
+            kk[r * w + c] = k
+            k_max = max(k_max, k)
+            dist[r, c] = d
+            bearing[r, c] = math.degrees(math.atan2(east, north)) % 360.0
+    # stable counting sorts: by samples, then by ray
+    by_k = _bucket(np.arange(h * w), kk, ray, k_max + 1)
+    order = _bucket(by_k, ray, ray, n_rays)
+    ray_start = np.zeros(n_rays + 1, dtype=np.int64)
+    for p in range(order.shape[0]):
+        ray_start[ray[order[p]] + 1] += 1
+    ray_start = np.cumsum(ray_start)
+    n = order.shape[0]
+    n_before = np.empty(n, dtype=np.int64)
+    cells = np.empty((3, n))  # distance, bearing, ground height in sweep order
+    for p in range(n):
+        r, c = order[p] // w, order[p] % w
+        n_before[p] = kk[order[p]]
+        cells[0, p], cells[1, p] = dist[r, c], bearing[r, c]
+        cells[2, p] = heights[row0 + r, col0 + c]
+    return (
+        dist, bearing, order, n_before, cells, ray_start, ray_tc, ray_tr, ray_len, ray_nseg
+    )  # fmt: skip
+
+
+@njit(nogil=True, cache=True)
+def _ray_of(dc, dr, c_lo, c_hi, r_lo, r_hi, c0, r0, col0, row0, h, w, ids):  # pragma: no cover
+    """Ray of the cell at grid offset (dc, dr): the border cell nearest its projection."""
+    s = 0.0
+    if dc > 0.0:
+        s = max(s, dc / c_hi)
+    elif dc < 0.0:
+        s = max(s, dc / c_lo)
+    if dr > 0.0:
+        s = max(s, dr / r_hi)
+    elif dr < 0.0:
+        s = max(s, dr / r_lo)
+    if not s > 0.0:
+        return 0
+    bc = min(max(round(c0 + dc / s) - col0, 0), w - 1)
+    br = min(max(round(r0 + dr / s) - row0, 0), h - 1)
+    j = ids[br, bc]
+    if j < 0:  # rounding landed inside: snap to the nearest border side
+        j = ids[br, 0 if bc < w // 2 else w - 1]
+    return j
+
+
+@njit(nogil=True, cache=True)
+def _samples_before(lim, length, n_seg):  # pragma: no cover - compiled
+    """Count of i in 1 .. n_seg - 1 with ``i * length / n_seg <= lim`` (increasing in i)."""
+    k = 0
+    if n_seg > 1 and lim > 0.0:  # a guess, then the comparison itself decides
+        k = min(max(int(lim * (n_seg / length)), 0), n_seg - 1)
+    while k + 1 < n_seg and (k + 1) * length / n_seg <= lim:
+        k += 1
+    while k > 0 and k * length / n_seg > lim:
+        k -= 1
+    return k
+
+
+@njit(nogil=True, cache=True)
+def _bucket(items, key, valid, n_keys):  # pragma: no cover - compiled
+    """Stable counting sort of the ``items`` with ``valid[item] >= 0`` by ``key[item]``."""
+    counts = np.zeros(n_keys + 1, dtype=np.int64)
+    for item in items:
+        if valid[item] >= 0:
+            counts[key[item] + 1] += 1
+    fill = np.cumsum(counts)[:-1]
+    out = np.empty(counts.sum(), dtype=np.int64)
+    for item in items:
+        if valid[item] >= 0:
+            out[fill[key[item]]] = item
+            fill[key[item]] += 1
+    return out
+
+
+# --------------------------------------------------------------------------- losses
+# columns of the band table: the frequency-only parts of path_loss
+_F, _FS_F, _LAM, _SQRT_LAM, _H_BASE, _H_AHM, _H_CORR, _FT_CX, _FT_BY, _FT_GMIN = range(10)
+
+
+@njit(nogil=True, cache=True)
+def band_table(freqs, code, hm, ae):  # pragma: no cover - compiled
+    """Per band, the terms of :func:`covgap._kernels.path_loss` that depend on it alone.
+
+    Written with the kernels' own expressions so that :func:`_band_losses` gives the
+    same bits: free space's ``20 log f``, the wavelength, Hata's frequency terms and the
+    first-term loss's constants for the effective radius ``ae``.
+    """
+    out = np.empty((freqs.shape[0], 10))
+    for b in range(freqs.shape[0]):
+        f_mhz = freqs[b]
+        lf = math.log10(f_mhz)
+        lam = SPEED_OF_LIGHT_M_S / (f_mhz * 1e6)
+        out[b, _F] = f_mhz
+        out[b, _FS_F] = 20.0 * math.log10(f_mhz)
+        out[b, _LAM] = lam
+        out[b, _SQRT_LAM] = math.sqrt(lam)
+        out[b, _H_BASE] = 46.3 + 33.9 * lf if f_mhz > 1500.0 else 69.55 + 26.16 * lf
+        out[b, _H_AHM] = (1.1 * lf - 0.7) * hm - (1.56 * lf - 0.8)
+        if code == HATA_OPEN:
+            out[b, _H_CORR] = -4.78 * lf * lf + 18.33 * lf - 40.94
+        else:
+            out[b, _H_CORR] = -2.0 * math.log10(f_mhz / 28.0) ** 2 - 5.4
+        # first_term(d, hte, hre, ae, f_mhz) up to its d, hte, hre
+        f = f_mhz / 1000.0
+        a = ae
+        eps = LAND_PERMITTIVITY
+        s18 = 18.0 * LAND_CONDUCTIVITY_S_M / f
+        k = 0.036 * (a * f) ** (-1.0 / 3.0) * ((eps - 1.0) ** 2 + s18 * s18) ** -0.25
+        k *= math.sqrt(eps * eps + s18 * s18)
+        k2 = k * k
+        beta = (1.0 + 1.6 * k2 + 0.67 * k2 * k2) / (1.0 + 4.5 * k2 + 1.53 * k2 * k2)
+        out[b, _FT_CX] = 21.88 * beta * (f / (a * a)) ** (1.0 / 3.0)
+        out[b, _FT_BY] = beta * (0.9575 * beta * (f * f / a) ** (1.0 / 3.0))
+        out[b, _FT_GMIN] = 2.0 + 20.0 * math.log10(k)
+    return out
+
+
+@njit(nogil=True, cache=True)
+def _first_term_ae(d, hte, hre, band):  # pragma: no cover - compiled
+    """:func:`covgap._kernels.first_term` at the effective radius, from the band's row."""
+    x = band[_FT_CX] * d
+    if x >= 1.6:
+        f_x = 11.0 + 10.0 * math.log10(x) - 17.6 * x
+    else:
+        f_x = -20.0 * math.log10(x) - 5.6488 * x**1.425
+    g_min = band[_FT_GMIN]
+    return -f_x - _g_height(band[_FT_BY] * hte, g_min) - _g_height(band[_FT_BY] * hre, g_min)
+
+
+@njit(nogil=True, cache=True)
+def _band_losses(code, d, x, hte, hre, hb, bands, ae, loss):  # pragma: no cover - compiled
+    """``loss[b] = path_loss(code, d, bands[b], x, hte, hre, hb, hm, ae)[0]`` for every band.
+
+    The frequency-independent parts are computed once per cell; every operation is the
+    kernels' own, in their order.
+    """
+    fs_d = 32.45 + 20.0 * math.log10(max(d, MIN_DIST_KM))
+    n = bands.shape[0]
+    if code == FSPL:
+        for b in range(n):
+            loss[b] = fs_d + bands[b, _FS_F]
+        return
+    if code in (HATA_SUBURBAN, HATA_OPEN):
+        lhb = math.log10(max(hb, HATA_MIN_HEIGHT_M))
+        p = -13.82 * lhb
+        q = (44.9 - 6.55 * lhb) * math.log10(max(d, MIN_DIST_KM))
+        for b in range(n):
+            val = bands[b, _H_BASE]
+            val += p - bands[b, _H_AHM] + q
+            val += bands[b, _H_CORR]
+            loss[b] = max(val, fs_d + bands[b, _FS_F])
+        return
+    # Bullington, then delta-Bullington's smooth-earth part (delta_terms) for P.1812
+    dd = max(d, MIN_DIST_KM)
+    far = False
+    d1 = d2 = h_se = 0.0
+    if code == P1812:
+        d_los = math.sqrt(2.0 * ae) * (math.sqrt(0.001 * hte) + math.sqrt(0.001 * hre))
+        far = dd >= d_los
+        if not far:
+            d1, d2, h_se = _closest_approach(dd, hte, hre, ae)
+    for b in range(n):
+        free = fs_d + bands[b, _FS_F]
+        lam = bands[b, _LAM]
+        excess = 0.0
+        if x / bands[b, _SQRT_LAM] > NU_MIN:  # else knife_edge and bullington_db are 0
+            excess = bullington_db(x, d, lam)
+        if code == P1812:
+            excess += _delta(dd, hte, hre, lam, bands[b], far, d1, d2, h_se, ae)
+        loss[b] = free + excess
+
+
+@njit(nogil=True, cache=True)
+def _delta(d, hte, hre, lam, band, far, d1, d2, h_se, ae):  # pragma: no cover - compiled
+    """:func:`covgap._kernels.delta_terms` given its line-of-sight branch and closest approach."""
+    if far:
+        l_dsph = max(_first_term_ae(d, hte, hre, band), 0.0)
+        if l_dsph <= 0.0:
+            return 0.0
+        ce = 1.0 / ae
+        s_tm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hte)
+        s_rm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hre)
+        d_s = (hre - hte + s_rm * d) / (s_tm + s_rm)
+        x_s = (hte + s_tm * d_s - (hte * (d - d_s) + hre * d_s) / d) * math.sqrt(
+            0.002 * d / (d_s * (d - d_s))
+        )
+    else:
+        h_req = 17.456 * math.sqrt(d1 * d2 * lam / d)
+        if h_se > h_req:
+            return 0.0  # L_dsph = 0 <= L_bulls
+        aem = 500.0 * (d / (math.sqrt(hte) + math.sqrt(hre))) ** 2
+        l_dsph = (1.0 - h_se / h_req) * max(first_term(d, hte, hre, aem, band[_F]), 0.0)
+        if l_dsph <= 0.0:
+            return 0.0
+        x_s = -h_se * math.sqrt(0.002 * d / (d1 * d2))
+    return max(l_dsph - bullington_db(x_s, d, lam), 0.0)
+
+
+# --------------------------------------------------------------------------- sweep
+@njit(nogil=True, cache=True)
+def sweep_sectors(heights, geom, ant, code, bands, sec, out):  # pragma: no cover - compiled
+    """Signal (dBm) of the sectors of one antenna height at every cell of the window.
 
     Parameters
     ----------
     heights
         The whole DEM (m, NaN nodata).
-    row0, col0, h, w
-        The window in the DEM grid.
-    c0, r0
-        Fractional grid position of the antenna.
-    hts, g_tx
-        Antenna height above sea level and ground height under it, m.
-    rx_h
-        Receiver height above ground, m.
-    ce
-        Earth curvature 1/(6371 k), 1/km.
-    radius_km, step_km
-        Cells farther than the radius are left out; profile sample spacing.
-    x_floor
-        See :func:`ray_eval`.
-    geo, ax, ey, lat0
-        Geographic grid (degrees, cell size ``ax``, ``ey`` < 0, antenna latitude) or
-        projected (metres).
+    geom
+        :func:`site_geometry`'s results.
+    ant
+        ``(row0, col0, c0, r0, hts, g_tx, rx_h, ce, ae, x_floor, max_n, az_shift,
+        vbw, front_to_back, sla_v)``: the window, the antenna's fractional grid position,
+        height and ground (m above sea level), the receiver height, the earth curvature
+        ``1 / (6371 k)`` and effective radius, ``x_floor`` (see :func:`ray_eval`), the
+        profile buffer length, the grid-to-true bearing shift and the vertical pattern.
     code
-        Model code (:data:`covgap._kernels.P1812` ...): the terms it needs.
-
-    Returns
-    -------
-    terms : ndarray, float64 (8, h, w)
-        Per cell: distance km, x, hte, hre, hb, depression angle (deg, positive down),
-        grid bearing (deg from grid north), los (1.0/0.0); NaN outside the radius or
-        over nodata.
+        Model code (:data:`covgap._kernels.P1812` ...).
+    bands
+        :func:`band_table` of the antenna's frequencies.
+    sec
+        ``(band, offset_db, azimuth, beamwidth, tilt, plane)`` per sector: band row,
+        link budget without path and pattern loss, pattern, and the plane of ``out``.
+    out
+        float32 (n, h, w), C-contiguous: ``out[plane[s]]`` receives
+        ``offset_db[s] - L - A_s``.
     """
-    out = np.full((8, h, w), np.nan)
-    ids, n_rays = _border_ids(h, w)
-    ray = np.full((h, w), -1, dtype=np.int64)
-    counts = np.zeros(n_rays + 1, dtype=np.int64)
-    c_lo, c_hi = col0 - c0, col0 + w - 1 - c0
-    r_lo, r_hi = row0 - r0, row0 + h - 1 - r0
-    for r in range(h):
-        for c in range(w):
-            g = heights[row0 + r, col0 + c]
-            if math.isnan(g):
-                continue
-            dc = col0 + c - c0
-            dr = row0 + r - r0
-            east, north = _offset_m(dc, dr, geo, ax, ey, lat0)
-            d = math.hypot(east, north) / 1000.0
-            if d > radius_km:
-                continue
-            s = 0.0
-            if dc > 0.0:
-                s = max(s, dc / c_hi)
-            elif dc < 0.0:
-                s = max(s, dc / c_lo)
-            if dr > 0.0:
-                s = max(s, dr / r_hi)
-            elif dr < 0.0:
-                s = max(s, dr / r_lo)
-            if s > 0.0:
-                bc = min(max(round(c0 + dc / s) - col0, 0), w - 1)
-                br = min(max(round(r0 + dr / s) - row0, 0), h - 1)
-                j = ids[br, bc]
-                if j < 0:  # rounding landed inside: snap to the nearest border side
-                    j = ids[br, 0 if bc < w // 2 else w - 1]
-            else:
-                j = 0
-            ray[r, c] = j
-            counts[j + 1] += 1
-            out[0, r, c] = max(d, MIN_DIST_KM)
-            out[6, r, c] = math.degrees(math.atan2(east, north)) % 360.0
-    starts = np.cumsum(counts)
-    fill = starts[:-1].copy()
-    cells = np.empty(starts[-1], dtype=np.int64)
-    for r in range(h):
-        for c in range(w):
-            j = ray[r, c]
-            if j >= 0:
-                cells[fill[j]] = r * w + c
-                fill[j] += 1
-    max_n = int(radius_km / step_km) + 8
+    dist, bearing, order, n_before, cells, ray_start, ray_tc, ray_tr, ray_len, ray_nseg = geom
+    row0, col0, c0, r0, hts, g_tx, rx_h, ce, _, x_floor, max_n = ant[:11]
+    h, w = dist.shape
+    flat = out.reshape(out.shape[0], h * w)
+    loss = np.empty(bands.shape[0])
+    if code == FSPL:  # no profile: raster order
+        for r in range(h):
+            for c in range(w):
+                if not math.isnan(dist[r, c]):
+                    g_rx = heights[row0 + r, col0 + c]
+                    _cell(flat, r * w + c, dist[r, c], bearing[r, c], g_rx,
+                          np.nan, np.nan, np.nan, np.nan, ant, code, bands, sec, loss)  # fmt: skip
+        return
+    bull = code in (P1812, BULLINGTON)
+    smooth = code == P1812
+    sums = code in (HATA_SUBURBAN, HATA_OPEN)
+    n_count = _N_S if bull else _N_ALL
     buf = np.empty((6, max_n))
     acc = np.zeros(8)
     cnt = np.zeros(5, dtype=np.int64)
-    need = code != FSPL
-    half = 0.5 * step_km
-    for br in range(h):
-        for bc in range(w):
-            j = ids[br, bc]
-            if j < 0 or starts[j + 1] == starts[j]:
-                continue
-            seg = cells[starts[j] : starts[j + 1]]
-            dist = np.empty(seg.shape[0])
-            for k in range(seg.shape[0]):
-                dist[k] = out[0, seg[k] // w, seg[k] % w]
-            order = np.argsort(dist)
-            tc = col0 + bc - c0
-            tr = row0 + br - r0
-            east, north = _offset_m(tc, tr, geo, ax, ey, lat0)
-            length = math.hypot(east, north) / 1000.0
-            n_seg = max(math.ceil(length / step_km - 1e-9), 1)
-            ray_reset(acc, cnt, g_tx)
-            i = 1
-            for k in order:
-                cell = seg[k]
-                r = cell // w
-                c = cell % w
-                d = dist[k]
-                while need and i < n_seg and cnt[_N_S] < max_n and i * length / n_seg <= d - half:
-                    t = i / n_seg
-                    hi = bilinear(heights, c0 + t * tc, r0 + t * tr)
-                    ray_push(t * length, hi, hts, ce, acc, cnt, buf)
-                    i += 1
-                g_rx = heights[row0 + r, col0 + c]
-                hrs = g_rx + rx_h
-                x, los, hte, hre, hb = ray_eval(
-                    d, g_rx, hrs, hts, g_tx, ce, x_floor, acc, cnt, buf, code
-                )
-                d_m = d * 1000.0
-                drop = d_m * d_m * ce / 2000.0
-                out[1, r, c] = x
-                out[2, r, c] = hte
-                out[3, r, c] = hre
-                out[4, r, c] = hb
-                out[5, r, c] = math.degrees(math.atan2(hts - hrs + drop, d_m))
-                out[7, r, c] = 1.0 if los else 0.0
-    return out
+    for j in range(ray_start.shape[0] - 1):
+        tc, tr, length, n_seg = ray_tc[j], ray_tr[j], ray_len[j], ray_nseg[j]
+        ray_reset(acc, cnt, g_tx)
+        i = 1
+        for p in range(ray_start[j], ray_start[j + 1]):
+            while i <= n_before[p] and cnt[n_count] < max_n:
+                t = i / n_seg
+                hi = bilinear(heights, c0 + t * tc, r0 + t * tr)
+                _push(t * length, hi, hts, ce, acc, cnt, buf, bull, smooth, sums)
+                i += 1
+            d, g_rx = cells[0, p], cells[2, p]
+            x, _, hte, hre, hb = ray_eval(
+                d, g_rx, g_rx + rx_h, hts, g_tx, ce, x_floor, acc, cnt, buf, code
+            )
+            _cell(flat, order[p], d, cells[1, p], g_rx, x, hte, hre, hb, ant, code, bands, sec,
+                  loss)  # fmt: skip
 
 
-@njit(nogil=True, cache=True)
-def evaluate_sectors(
-    terms, code, freqs, sector_band, offset_db, azimuth, beamwidth, tilt, az_shift,
-    vbw, front_to_back, sla_v, rx_h, ae, out, first,
-):  # fmt: skip  # pragma: no cover - compiled
-    """Signal (dBm, float32) of every sector of one antenna at every cell of the window.
-
-    ``out[first + s]`` receives sector ``s``: ``offset_db[s] - L(freqs[sector_band[s]])
-    - A_s`` where ``offset_db`` is the link budget without path and pattern loss
-    (:func:`covgap.propagation.signal_dbm` with zero losses) and ``A_s`` the sector's
-    pattern loss towards the cell (grid bearing + ``az_shift`` = true bearing).
-    """
-    _, h, w = terms.shape
-    n_bands = freqs.shape[0]
-    n_sec = sector_band.shape[0]
-    loss = np.empty(n_bands)
-    for r in range(h):
-        for c in range(w):
-            d = terms[0, r, c]
-            if math.isnan(d):
-                continue
-            for b in range(n_bands):
-                loss[b], _ = path_loss(
-                    code, d, freqs[b], terms[1, r, c], terms[2, r, c], terms[3, r, c],
-                    terms[4, r, c], rx_h, ae,
-                )  # fmt: skip
-            bearing = terms[6, r, c] + az_shift
-            for s in range(n_sec):
-                a = pattern_loss(
-                    bearing - azimuth[s], terms[5, r, c], beamwidth[s], tilt[s], vbw,
-                    front_to_back, sla_v,
-                )  # fmt: skip
-                out[first + s, r, c] = offset_db[s] - loss[sector_band[s]] - a
+@njit(nogil=True, cache=True, inline="always")
+def _cell(
+    flat, cell, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, sec, loss
+):  # pragma: no cover
+    """Write every sector's signal at ``cell`` (``r * w + c``) from its terrain terms."""
+    hts, rx_h, ce, ae = ant[4], ant[6], ant[7], ant[8]
+    az_shift, vbw, front_to_back, sla_v = ant[11], ant[12], ant[13], ant[14]
+    band, offset_db, azimuth, beamwidth, tilt, plane = sec
+    _band_losses(code, d, x, hte, hre, hb, bands, ae, loss)
+    d_m = d * 1000.0
+    drop = d_m * d_m * ce / 2000.0
+    theta = math.degrees(math.atan2(hts - (g_rx + rx_h) + drop, d_m))
+    bearing = bearing + az_shift
+    for s in range(band.shape[0]):
+        a = pattern_loss(
+            bearing - azimuth[s], theta, beamwidth[s], tilt[s], vbw, front_to_back, sla_v
+        )
+        flat[plane[s], cell] = offset_db[s] - loss[band[s]] - a

@@ -1,11 +1,13 @@
 """Per-site signal rasters: every cell within a radius of one physical site.
 
 :func:`predict_site` is the engine the area products (best-server composites, zones,
-Cloud-Optimized GeoTIFFs, the process pool and the cache) are built on. It runs the
-radial sweep of :mod:`covgap._sweep` once per antenna height of the site (the terrain
-terms do not depend on the frequency), then evaluates every band with the same model
-code as the point analysis (:func:`covgap._kernels.path_loss`), every sector's antenna
-pattern and the link budget of :func:`covgap.propagation.signal_dbm`.
+Cloud-Optimized GeoTIFFs, the process pool and the cache) are built on. It computes the
+window's geometry once (:func:`covgap._sweep.site_geometry`), then runs the radial sweep
+of :mod:`covgap._sweep` once per antenna height of the site (the terrain terms do not
+depend on the frequency), which writes every band and sector of every cell straight into
+the result: the point analysis's model code (:func:`covgap._kernels.path_loss`, bit for
+bit), every sector's antenna pattern and the link budget of
+:func:`covgap.propagation.signal_dbm`.
 
 A cell's value is the prediction for a receiver at the cell's centre (its ground height,
 its great-circle distance) over the profile of its ray; the ray passes within half a
@@ -161,20 +163,26 @@ def predict_site(
         )  # fmt: skip
     signal = np.full((len(sec), h, w), np.nan, dtype=np.float32)
     c0, r0 = (float(v) for v in grid_index(grid, lon, lat))
-    geo = grid.crs.is_geographic
     step_km = default_step_m(grid, radio.profile_step_m) / 1000.0
-    ce = 1.0 / (EARTH_RADIUS_KM * radio.k_factor)
-    x_floor = _NU_MIN * math.sqrt(float(wavelength_m(sec["freq_mhz"].min())))
     heights = np.asarray(grid.heights)
-    offsets = _link_offsets(sec, radio)
+    geom = _sweep.site_geometry(
+        heights, row0, col0, h, w, c0, r0, float(radius_km), step_km, grid.crs.is_geographic,
+        grid.transform.a, grid.transform.e, lat,
+    )  # fmt: skip
+    x_floor = _NU_MIN * math.sqrt(float(wavelength_m(sec["freq_mhz"].min())))
     az_shift = _north_shift(grid, lon, lat)
+    offsets = _link_offsets(sec, radio)
     for height, rows in sec.groupby("height_m", sort=True).indices.items():
-        terms = _sweep.sweep_window(
-            heights, row0, col0, h, w, c0, r0, g_tx + float(height), g_tx, radio.rx_height_m,
-            ce, float(radius_km), step_km, x_floor, geo, grid.transform.a, grid.transform.e,
-            lat, code,
+        freqs, sectors = _sector_arrays(sec, rows, offsets)
+        antenna = (
+            int(row0), int(col0), c0, r0, g_tx + float(height), g_tx, float(radio.rx_height_m),
+            1.0 / (EARTH_RADIUS_KM * radio.k_factor), EARTH_RADIUS_KM * radio.k_factor,
+            x_floor, int(radius_km / step_km) + 8, az_shift,
+            float(radio.vertical_beamwidth_deg), float(radio.front_to_back_db),
+            float(radio.vertical_sidelobe_db),
         )  # fmt: skip
-        _evaluate(terms, code, sec.iloc[rows], offsets[rows], az_shift, radio, signal, rows)
+        bands = _sweep.band_table(freqs, code, antenna[6], antenna[8])
+        _sweep.sweep_sectors(heights, geom, antenna, code, bands, sectors, signal)
     t = grid.transform
     transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
     columns = ["sector_id", "carrier", "technology", "freq_mhz", "height_m", "azimuth_deg"]
@@ -284,15 +292,14 @@ def _north_shift(grid: Terrain, lon: float, lat: float) -> float:
     return -math.degrees(math.atan2(x1 - x0, y1 - y0))
 
 
-def _evaluate(terms, code, sec, offsets, az_shift, radio, signal, rows) -> None:
-    freqs = np.unique(sec["freq_mhz"].to_numpy(float))
-    band = np.searchsorted(freqs, sec["freq_mhz"].to_numpy(float))
-    out = np.empty((len(sec), *terms.shape[1:]), dtype=np.float32)
-    out.fill(np.nan)
-    _sweep.evaluate_sectors(
-        terms, code, freqs, band.astype(np.int64), offsets, sec["azimuth_deg"].to_numpy(float),
-        sec["beamwidth_deg"].to_numpy(float), sec["tilt_deg"].to_numpy(float), az_shift,
-        radio.vertical_beamwidth_deg, radio.front_to_back_db, radio.vertical_sidelobe_db,
-        radio.rx_height_m, EARTH_RADIUS_KM * radio.k_factor, out, 0,
+def _sector_arrays(sec: pd.DataFrame, rows: np.ndarray, offsets: np.ndarray):
+    """Bands of one antenna height and its sectors' arrays for :func:`_sweep.sweep_sectors`."""
+    one = sec.iloc[rows]
+    freq = one["freq_mhz"].to_numpy(float)
+    freqs = np.unique(freq)
+    sectors = (
+        np.searchsorted(freqs, freq).astype(np.int64), offsets[rows].astype(float),
+        one["azimuth_deg"].to_numpy(float), one["beamwidth_deg"].to_numpy(float),
+        one["tilt_deg"].to_numpy(float), np.asarray(rows, dtype=np.int64),
     )  # fmt: skip
-    signal[rows] = out
+    return freqs, sectors
