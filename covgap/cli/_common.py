@@ -103,3 +103,16 @@ def scenario_from_options(
     return load_scenario(config_file, base=base).with_inputs(
         villages=villages, sites=sites, dem=dem or None, admin=admin, crs=crs
     )
+
+
+def lang_option(help_text: str = "Language of the map's labels.") -> Callable[..., Any]:
+    """Return the ``--lang vi|en`` option (labels come from :mod:`covgap.labels`)."""
+    return click.option(
+        "--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help=help_text
+    )
+
+
+#: The ``--progress/--no-progress`` option (default: on a terminal only).
+progress_option = click.option(
+    "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal only)."
+)

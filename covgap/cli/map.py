@@ -8,7 +8,7 @@ import click
 
 from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
-from ._common import handle_errors
+from ._common import handle_errors, lang_option
 
 
 @click.command(name="map")
@@ -20,13 +20,7 @@ from ._common import handle_errors
     help="Folder written by `covgap run` (villages.gpkg, scenario.toml).",
 )
 @click.option("--out", "out", type=_PATH, required=True, help="The HTML file to write.")
-@click.option(
-    "--lang",
-    type=click.Choice(["vi", "en"]),
-    default="vi",
-    show_default=True,
-    help="Language of the map's labels.",
-)
+@lang_option()
 @click.option(
     "--highlight",
     type=_EXISTING,

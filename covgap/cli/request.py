@@ -8,7 +8,14 @@ import click
 
 from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
-from ._common import handle_errors, input_options, progress_default, scenario_from_options
+from ._common import (
+    handle_errors,
+    input_options,
+    lang_option,
+    progress_default,
+    progress_option,
+    scenario_from_options,
+)
 
 
 @click.command()
@@ -19,13 +26,7 @@ from ._common import handle_errors, input_options, progress_default, scenario_fr
     help="CSV: pre-2025 commune -> 07/2025 unit. Default: the synthetic sample's own, "
     "or the Lai Châu table shipped with covgap (data/reform/).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["vi", "en"]),
-    default="vi",
-    show_default=True,
-    help="Language of the workbook, CSV headers, KML and map.",
-)
+@lang_option("Language of the workbook, CSV headers, KML and map.")
 @click.option(
     "--out",
     "out_dir",
@@ -35,9 +36,7 @@ from ._common import handle_errors, input_options, progress_default, scenario_fr
     help="Folder for the workbook and the other files.",
 )
 @click.option("--map/--no-map", "with_map", default=True, help="Also draw the printable map.")
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal only)."
-)
+@progress_option
 @handle_errors
 def request(
     villages: Path | None,

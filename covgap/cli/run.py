@@ -8,7 +8,14 @@ from typing import Any
 import click
 
 from ._common import PATH as _PATH
-from ._common import handle_errors, input_options, progress_default, scenario_from_options
+from ._common import (
+    handle_errors,
+    input_options,
+    lang_option,
+    progress_default,
+    progress_option,
+    scenario_from_options,
+)
 
 
 @click.command()
@@ -21,16 +28,8 @@ from ._common import handle_errors, input_options, progress_default, scenario_fr
     show_default=True,
     help="Folder for the map and tables.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["vi", "en"]),
-    default="vi",
-    show_default=True,
-    help="Language of the map's labels.",
-)
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal only)."
-)
+@lang_option()
+@progress_option
 @click.option(
     "--area/--no-area",
     default=False,
