@@ -102,8 +102,7 @@ MODEL_DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "suy hao không gian tự do + nhiễu xạ Bullington trên DEM (ITU-R P.526, k = 4/3)",
     ),
     "p1812": (
-        "ITU-R P.1812-style: free-space loss + delta-Bullington diffraction over the DEM "
-        "(k = 4/3)",
+        "ITU-R P.1812-style: free-space loss + delta-Bullington diffraction over the DEM (k = 4/3)",
         "theo ITU-R P.1812: suy hao không gian tự do + nhiễu xạ delta-Bullington trên DEM "
         "(k = 4/3)",
     ),
