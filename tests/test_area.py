@@ -137,6 +137,48 @@ def test_knife_edge_ridge_against_p526():
     )
 
 
+@pytest.mark.parametrize("model", ["p1812", "bullington", "hata", "fspl"])
+def test_fast_path_is_within_five_hundredths_of_a_db_of_exact(rough, model):
+    """The default (tabulated losses) against ``exact=True`` (bit for bit the kernels)."""
+    sites = site(bands=(("4G", 1800), ("2G", 900), ("3G", 2100)))
+    fast = predict_site(rough, sites, radius_km=6.0, model=model)
+    exact = predict_site(rough, sites, radius_km=6.0, model=model, exact=True)
+    np.testing.assert_array_equal(np.isnan(fast.signal_dbm), np.isnan(exact.signal_dbm))
+    diff = np.abs(fast.signal_dbm.astype(float) - exact.signal_dbm)
+    assert np.nanmax(diff) < 0.05
+    thresholds = (-115.0, -105.0)
+    best_f = np.fmax.reduce(fast.signal_dbm, axis=0)
+    best_e = np.fmax.reduce(exact.signal_dbm, axis=0)
+    ok = np.isfinite(best_e)
+    same = np.digitize(best_f[ok], thresholds) == np.digitize(best_e[ok], thresholds)
+    assert same.mean() >= 0.995
+
+
+def test_fast_path_on_sample_sites():
+    """Two sites of the bundled sample, 30 km, P.1812: within 0.05 dB of exact."""
+    from pathlib import Path
+
+    import rasterio
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    dem, table = root / "dem/laichau_synthetic_dem.tif", root / "bts_sites/sites.csv"
+    if not (dem.exists() and table.exists()):
+        pytest.skip("bundled sample not found")
+    with rasterio.open(dem) as src:
+        h = src.read(1).astype("float32")
+        if src.nodata is not None:
+            h[h == src.nodata] = np.nan
+        terrain = Terrain(h, src.transform, CRS.from_user_input(src.crs))
+    sites = pd.read_csv(table, dtype={"site_id": str, "sector_id": str})
+    ids = sorted(sites.site_id.unique())
+    for sid in (ids[0], ids[len(ids) // 2]):
+        one = sites[sites.site_id == sid]
+        fast = predict_site(terrain, one, radius_km=30.0)
+        exact = predict_site(terrain, one, radius_km=30.0, exact=True)
+        np.testing.assert_array_equal(np.isnan(fast.signal_dbm), np.isnan(exact.signal_dbm))
+        assert np.nanmax(np.abs(fast.signal_dbm.astype(float) - exact.signal_dbm)) < 0.05
+
+
 def test_heights_differ_per_sector(rough):
     sites = site()
     sites.loc[0, "height_m"] = 60.0
