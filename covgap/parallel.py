@@ -33,7 +33,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -49,6 +48,7 @@ from affine import Affine
 from tqdm import tqdm
 
 from . import __version__
+from ._atomic import atomic_path
 from .config import Radio, Thresholds
 from .errors import DataFileError, InputError
 from .rasters import (
@@ -447,15 +447,19 @@ def _dem_window(terrain: Terrain, sectors: pd.DataFrame, radius_km: float) -> tu
 _FINGERPRINT: str | None = None
 
 
+def _engine_files() -> list[Path]:
+    """Source files whose change changes the predictions (and so the cache keys)."""
+    here = Path(__file__).parent
+    files = sorted(here.glob("_kernels*.py")) + sorted(here.glob("_sweep*.py"))
+    return [*files, here / "area.py", here / "models.py", here / "propagation.py"]
+
+
 def _engine_fingerprint() -> str:
-    """Hash of the engine's source (area, kernels, propagation): a new engine, a new key."""
+    """Hash of the engine's source: a new engine, a new key."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        here = Path(__file__).parent
-        files = sorted(here.glob("_kernels*.py")) + sorted(here.glob("_area*.py"))
-        files += [here / "area.py", here / "propagation.py"]
         digest = hashlib.sha256()
-        for path in files:
+        for path in _engine_files():
             if path.exists():
                 digest.update(path.name.encode() + b"\0" + path.read_bytes())
         _FINGERPRINT = digest.hexdigest()
@@ -502,14 +506,8 @@ def _store(path: Path, layers: SiteLayers) -> None:
         "keys": [list(k) for k in layers.layers],
     }
     arrays = {f"layer_{i}": a for i, a in enumerate(layers.layers.values())}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:16]}-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
 
 
 def _load(path: Path, site_id: str) -> SiteLayers | None:

@@ -17,8 +17,6 @@ district and commune.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,6 +25,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
+from ._atomic import atomic_path
 from .errors import InputError
 from .rasters import ANY_CARRIER, CLASS_CODES, CLASS_TECHNOLOGY, AreaRasters, Grid
 from .schema import LOW_SIGNAL, WHITE
@@ -321,12 +320,7 @@ def write_zones(
     import pyogrio
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
+    with atomic_path(path, create=False) as tmp:  # GDAL creates the GeoPackage itself
         pyogrio.write_dataframe(
             zones,
             tmp,
@@ -339,7 +333,4 @@ def write_zones(
             pyogrio.write_dataframe(
                 summary, tmp, layer="zones_by_commune", driver="GPKG", append=True
             )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

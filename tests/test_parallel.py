@@ -288,3 +288,11 @@ def test_a_chosen_resolution_gives_one_finer_grid(area, fake_engine):
     for key in native.signal:
         a, b = native.sample(key, [x], [y])[0], fine.sample(key, [x], [y])[0]
         assert a == pytest.approx(b, abs=1.0)
+
+
+def test_cache_key_covers_every_engine_source_file():
+    from covgap import parallel
+
+    names = {p.name for p in parallel._engine_files()}
+    assert {"_sweep.py", "_sweep_loss.py", "_kernels.py", "area.py", "models.py"} <= names
+    assert all(p.exists() for p in parallel._engine_files())
