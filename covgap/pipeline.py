@@ -195,6 +195,8 @@ def load_inputs(scenario: Scenario) -> Inputs:
         raise InputError(
             "the scenario needs villages, sites and a DEM; missing: "
             + ", ".join(missing + ([] if scenario.dem else ["dem"]))
+            + " (give them with --villages/--sites/--dem, or under [inputs] in the "
+            "scenario file; with no input at all `covgap run` uses the bundled sample)"
         )
     problems: list[Problem] = []
     tables: dict[str, gpd.GeoDataFrame] = {}
