@@ -191,6 +191,8 @@ class Scenario:
     crosswalk
         Optional CSV mapping pre-2025 communes to the units of 07/2025
         (:func:`covgap.reform.read_crosswalk`).
+    roads
+        Optional road lines (:func:`covgap.roads.read_roads`), for backhaul planning.
     crs
         CRS of projected x/y columns in the tables; ``None`` for lon/lat in WGS 84.
     local_crs
@@ -207,6 +209,7 @@ class Scenario:
     dem: tuple[Path, ...] = ()
     admin: Path | None = None
     crosswalk: Path | None = None
+    roads: Path | None = None
     crs: str | None = None
     local_crs: str = "EPSG:9205"
     name: str = "covgap scenario"
@@ -219,7 +222,7 @@ class Scenario:
         changes = {k: v for k, v in changes.items() if v is not None}
         if "dem" in changes and isinstance(changes["dem"], (str, Path)):
             changes["dem"] = (changes["dem"],)
-        for key in ("villages", "sites", "admin", "crosswalk"):
+        for key in ("villages", "sites", "admin", "crosswalk", "roads"):
             if key in changes:
                 changes[key] = Path(changes[key])
         if "dem" in changes:
@@ -234,6 +237,7 @@ class Scenario:
             "dem": list(self.dem),
             "admin": self.admin,
             "crosswalk": self.crosswalk,
+            "roads": self.roads,
             "crs": self.crs,
             "local_crs": self.local_crs,
             "name": self.name,
@@ -320,7 +324,7 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
             f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
             f"expected some of {sorted(allowed)}"
         )
-    for key in ("villages", "sites", "admin", "crosswalk"):
+    for key in ("villages", "sites", "admin", "crosswalk", "roads"):
         if key in inputs:
             inputs[key] = path.parent / inputs[key]
     if "dem" in inputs:

@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -17,6 +18,7 @@ import shapely
 import covgap
 from covgap._synth import DISTRICTS, RIVERS
 from covgap.config import load_scenario
+from covgap.roads import HIGHWAY_CLASSES, read_roads, road_graph, snap_to_roads
 from covgap.sample import SAMPLE_FILES, generate_sample, sample_scenario
 from covgap.schema import BANDS_MHZ
 
@@ -245,3 +247,41 @@ def test_data_folder_is_small():
     total = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file())
     assert total < 20e6
     assert "SYNTHETIC" in (DATA / "README.md").read_text(encoding="utf-8").upper()
+
+
+# --- roads (small sample and the committed one) ----------------------------------------
+
+
+def _check_roads(folder: Path) -> None:
+    path = folder / SAMPLE_FILES["roads"]
+    assert [name for name, _ in pyogrio.list_layers(path)] == ["roads"]
+    info = pyogrio.read_info(path, layer="roads")
+    assert info["layer_metadata"]["COVGAP_SYNTHETIC"] == "yes"
+    assert "SYNTHETIC" in info["layer_metadata"]["DESCRIPTION"]
+    roads = read_roads(path)
+    assert list(roads.columns[:4]) == ["road_id", "road_class", "highway", "length_km"]
+    assert roads["road_id"].is_unique
+    assert set(roads["road_class"]) == {"national", "provincial", "commune", "track"}
+    assert (roads["highway"].map(HIGHWAY_CLASSES) == roads["road_class"]).all()
+    assert set(roads.geom_type) == {"LineString"} and roads.is_valid.all()
+    assert (roads["length_km"] > 0).all()
+    graph = road_graph(roads)
+    assert nx.number_connected_components(graph) == 1  # one network, all towns on it
+    nodes = np.array([(d["lon"], d["lat"]) for _, d in graph.nodes(data=True)])
+    for d in DISTRICTS:
+        km = np.hypot((nodes[:, 0] - d.town[0]) * 103, (nodes[:, 1] - d.town[1]) * 110.7)
+        assert km.min() < 0.5, d.name
+    villages = pd.read_csv(folder / SAMPLE_FILES["villages"])
+    snapped = snap_to_roads(villages, roads)
+    assert snapped["dist_km"].max() < 2.0
+    main = roads["road_class"].isin(["national", "provincial"])
+    assert roads.loc[main, "length_km"].sum() > 250
+
+
+def test_small_sample_roads(small):
+    _check_roads(small)
+
+
+@needs_data
+def test_committed_roads():
+    _check_roads(DATA)
