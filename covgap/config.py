@@ -172,6 +172,9 @@ class Radio:
         return NormalDist().inv_cdf(self.location_probability) * self.shadow_sigma_db
 
 
+#: Scenario inputs that are one file each (relative to the scenario file in TOML).
+_FILE_INPUTS: tuple[str, ...] = ("villages", "sites", "admin", "crosswalk", "roads")
+
 #: LTE channel bandwidth (MHz) -> resource blocks (3GPP TS 36.101 table 5.6-1).
 LTE_RESOURCE_BLOCKS: dict[float, int] = {1.4: 6, 3.0: 15, 5.0: 25, 10.0: 50, 15.0: 75, 20.0: 100}
 
@@ -222,7 +225,7 @@ class Scenario:
         changes = {k: v for k, v in changes.items() if v is not None}
         if "dem" in changes and isinstance(changes["dem"], (str, Path)):
             changes["dem"] = (changes["dem"],)
-        for key in ("villages", "sites", "admin", "crosswalk", "roads"):
+        for key in _FILE_INPUTS:
             if key in changes:
                 changes[key] = Path(changes[key])
         if "dem" in changes:
@@ -308,23 +311,13 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
     thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
     radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
     inputs = dict(doc.get("inputs", {}))
-    allowed = {
-        "villages",
-        "sites",
-        "dem",
-        "admin",
-        "crosswalk",
-        "crs",
-        "local_crs",
-        "name",
-        "synthetic",
-    }
+    allowed = {f.name for f in fields(Scenario)} - {"thresholds", "radio"}
     if set(inputs) - allowed:
         raise InputError(
             f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
             f"expected some of {sorted(allowed)}"
         )
-    for key in ("villages", "sites", "admin", "crosswalk", "roads"):
+    for key in _FILE_INPUTS:
         if key in inputs:
             inputs[key] = path.parent / inputs[key]
     if "dem" in inputs:
