@@ -265,3 +265,29 @@ def test_an_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         write_rasters(out, dest)
     assert list(dest.iterdir()) == []
+
+
+def test_compiled_merges_follow_the_array_rule_bit_for_bit():
+    """NaN never wins, a number beats NaN, ties (0.0 == -0.0 too) go to the smaller index."""
+    rng = np.random.default_rng(3)
+    values = np.array([np.nan, 0.0, -0.0, -80.0, -80.5, -100.0], dtype=np.float32)
+    for _ in range(20):
+        best = rng.choice(values, (12, 14)).astype(np.float32)
+        best_site = rng.integers(0, 6, best.shape).astype(np.uint16)
+        new = rng.choice(values, (8, 9)).astype(np.float32)
+        site = rng.integers(0, 6, new.shape).astype(np.uint16)
+        index = int(rng.integers(1, 6))
+        win = (slice(2, 10), slice(3, 12))  # a strided view, as in Composite.add
+        for merge, other in ((rasters._merge, index), (rasters._merge_layer, site)):
+            b1, s1 = best.copy(), best_site.copy()
+            better = (
+                (new > b1[win])
+                | (np.isnan(b1[win]) & ~np.isnan(new))
+                | ((new == b1[win]) & (other < s1[win]))
+            )
+            b1[win][better] = new[better]
+            s1[win][better] = other if np.isscalar(other) else other[better]
+            b2, s2 = best.copy(), best_site.copy()
+            merge(b2[win], s2[win], new, other)
+            assert b1.tobytes() == b2.tobytes()
+            np.testing.assert_array_equal(s1, s2)
