@@ -244,7 +244,8 @@ def coverage_map(
         _village_layer(villages, cls, lang, cluster=cls in clustered, highlight=ids).add_to(m)
     if ids:
         _request_layer(villages, ids, lang).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    # collapsed (opens on hover or tap): expanded, its ~18 entries cover a laptop screen
+    folium.LayerControl(collapsed=True).add_to(m)
     tools = {k: _esc(label(v, lang)) for k, v in _TOOL_TEXTS.items()}
     m.add_child(_tools({"text": tools, "decimal": "," if lang == "vi" else "."}, relief,
                        district_layer))  # fmt: skip

@@ -378,6 +378,8 @@ def test_base_layers(page):
     assert "basemaps.cartocdn.com/light_all" in page
     assert _js("Bản đồ nền sáng (CARTO Positron)") + " : tile_layer_" in page
     assert _js("Không có bản đồ nền (ngoại tuyến)") + " : covgap_layer_" in page
+    # the layer control opens on hover: expanded it would cover a laptop screen
+    assert '"collapsed": true' in page
 
 
 def test_hillshade_overlay(villages, sites, terrain):
