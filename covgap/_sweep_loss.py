@@ -57,6 +57,7 @@ from ._kernels import (
     P1812,
     bilinear,
     knife_edge,
+    pattern_loss,
 )
 from ._sweep import (
     _D_LAST,
@@ -295,21 +296,6 @@ def _delta_fast(d, hte, hre, band, fb, far, d1, d2, h_se, ae, a_m13):  # pragma:
     return max(l_dsph - bullington_fast(x_s, d, band[_SQRT_LAM]), 0.0)
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def _pattern_fast(phi, theta, beamwidth, tilt, vbw, front_to_back, sla_v):  # pragma: no cover
-    """:func:`covgap._kernels.pattern_loss`, the same operations."""
-    a_h = 0.0
-    if not (math.isnan(phi) or beamwidth >= 360.0):
-        p = phi
-        while p > 180.0:
-            p -= 360.0
-        while p < -180.0:
-            p += 360.0
-        a_h = min(12.0 * (p / beamwidth) ** 2, front_to_back)
-    a_v = min(12.0 * ((theta - tilt) / vbw) ** 2, sla_v)
-    return min(a_h + a_v, front_to_back)
-
-
 @njit(nogil=True, cache=True, inline="always")
 def _cell_fast(
     vals, p, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, fbands, sec, loss
@@ -324,7 +310,7 @@ def _cell_fast(
     theta = math.degrees(math.atan2(hts - (g_rx + rx_h) + drop, d_m))
     bearing = bearing + az_shift
     for s in range(band.shape[0]):
-        a = _pattern_fast(
+        a = pattern_loss(
             bearing - azimuth[s], theta, beamwidth[s], tilt[s], vbw, front_to_back, sla_v
         )
         vals[p, s] = offset_db[s] - loss[band[s]] - a
