@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .costs import PlanCosts
 from .errors import DataFileError, InputError
 
 __all__ = ["Radio", "Scenario", "Thresholds", "load_scenario"]
@@ -173,7 +174,9 @@ class Radio:
 
 
 #: Scenario inputs that are one file each (relative to the scenario file in TOML).
-_FILE_INPUTS: tuple[str, ...] = ("villages", "sites", "admin", "crosswalk", "roads")
+_FILE_INPUTS: tuple[str, ...] = (
+    "villages", "sites", "admin", "crosswalk", "roads", "fibre_nodes", "candidates"
+)  # fmt: skip
 
 #: LTE channel bandwidth (MHz) -> resource blocks (3GPP TS 36.101 table 5.6-1).
 LTE_RESOURCE_BLOCKS: dict[float, int] = {1.4: 6, 3.0: 15, 5.0: 25, 10.0: 50, 15.0: 75, 20.0: 100}
@@ -196,6 +199,11 @@ class Scenario:
         (:func:`covgap.reform.read_crosswalk`).
     roads
         Optional road lines (:func:`covgap.roads.read_roads`), for backhaul planning.
+    fibre_nodes
+        Optional fibre points of presence (:func:`covgap.backhaul.read_fibre_nodes`),
+        besides the sites marked ``fibre_backhaul``.
+    candidates
+        Optional candidate sites for planning (:func:`covgap.candidates.read_candidates`).
     crs
         CRS of projected x/y columns in the tables; ``None`` for lon/lat in WGS 84.
     local_crs
@@ -205,6 +213,9 @@ class Scenario:
         A short title for maps and reports.
     synthetic
         True for the bundled synthetic sample: maps and tables say so.
+    thresholds, radio, costs
+        Class thresholds, radio settings and planning unit costs
+        (:class:`covgap.costs.PlanCosts`).
     """
 
     villages: Path | None = None
@@ -213,12 +224,15 @@ class Scenario:
     admin: Path | None = None
     crosswalk: Path | None = None
     roads: Path | None = None
+    fibre_nodes: Path | None = None
+    candidates: Path | None = None
     crs: str | None = None
     local_crs: str = "EPSG:9205"
     name: str = "covgap scenario"
     synthetic: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
     radio: Radio = field(default_factory=Radio)
+    costs: PlanCosts = field(default_factory=PlanCosts)
 
     def with_inputs(self, **changes: Any) -> Scenario:
         """Return a copy with some inputs replaced (``None`` values are ignored)."""
@@ -241,6 +255,8 @@ class Scenario:
             "admin": self.admin,
             "crosswalk": self.crosswalk,
             "roads": self.roads,
+            "fibre_nodes": self.fibre_nodes,
+            "candidates": self.candidates,
             "crs": self.crs,
             "local_crs": self.local_crs,
             "name": self.name,
@@ -248,7 +264,8 @@ class Scenario:
         }
         lines = ["# covgap scenario (see `covgap run --help`)", "[inputs]"]
         lines += [_toml_line(k, v) for k, v in inputs.items() if v is not None]
-        for title, obj in (("thresholds", self.thresholds), ("radio", self.radio)):
+        tables = (("thresholds", self.thresholds), ("radio", self.radio), ("costs", self.costs))
+        for title, obj in tables:
             lines += ["", f"[{title}]"]
             lines += [_toml_line(k, v) for k, v in asdict(obj).items() if v is not None]
         return "\n".join(lines) + "\n"
@@ -302,16 +319,17 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
         raise DataFileError(f"{path}: scenario file not found") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: not a valid TOML file: {exc}") from exc
-    unknown = set(doc) - {"inputs", "thresholds", "radio"}
+    unknown = set(doc) - {"inputs", "thresholds", "radio", "costs"}
     if unknown:
         raise InputError(
             f"{path}: unknown table(s) {sorted(unknown)}; "
-            "expected [inputs], [thresholds] and [radio]"
+            "expected [inputs], [thresholds], [radio] and [costs]"
         )
     thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
     radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
+    costs = _update(scenario.costs, doc.get("costs", {}), path, "costs")
     inputs = dict(doc.get("inputs", {}))
-    allowed = {f.name for f in fields(Scenario)} - {"thresholds", "radio"}
+    allowed = {f.name for f in fields(Scenario)} - {"thresholds", "radio", "costs"}
     if set(inputs) - allowed:
         raise InputError(
             f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
@@ -323,7 +341,7 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
     if "dem" in inputs:
         dems = inputs["dem"] if isinstance(inputs["dem"], list) else [inputs["dem"]]
         inputs["dem"] = tuple(path.parent / d for d in dems)
-    return replace(scenario, thresholds=thresholds, radio=radio, **inputs)
+    return replace(scenario, thresholds=thresholds, radio=radio, costs=costs, **inputs)
 
 
 def _update(obj: Any, values: dict[str, Any], path: Path, table: str) -> Any:
