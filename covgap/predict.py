@@ -154,6 +154,7 @@ def best_servers(
     radio: Radio = Radio(),
     model: str = DEFAULT_MODEL,
     progress: bool = False,
+    by: str = "carrier",
 ) -> pd.DataFrame:
     """Return the strongest sector of every carrier and technology at every point.
 
@@ -181,11 +182,16 @@ def best_servers(
         ``"p1812"``, ``"bullington"``, ``"hata"`` (``"hata-open"``) or ``"fspl"``.
     progress
         Show a progress bar.
+    by
+        ``"carrier"``: the strongest sector per point, carrier and technology (what the
+        village classes use); ``"site"``: per point, site and technology (what one
+        site alone would give, e.g. a planning candidate's coverage).
 
     Returns
     -------
     pandas.DataFrame
-        One row per point, carrier and technology with at least one sector in range, with
+        One row per point, carrier (or site) and technology with at least one sector in
+        range, with
         the columns of :data:`SERVER_COLUMNS`: ``signal_dbm`` is RSRP (4G), RSCP (3G) or
         RxLev (2G); ``path_loss_db`` is the model's path loss (without antenna pattern
         and clutter) and ``diffraction_loss_db`` its part above free space; ``los`` is
@@ -200,6 +206,8 @@ def best_servers(
         A point or site lies outside the DEM (or over nodata), or a technology is unknown.
     """
     code = model_code(model)
+    if by not in ("carrier", "site"):
+        raise InputError(f"best_servers: by must be 'carrier' or 'site', not {by!r}")
     sec = _prepare_sectors(sites)
     p_lon, p_lat = _lonlat(points)
     p_ids = points["point_id"].to_numpy()
@@ -208,7 +216,7 @@ def best_servers(
     p_ground = _check_inside(terrain, p_lon, p_lat, p_ids, "point(s)")
     tx = sec.drop_duplicates("tx")
     tx_ground = _check_inside(terrain, tx["lon"], tx["lat"], tx["site_id"], "site(s)")
-    ctx = _Context.build(terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground, code)
+    ctx = _Context.build(terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground, code, by)
     tree = cKDTree(_unit_xyz(ctx.tx_lon, ctx.tx_lat))
     p_xyz = _unit_xyz(p_lon, p_lat)
     frames = []
@@ -255,12 +263,15 @@ class _Context:
     code: int
 
     @classmethod
-    def build(cls, terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground, code) -> _Context:
+    def build(
+        cls, terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground, code, by="carrier"
+    ) -> _Context:
         tx_lon, tx_lat = tx["lon"].to_numpy(float), tx["lat"].to_numpy(float)
         tx_col, tx_row = grid_index(terrain, tx_lon, tx_lat)
         p_col, p_row = grid_index(terrain, p_lon, p_lat)
         counts = np.bincount(sec["tx"].to_numpy(), minlength=len(tx))
-        group = sec.groupby(["carrier", "technology"], sort=True).ngroup().to_numpy()
+        keys = ["carrier", "technology"] if by == "carrier" else ["site_id", "technology"]
+        group = sec.groupby(keys, sort=True).ngroup().to_numpy()
         return cls(
             terrain=terrain,
             radio=radio,
