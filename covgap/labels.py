@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from . import _labels_dossier, _labels_map, _labels_static
+from . import _labels_dossier, _labels_map, _labels_plan, _labels_static
 from .errors import InputError
 
 __all__ = ["LABELS", "LANGS", "check_lang", "format_number", "label", "rename_columns"]
@@ -174,7 +174,12 @@ def _merge(*tables: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
 #: key -> {"vi": ..., "en": ...}; column headers, classes, values, legend and popup texts.
 #: Output modules keep their own entries in ``covgap/_labels_<module>.py``.
 LABELS: dict[str, dict[str, str]] = _merge(
-    _COLUMNS, _WORDS, _labels_dossier.LABELS, _labels_map.LABELS, _labels_static.LABELS
+    _COLUMNS,
+    _WORDS,
+    _labels_dossier.LABELS,
+    _labels_map.LABELS,
+    _labels_static.LABELS,
+    _labels_plan.LABELS,
 )
 
 

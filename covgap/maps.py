@@ -147,6 +147,8 @@ def coverage_map(
     cluster: Iterable[str] = ("covered",),
     rasters: AreaRasters | None = None,
     zones: gpd.GeoDataFrame | None = None,
+    extra_layers: Iterable[Any] = (),
+    extra_legend_html: str | None = None,
 ) -> folium.Map:
     """Draw the classified villages, the BTS sites, the terrain and the boundaries.
 
@@ -196,6 +198,12 @@ def coverage_map(
         White and low-signal zones (:func:`covgap.zones.area_zones`: its zone pieces, or
         the ``(zones, summary)`` pair): one layer per class with popups (area, villages,
         households and people inside, district and commune).
+    extra_layers
+        More folium layers (e.g. a plan's proposed sites and backhaul routes,
+        :func:`covgap._plan_outputs.plan_map`), added after the map's own layers so that
+        they are listed in the layer control. Their texts must be HTML-escaped already.
+    extra_legend_html
+        Ready-made (escaped) HTML shown in the legend after the classes.
 
     Returns
     -------
@@ -244,6 +252,8 @@ def coverage_map(
         _village_layer(villages, cls, lang, cluster=cls in clustered, highlight=ids).add_to(m)
     if ids:
         _request_layer(villages, ids, lang).add_to(m)
+    for layer in extra_layers:
+        layer.add_to(m)
     # collapsed (opens on hover or tap): expanded, its ~18 entries cover a laptop screen
     folium.LayerControl(collapsed=True).add_to(m)
     tools = {k: _esc(label(v, lang)) for k, v in _TOOL_TEXTS.items()}
@@ -253,6 +263,7 @@ def coverage_map(
         thresholds, lang, margin=location_margin(rasters),
         signal=rasters is not None and bool(rasters.signal), zones=zones is not None,
     )  # fmt: skip
+    area += extra_legend_html or ""
     legend = _legend_html(thresholds, lang, wedge_kinds=kinds, highlight=bool(ids), area=area)
     m.add_child(_html(legend))
     m.add_child(_html(_title_html(title, info or {}, thresholds, lang, len(villages))))

@@ -92,7 +92,34 @@ def write_tiny_scenario(folder: Path) -> dict[str, Path]:
                     }
                 )
     pd.DataFrame(rows).to_csv(folder / "sites.csv", index=False, encoding="utf-8")
-    return {"villages": folder / "villages.csv", "sites": folder / "sites.csv", "dem": dem}
+    roads = folder / "roads.gpkg"
+    write_tiny_roads(roads)
+    return {
+        "villages": folder / "villages.csv",
+        "sites": folder / "sites.csv",
+        "dem": dem,
+        "roads": roads,
+    }
+
+
+def write_tiny_roads(path: Path) -> Path:
+    """Roads of the tiny scenario: a valley road E-W over the ridge pass and two N-S roads."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    lines = [
+        LineString([(103.02, 22.10), (103.06, 22.10), (103.15, 22.11), (103.27, 22.10)]),
+        LineString([(103.06, 22.10), (103.06, 22.03), (103.10, 22.02)]),
+        LineString([(103.06, 22.10), (103.08, 22.14), (103.12, 22.17)]),
+        LineString([(103.15, 22.11), (103.15, 22.16)]),  # a track up the ridge
+    ]
+    gdf = gpd.GeoDataFrame(
+        {"road_id": ["R1", "R2", "R3", "R4"],
+         "road_class": ["provincial", "commune", "commune", "track"]},
+        geometry=lines, crs="EPSG:4326",
+    )  # fmt: skip
+    gdf.to_file(path, layer="roads", driver="GPKG")
+    return path
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import click
 
 from .. import __version__
 from .map import map_command
+from .plan import plan_command
 from .predict import predict_command
 from .request import request
 from .run import run
@@ -40,7 +41,7 @@ def main(verbose: int, quiet: int) -> None:
     )
 
 
-for _command in (run, request, map_command, predict_command, validate, sample):
+for _command in (run, request, plan_command, map_command, predict_command, validate, sample):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
