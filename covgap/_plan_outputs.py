@@ -58,7 +58,7 @@ _CODED = {"kind": "plan_kind_", "backhaul": "plan_backhaul_"}
 _BOOLEAN = ("chosen", "backhaul_needed", "reachable")
 _SHARED_KINDS = ("new_site", "user")
 #: Proposed-site marker (Okabe–Ito yellow, thick black edge: unlike any village or site).
-PROPOSED_STYLE = {"radius": 9, "color": "#000000", "weight": 3, "fillColor": "#F0E442",
+PROPOSED_STYLE = {"radius": 11, "color": "#000000", "weight": 3, "fillColor": "#F0E442",
                   "fillOpacity": 1.0}  # fmt: skip
 #: Ring around the villages the plan newly covers.
 NEWLY_RING = {"radius": 12, "color": "#009E73", "weight": 3, "fill": False, "interactive": False}
@@ -109,9 +109,52 @@ def _coded(value: Any, prefix: str, lang: str) -> Any:
     return value
 
 
+def note_text(row: Any, lang: str) -> str | None:
+    """Return the candidate's note in ``lang`` (rebuilt from its figures in Vietnamese).
+
+    The candidate generators write English notes; the Vietnamese one says the same from
+    the row's ``kind``, ``ground_m``, ``n_visible``, ``road_km``, ``power_km``,
+    ``azimuths_deg`` and ``height_m``.
+    """
+    note = row.get("note")
+    if lang != "vi":
+        return None if _missing(note) else str(note)
+    kind = row.get("kind")
+
+    def num(key: str, decimals: int) -> str | None:
+        value = row.get(key)
+        if _missing(value) or not np.isfinite(float(value)):
+            return None
+        return format_number(float(value), decimals, "vi")
+
+    seen = num("n_visible", 0)
+    sees = f"nhìn thẳng tới {seen} thôn chưa có sóng" if seen is not None else None
+    if kind == "new_site":
+        parts = [f"điểm cao {num('ground_m', 0)} m" if num("ground_m", 0) else None, sees]
+    elif kind == "add_4g":
+        parts = ["trạm chỉ có 2G: lắp thêm 4G", sees]
+    elif kind == "add_sector":
+        parts = [f"thêm 1 sector hướng {row.get('azimuths_deg')}°", sees]
+    elif kind == "user":
+        parts = [f"vị trí do người dùng đề xuất, cột anten {num('height_m', 0)} m"]
+    else:
+        return None if _missing(note) else str(note)
+    if num("road_km", 1) is not None:
+        parts.append(f"cách đường {num('road_km', 1)} km")
+    if num("power_km", 1) is not None:
+        parts.append(f"cách thôn có điện lưới {num('power_km', 1)} km")
+    return ", ".join(p for p in parts if p)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def _human(table: pd.DataFrame, lang: str, *, shared: bool) -> pd.DataFrame:
     """Coded values (kind, backhaul, yes/no) in ``lang``; shared new sites said so."""
     out = table.copy()
+    if "note" in out and "kind" in out:
+        out["note"] = [note_text(row, lang) for row in table.to_dict("records")]
     if "class" in out and "coverage_class" not in out:  # the fibre roll-out's class
         out = out.rename(columns={"class": "coverage_class"})
     if shared and {"carrier", "kind"} <= set(out.columns):
@@ -528,7 +571,7 @@ def _proposed_values(row: Mapping[str, Any], lang: str, shared: bool) -> list[st
         _usd(row.get("backhaul_usd"), lang),
         _usd(row.get("total_usd"), lang),
         _usd(row.get("usd_per_person"), lang),
-        _esc(row.get("note")) or None,
+        _esc(note_text(row, lang)) or None,
     ]
 
 
@@ -552,7 +595,14 @@ def _proposed_layer(plan: Plan, lang: str) -> Any:
         _point_collection(coords, props),
         name=_esc(name),
         kind="villages",
-        options={"style": PROPOSED_STYLE, "cluster": False, "communeRow": -1},
+        # own SVG pane above the cluster icons: visible at the province scale
+        options={
+            "style": PROPOSED_STYLE,
+            "cluster": False,
+            "communeRow": -1,
+            "pane": "cgPlan",
+            "z": 640,
+        },
         rows=_row_labels(_PROPOSED_ROWS, lang),
     )
 

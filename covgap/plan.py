@@ -87,6 +87,9 @@ PROPOSED_COLUMNS = (
     "backhaul_usd",
     "total_usd",
     "usd_per_person",
+    "road_km",
+    "power_km",
+    "n_visible",
     "note",
 )
 

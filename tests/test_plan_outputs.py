@@ -233,7 +233,11 @@ def test_proposed_csv_bom_labels_local_xy_formula_safe(plan, written):
         np.testing.assert_allclose(table[east], x, atol=0.06)
         np.testing.assert_allclose(table[north], y, atol=0.06)
         notes = table[label("note", lang)].tolist()
-        assert notes[0] == "'" + FORMULA_NOTE and notes[1] == HOSTILE_NOTE
+        if lang == "en":  # the generators' own (English) notes, formula-safe
+            assert notes[0] == "'" + FORMULA_NOTE and notes[1] == HOSTILE_NOTE
+        else:  # rebuilt in Vietnamese from the figures
+            assert notes[0].startswith("điểm cao") and "thôn chưa có sóng" in notes[0]
+            assert notes[1].startswith("trạm chỉ có 2G: lắp thêm 4G")
         np.testing.assert_allclose(table[label("people_new", lang)], plan.proposed["people_new"])
         kinds = table[label("kind", lang)].tolist()
         assert kinds == [label("plan_kind_new_site", lang), label("plan_kind_add_4g", lang)]
@@ -319,7 +323,10 @@ def test_workbook_sheets_headers_and_figures(plan, written):
                   ws.iter_rows(min_row=2, values_only=True)]  # fmt: skip
         assert people == plan.proposed["people_new"].tolist()
         note = ws.cell(row=2, column=header.index(label("note", lang)) + 1)
-        assert note.value == FORMULA_NOTE and note.data_type == "s" and note.quotePrefix
+        if lang == "en":
+            assert note.value == FORMULA_NOTE and note.data_type == "s" and note.quotePrefix
+        else:
+            assert note.value.startswith("điểm cao")
         usd = ws.cell(row=2, column=header.index(label("total_usd", lang)) + 1)
         assert usd.number_format == "#,##0"
         district = wb[label("plan_sheet_district", lang)]
@@ -441,10 +448,13 @@ def test_plan_map_layers_in_layer_control(plan, page):
     assert "cdn.jsdelivr" not in page
 
 
-def test_plan_map_escapes_hostile_texts(page):
+def test_plan_map_escapes_hostile_texts(page, written):
     assert HOSTILE_NOTE not in page and HOSTILE_NAME not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    # the English map shows the generators' notes as they are: escaped
+    page_en = written["en"][1]["map"].read_text(encoding="utf-8")
+    assert HOSTILE_NOTE not in page_en and HOSTILE_NAME not in page_en
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page_en
 
 
 def test_plan_map_english(written):

@@ -101,10 +101,19 @@ var covgap = (function () {
     },
     onRemove: function () { this._group.removeLayers(this._markers); }
   });
+  // Points drawn as SVG in their own pane (o.pane, o.z) stay above the cluster icons;
+  // the pane lets clicks through except on its markers.
+  function svgRenderer(map, pane, z) {
+    var st = state(map), key = 'svg:' + pane;
+    if (!st.renderers[key]) { st.renderers[key] = L.svg({pane: C.pane(map, pane, z)}); }
+    return st.renderers[key];
+  }
   C.villages = function (map, data, rows, o) {
     var st = state(map), markers = [];
+    var style = o.pane ? L.extend({}, o.style, {renderer: svgRenderer(map, o.pane, o.z || 640)})
+                       : o.style;
     var layer = L.geoJson(data, {
-      pointToLayer: function (f, ll) { return L.circleMarker(ll, o.style); },
+      pointToLayer: function (f, ll) { return L.circleMarker(ll, style); },
       onEachFeature: function (f, m) {
         var p = f.properties;
         m.bindPopup(function () { return C.popup(p, rows); }, C.POPUP);
