@@ -200,7 +200,7 @@ def coverage_map(
         households and people inside, district and commune).
     extra_layers
         More folium layers (e.g. a plan's proposed sites and backhaul routes,
-        :func:`covgap._plan_outputs.plan_map`), added after the map's own layers so that
+        :func:`covgap._plan_map.plan_map`), added after the map's own layers so that
         they are listed in the layer control. Their texts must be HTML-escaped already.
     extra_legend_html
         Ready-made (escaped) HTML shown in the legend after the classes.

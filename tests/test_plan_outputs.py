@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString, Point
 
-from covgap import _plan_outputs
+from covgap import _plan_map, _plan_outputs
 from covgap._labels_plan import LABELS as PLAN_LABELS
 from covgap._plan_outputs import PLAN_FILES, plan_map, write_plan
 from covgap.costs import PlanCosts
@@ -386,7 +386,7 @@ def test_empty_plan_and_mixed_routes(plan, tmp_path, monkeypatch):
         candidates=plan.candidates.assign(chosen=False),
         fibre=plan.fibre.iloc[0:0],
     )
-    layers, legend = _plan_outputs._plan_layers(empty, "vi")
+    layers, legend = _plan_map._plan_layers(empty, "vi")
     assert [layer.layer_name for layer in layers][-1] == label("plan_layer_proposed", "vi").format(
         n=0
     )
