@@ -161,7 +161,10 @@ class Plan:
             "people_per_million_usd": people / cost * 1e6 if cost > 0 else float("nan"),
             "objective": exact,
             "greedy_objective": greedy,
-            "greedy_gap": (exact - greedy) / exact if exact > 0 else 0.0,
+            # no optimum to compare with when the greedy answer is the plan
+            "greedy_gap": float("nan")
+            if self.solution.method == "greedy"
+            else ((exact - greedy) / exact if exact > 0 else 0.0),
             "solver_status": self.solution.status,
             "solve_s": self.solution.solve_seconds,
         }
@@ -315,6 +318,7 @@ def plan_network(
     height_m: float = 30.0,
     fibre_nodes: gpd.GeoDataFrame | None = None,
     costs: PlanCosts | None = None,
+    method: Literal["exact", "greedy"] = "exact",
     time_limit_s: float | None = None,
     progress: bool = False,
 ) -> Plan:
@@ -354,6 +358,9 @@ def plan_network(
         existing sites marked ``fibre_backhaul`` always count.
     costs
         Unit costs; default: the scenario's (:class:`covgap.costs.PlanCosts`).
+    method
+        ``"exact"`` (default): the proven optimum (CBC), with the greedy solution as a
+        check; ``"greedy"``: the greedy heuristic only (a fast fallback, no proof).
     time_limit_s
         Time limit of the exact solve.
     progress
@@ -377,7 +384,7 @@ def plan_network(
     from .optimize import greedy_mclp, solve_mclp
 
     costs = costs or getattr(result.scenario, "costs", None) or PlanCosts()
-    _check_options(k, budget_usd, weight)
+    _check_options(k, budget_usd, weight, method)
     if carrier is not None:
         name = _aliases.parse_carrier(str(carrier))
         if name is None:
@@ -469,8 +476,11 @@ def plan_network(
     limit = {"k": k} if k is not None else {"budget": budget_usd, "costs": pool["cost_usd"]}
     if k is not None:
         limit["costs"] = pool["cost_usd"]
-    solution = solve_mclp(cover, weights, existing=existing, time_limit_s=time_limit_s, **limit)
     greedy = greedy_mclp(cover, weights, existing=existing, **limit)
+    if method == "greedy":
+        solution = greedy
+    else:
+        solution = solve_mclp(cover, weights, existing=existing, time_limit_s=time_limit_s, **limit)
     timings["solve_s"] = time.perf_counter() - clock
     pool["villages_cover"] = np.asarray(cover[:, ~existing].sum(axis=1)).ravel()
     pool["weight_cover"] = cover.astype(float) @ np.where(existing, 0.0, weights)
@@ -496,7 +506,7 @@ def plan_network(
     options = {
         "k": k, "budget_usd": budget_usd, "carrier": carrier, "weight": weight,
         "generate": generate, "upgrades": upgrades, "max_candidates": max_candidates,
-        "radius_km": radius_km, "height_m": height_m, "costs": costs,
+        "radius_km": radius_km, "height_m": height_m, "costs": costs, "method": method,
     }  # fmt: skip
     plan = Plan(
         before=result,
@@ -517,8 +527,10 @@ def plan_network(
     return plan
 
 
-def _check_options(k, budget_usd, weight) -> None:
+def _check_options(k, budget_usd, weight, method) -> None:
     problems = []
+    if method not in ("exact", "greedy"):
+        problems.append(f"method must be 'exact' or 'greedy', not {method!r}")
     if (k is None) == (budget_usd is None):
         problems.append("give exactly one of k (--sites-budget) and budget_usd (--budget-usd)")
     if weight not in WEIGHTS:

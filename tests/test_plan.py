@@ -173,6 +173,30 @@ def test_plan_for_one_carrier_targets_its_gaps(before, roads):
         plan_network(before, roads=roads, k=1, carrier="Orange", candidates=user)
 
 
+def test_weight_households_or_villages(before, roads):
+    """The objective counts what ``weight`` says: households, or one per village."""
+    user = _candidates(_ridge_candidate("R1"))
+    v3 = before.villages.set_index("village_id").loc["V3"]
+    by_hh = plan_network(before, roads=roads, k=1, candidates=user, generate=False,
+                         upgrades=False, weight="households")  # fmt: skip
+    by_v = plan_network(before, roads=roads, k=1, candidates=user, generate=False,
+                        upgrades=False, weight="villages")  # fmt: skip
+    assert by_hh.solution.objective == pytest.approx(v3["households"])
+    assert by_v.solution.objective == 1.0
+    with pytest.raises(InputError, match="weight must be one of"):
+        plan_network(before, roads=roads, k=1, candidates=user, weight="area")
+
+
+def test_greedy_method(before, roads):
+    user = _candidates(_ridge_candidate("R1"), _ridge_candidate("R2", 103.15, 22.05))
+    plan = plan_network(before, roads=roads, k=1, candidates=user, generate=False,
+                        method="greedy")  # fmt: skip
+    assert plan.solution.status == "Greedy" and plan.solution is plan.greedy
+    assert len(plan.proposed) == 1
+    with pytest.raises(InputError, match="method must be"):
+        plan_network(before, roads=roads, k=1, candidates=user, method="anneal")
+
+
 def test_candidates_outside_the_dem_are_refused(before, roads):
     user = _candidates(_ridge_candidate("OUT", 104.5, 22.1))
     with pytest.raises(InputError, match="outside the DEM"):
