@@ -168,6 +168,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "plan_layer_fibre": ("Truyền dẫn cáp quang ({n} tuyến)", "Fibre backhaul ({n} routes)"),
     "plan_layer_microwave": ("Truyền dẫn viba ({n} tuyến)", "Microwave backhaul ({n} links)"),
     "plan_layer_newly": ("Thôn được phủ sóng mới ({n})", "Villages newly covered ({n})"),
+    "plan_layer_coverage": (
+        "Vùng phủ 4G dự kiến của trạm đề xuất (RSRP, dBm)",
+        "Predicted 4G coverage of the proposed sites (RSRP, dBm)",
+    ),
     "plan_legend_title": ("Kế hoạch", "Plan"),
     "plan_legend_proposed": ("Trạm BTS đề xuất", "Proposed site"),
     "plan_legend_newly": ("Thôn được phủ sóng mới", "Village newly covered"),

@@ -142,6 +142,7 @@ class Plan:
     cover: sp.csr_matrix
     options: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def stats(self) -> dict[str, Any]:
         """Headline figures: sites, cost, people newly covered, greedy gap."""
@@ -168,6 +169,46 @@ class Plan:
             "solver_status": self.solution.status,
             "solve_s": self.solution.solve_seconds,
         }
+
+    def new_sectors(self) -> gpd.GeoDataFrame:
+        """Sector rows the plan adds to the network (new sites and upgrades)."""
+        keys = ["site_id", "sector_id", "carrier"]
+        old = self.before.sites[keys].astype(str).drop_duplicates()
+        rows = self.after.sites.merge(old, on=keys, how="left", indicator=True)
+        return self.after.sites.loc[(rows["_merge"] == "left_only").to_numpy()]
+
+    def coverage(self, *, radius_km: float = 20.0, progress: bool = False) -> Any:
+        """Best-server rasters of the proposed sites alone (cached after the first call).
+
+        The area engine (:func:`covgap.parallel.predict_area`) over ``radius_km`` around
+        each new site and upgrade, with the scenario's model and radio settings; the
+        plan's map draws its 4G layer as the predicted coverage of the proposed sites.
+        """
+        key = ("coverage", radius_km)
+        if key not in self._cache:
+            from .parallel import predict_area
+
+            sectors = self.new_sectors()
+            scenario = self.before.scenario
+            self._cache[key] = (
+                None
+                if len(sectors) == 0
+                else predict_area(
+                    self.before.terrain,
+                    sectors,
+                    radius_km=radius_km,
+                    model=scenario.radio.model,
+                    radio=scenario.radio,
+                    thresholds=scenario.thresholds,
+                    info={
+                        "scenario": scenario.name,
+                        "synthetic": scenario.synthetic,
+                        "layer": "proposed sites",
+                    },
+                    progress=progress,
+                )
+            )
+        return self._cache[key]
 
     def map(self, *, lang: str = "vi") -> folium.Map:
         """Map of the network after the plan, with the proposed sites and their routes."""

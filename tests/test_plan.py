@@ -133,6 +133,26 @@ def test_plan_k1_picks_the_ridge_and_covers_v3(before, roads):
     assert total["covered_after"] - total["covered_before"] == stats["villages_new"]
 
 
+def test_plan_coverage_rasters_and_map_layer(before, roads):
+    """The proposed sites' own rasters: only their sectors, covering V3; drawn on the map."""
+    from covgap.labels import label
+    from covgap.rasters import ANY_CARRIER
+
+    user = _candidates(_ridge_candidate("R1"))
+    plan = plan_network(before, roads=roads, k=1, candidates=user, generate=False,
+                        upgrades=False)  # fmt: skip
+    new = plan.new_sectors()
+    assert set(new["site_id"]) == {"R1"} and len(new) == 9  # 3 sectors × 3 carriers
+    rasters = plan.coverage(radius_km=15)
+    assert plan.coverage(radius_km=15) is rasters  # cached
+    v3 = before.villages.set_index("village_id").loc["V3"].geometry
+    col, row = ~rasters.grid.transform * (v3.x, v3.y)  # the grid is in lon/lat here
+    rsrp = rasters.signal[(ANY_CARRIER, "4G")][int(row), int(col)]
+    assert rsrp > before.scenario.thresholds.covered_dbm
+    html = plan.map(lang="en").get_root().render()
+    assert label("plan_layer_coverage", "en") in html
+
+
 def test_budget_is_respected_and_checked(before, roads):
     user = _candidates(_ridge_candidate("R1"), _ridge_candidate("R2", 103.15, 22.05))
     probe = plan_network(before, roads=roads, k=1, candidates=user, generate=False)
