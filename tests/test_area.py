@@ -217,3 +217,76 @@ def test_errors_and_clipping(rough, caplog):
     assert np.isfinite(pred.signal_dbm).any()
     g = sample_heights(rough, 103.01, 22.29)
     assert np.isfinite(g)
+
+
+def sample_terrain_and_sites():
+    from pathlib import Path
+
+    import rasterio
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    dem, table = root / "dem/laichau_synthetic_dem.tif", root / "bts_sites/sites.csv"
+    if not (dem.exists() and table.exists()):
+        pytest.skip("bundled sample not found")
+    with rasterio.open(dem) as src:
+        h = src.read(1).astype("float32")
+        if src.nodata is not None:
+            h[h == src.nodata] = np.nan
+        terrain = Terrain(h, src.transform, CRS.from_user_input(src.crs))
+    return terrain, pd.read_csv(table, dtype={"site_id": str, "sector_id": str})
+
+
+def test_branch_rays_stay_within_their_documented_tolerance():
+    """``rays="branch"`` against exact: median, 99th percentile, class agreement.
+
+    Two sample sites at 30 km (every sector) and the rough fixture: the bounds of
+    :mod:`covgap._sweep_branch`, and the default ``rays="full"`` far inside them.
+    """
+    from covgap import _sweep_branch as sb
+
+    terrain, sites = sample_terrain_and_sites()
+    ids = sorted(sites.site_id.unique())
+    cases = [(terrain, sites[sites.site_id == sid], 30.0) for sid in (ids[0], ids[400])]
+    for case_terrain, rows, radius in cases:
+        exact = predict_site(case_terrain, rows, radius_km=radius, exact=True).signal_dbm
+        branch = predict_site(case_terrain, rows, radius_km=radius, rays="branch").signal_dbm
+        full = predict_site(case_terrain, rows, radius_km=radius, rays="full").signal_dbm
+        ok = np.isfinite(exact)
+        np.testing.assert_array_equal(np.isfinite(branch), ok)
+        diff = np.abs(branch[ok].astype(float) - exact[ok])
+        assert np.median(diff) <= sb.TOL_MEDIAN_DB
+        assert np.percentile(diff, 99) <= sb.TOL_P99_DB
+        assert np.median(diff) > 0.0  # the approximation is real: not the full sweep
+        best_e, best_b = np.fmax.reduce(exact, axis=0), np.fmax.reduce(branch, axis=0)
+        cells = np.isfinite(best_e)
+        same = np.digitize(best_b[cells], (-115, -105)) == np.digitize(best_e[cells], (-115, -105))
+        assert same.mean() >= sb.TOL_CLASS_AGREE
+        assert np.percentile(np.abs(full[ok].astype(float) - exact[ok]), 99) < 0.01
+
+
+def test_rays_option(rough):
+    with pytest.raises(InputError, match="rays"):
+        predict_site(rough, site(), rays="fan")
+    branch = predict_site(rough, site(), radius_km=4.0, rays="branch")
+    full = predict_site(rough, site(), radius_km=4.0)
+    assert branch.shape == full.shape
+    np.testing.assert_array_equal(np.isnan(branch.signal_dbm), np.isnan(full.signal_dbm))
+
+
+def test_sector_table_matches_the_point_analysis_defaults():
+    """area's numpy sector table = predict._prepare_sectors (defaults, order, types)."""
+    from covgap.area import _check_sectors
+    from covgap.predict import _prepare_sectors
+
+    rows = site(bands=(("4G", 1800), ("2G", 900), ("3G", 2100)))
+    rows.loc[1, "height_m"] = 20.0
+    rows.loc[4, "height_m"] = 50.0
+    rows["tilt_deg"] = [np.nan, 4.0, 2.0, np.nan, 6.0, 3.0, 1.0, np.nan, 5.0]
+    rows["beamwidth_deg"] = [65.0, np.nan, 360.0, 90.0, 65.0, np.nan, 65.0, 65.0, 65.0]
+    rows["gain_dbi"] = [np.nan, 15.0, np.nan, 17.0, np.nan, np.nan, 16.0, 18.0, np.nan]
+    rows["power_dbm"] = [np.nan, 40.0, 43.0, np.nan, 44.0, np.nan, np.nan, 45.0, 46.0]
+    rows.loc[7, "azimuth_deg"] = np.nan
+    for frame in (rows, rows.drop(columns=["tilt_deg", "beamwidth_deg", "gain_dbi"])):
+        got = _check_sectors(frame)
+        ref = _prepare_sectors(frame).drop(columns="tx")
+        pd.testing.assert_frame_equal(got[list(ref.columns)], ref)

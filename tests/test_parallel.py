@@ -46,6 +46,7 @@ def fake_predict_site(
     model: str = "p1812",
     radio: Radio = Radio(),
     resolution_m: float | None = None,
+    rays: str | None = None,
 ) -> FakePrediction:
     """Free-space RSRP over the window of cells within ``radius_km`` of the site."""
     lon, lat = float(sectors.geometry.x.iloc[0]), float(sectors.geometry.y.iloc[0])
@@ -193,6 +194,7 @@ def test_cache_key_follows_model_radio_and_dem(area):
     key = parallel.site_cache_key(group, terrain, **opts)
     assert key == parallel.site_cache_key(group.iloc[::-1], terrain, **opts)
     assert key != parallel.site_cache_key(group, terrain, **(opts | {"model": "hata"}))
+    assert key != parallel.site_cache_key(group, terrain, **(opts | {"rays": "branch"}))
     radio = Radio(rx_height_m=3.0)
     assert key != parallel.site_cache_key(group, terrain, **(opts | {"radio": radio}))
     lon = float(group.geometry.x.iloc[0])
@@ -240,6 +242,7 @@ def test_dask_local_cluster_gives_the_same_rasters(area, fake_engine):
         ({"workers": 0}, "workers"),
         ({"site_ids": ["NOPE"]}, "unknown site id"),
         ({"scheduler": "somewhere"}, "scheduler"),
+        ({"rays": "fan"}, "rays"),
     ],
 )
 def test_bad_options_are_refused(area, fake_engine, kwargs, message):

@@ -202,3 +202,110 @@ def test_fast_band_losses_are_within_a_hundredth_of_a_db(code):
         _sweep._band_losses(code, d, x, hte, hre, hb, bands, AE, exact)
         _sweep_loss.band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, AE, fast)
         np.testing.assert_allclose(fast, exact, rtol=0, atol=0.01)
+
+
+# --------------------------------------------------------------------------- branch rays
+def window_geometry(spread, h=121, w=141, c0=63.3, r0=58.7, radius_km=5.0, nodata=False):
+    """A projected 90 m window (random heights) and its geometry."""
+    from covgap import _sweep_branch
+
+    rng = np.random.default_rng(11)
+    win = (800 + 100 * rng.random((h, w))).astype("float32")
+    if nodata:
+        win[10:20, 30:50] = np.nan
+    iscr = np.empty(9 * h * w, dtype=np.int32)
+    fscr = np.empty(3 * h * w)
+    geom = _sweep_branch.branch_geometry(
+        win, 0, 0, c0, r0, radius_km, 0.09, False, 90.0, -90.0, 22.0, spread, iscr, fscr
+    )
+    return win, geom
+
+
+def walk_samples(geom):
+    """Samples the depth-first walk pushes: each ray from its branch point to its last use."""
+    _, n_before, _, ray_start, _, _, _, _, _, ray_branch = geom
+    n_rays = len(ray_branch)
+    need = np.zeros(n_rays, dtype=np.int64)
+    for j in range(n_rays):
+        if ray_start[j + 1] > ray_start[j]:
+            need[j] = n_before[ray_start[j + 1] - 1]
+    for j in range(1, n_rays):
+        parent = j - (j & -j)
+        need[parent] = max(need[parent], ray_branch[j])
+    return int(np.maximum(need - ray_branch, 0).sum())
+
+
+def test_fast_atan2_is_within_seven_ten_thousandths_of_a_degree():
+    from covgap._sweep_branch import atan2_deg
+
+    rng = np.random.default_rng(5)
+    scaled = rng.normal(size=(20_000, 2)) * 10.0 ** rng.uniform(-3, 4, (20_000, 1))
+    axes = [[0, 1], [1, 0], [0, -1], [-1, 0], [1, 1], [-1, -1], [0, 0]]
+    pts = np.concatenate([scaled, axes])
+    for y, x in pts:
+        ref = math.degrees(math.atan2(y, x)) if (x or y) else 0.0
+        assert abs(atan2_deg(y, x) - ref) < 7e-4
+
+
+def test_perimeter_positions_round_trip():
+    from covgap._sweep_branch import _perimeter_cell, _perimeter_pos
+
+    h, w, c0, r0 = 9, 13, 5.3, 3.6
+    lims = np.array([-c0, w - 1 - c0, -r0, h - 1 - r0])
+    inv = 1.0 / lims
+    for j in range(2 * (h + w) - 4):
+        br, bc = _perimeter_cell(j, h, w)
+        assert br in (0, h - 1) or bc in (0, w - 1)
+        u = _perimeter_pos(bc - c0, br - r0, lims, inv, h, w)
+        assert u % (2 * (h + w) - 4) == pytest.approx(j, abs=1e-9)
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.5])
+def test_geometry_puts_every_cell_once_near_its_ray_in_sweep_order(spread):
+    win, geom = window_geometry(spread, nodata=True)
+    order, n_before, cells, ray_start, ray_tc, ray_tr, ray_len, ray_div, ray_nmax, ray_branch = geom
+    h, w = win.shape
+    rr, cc = np.divmod(np.arange(h * w), w)
+    dist = np.hypot((cc - 63.3) * 90.0, (rr - 58.7) * 90.0) / 1000.0
+    inside = (dist <= 5.0) & np.isfinite(win.ravel())
+    assert sorted(order.tolist()) == np.flatnonzero(inside).tolist()  # each cell once
+    np.testing.assert_allclose(cells[0], np.maximum(dist[order], 0.01), rtol=1e-12)
+    worst = 0.0
+    for j in range(len(ray_tc)):
+        lo, hi = ray_start[j], ray_start[j + 1]
+        if hi == lo:
+            continue
+        k = n_before[lo:hi]
+        assert np.all(np.diff(k) >= 0) and k[0] >= ray_branch[j] and k[-1] <= ray_nmax[j]
+        # samples at most half a step short of the cell, the next one beyond that
+        d_k = k * (1.0 / ray_div[j]) * ray_len[j]
+        assert np.all((k == 0) | (d_k <= cells[0, lo:hi] - 0.045 + 1e-12))
+        beyond = (k + 1) * (1.0 / ray_div[j]) * ray_len[j]
+        assert np.all((beyond > cells[0, lo:hi] - 0.045) | (k == ray_nmax[j]))
+        dc, dr = cc[order[lo:hi]] - 63.3, rr[order[lo:hi]] - 58.7
+        assert np.all(dc * ray_tc[j] + dr * ray_tr[j] >= 0)  # on the ray's side
+        lateral = np.abs(dc * ray_tr[j] - dr * ray_tc[j]) / math.hypot(ray_tc[j], ray_tr[j])
+        worst = max(worst, lateral.max())
+    assert worst <= 0.75  # half a border step (up to sqrt 2 at the corners)
+    for j in range(1, len(ray_tc)):  # a ray branches after its parent
+        assert ray_branch[j] >= ray_branch[j - (j & -j)]
+    if spread == 0.0:
+        assert not ray_branch.any()
+
+
+def test_branch_rays_sample_the_dem_far_less():
+    _, full = window_geometry(0.0, radius_km=8.0, h=181, w=181, c0=90.2, r0=89.6)
+    _, branch = window_geometry(0.5, radius_km=8.0, h=181, w=181, c0=90.2, r0=89.6)
+    n_cells = len(full[0])
+    assert walk_samples(full) > 2.0 * n_cells
+    assert walk_samples(branch) < 0.65 * walk_samples(full)
+
+
+def test_scratch_space_is_reused_and_grown():
+    from covgap._sweep_branch import scratch
+
+    a = scratch("test_scratch", 1000, np.float64)
+    assert scratch("test_scratch", 500, np.float64).base is a.base
+    big = scratch("test_scratch", 5000, np.float64)
+    assert big.size == 5000 and big.base is not a.base
+    assert scratch("test_scratch", 10, np.int32).dtype == np.int32
