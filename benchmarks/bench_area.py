@@ -1,20 +1,26 @@
 """Area prediction: covgap's per-site engine side by side with SPLAT! and gdal_viewshed.
 
-Run: ``python benchmarks/bench_area.py [--site ID] [--radius-km 30] [--hd] [--province]``
-(needs the Debian packages ``splat`` and ``gdal-bin``; ``--hd`` also ``splat-hd`` and
-``srtm2sdf-hd``).
+Run: ``python benchmarks/bench_area.py [--site ID] [--radius-km 30] [--hd] [--province]
+[--province-hd] [--province-only] [--accuracy N]`` (needs the Debian packages ``splat``
+and ``gdal-bin``; ``--hd`` also ``splat-hd`` and ``srtm2sdf-hd``).
 
 What is measured
 ----------------
-* **One site, one core** (the site nearest the DEM's centre unless ``--site``): one omni
-  2G sector at ``--freq`` MHz on the site's antenna height, receiver 1.5 m, radius
-  ``--radius-km``. covgap: :func:`covgap.area.predict_site` in this process (after one
-  warm-up call that loads the numba cache), best of ``--repeat`` runs, wall and CPU
-  seconds and the peak of numpy allocations (tracemalloc). SPLAT! 1.4.2: ``splat -t tx
-  -L 1.5 -R r -metric -m 1.333 -olditm -ano`` (Longley-Rice ITM path-loss map), one
-  process, wall and CPU seconds (its children's rusage) and peak RSS. The ratio is SPLAT!
-  seconds over covgap seconds. Terrain for SPLAT! is written as SRTM tiles with the
-  functions of ``compare_splat.py`` (cell for cell onto the posts).
+* **One site, one core, like with like** (the site nearest the DEM's centre unless
+  ``--site``): SPLAT! computes one antenna at one frequency per run, so covgap gets ONE
+  omni 2G sector at ``--freq`` MHz on the site's antenna height, receiver 1.5 m, radius
+  ``--radius-km``, no pattern. covgap: :func:`covgap.area.predict_site` in this process
+  (after one warm-up call that loads the numba cache), best of ``--repeat`` runs, wall and
+  CPU seconds and the peak of numpy allocations (tracemalloc), with the default rays
+  (``"full"``) and with ``rays="branch"``. SPLAT! 1.4.2: ``splat -t tx -L 1.5 -R r
+  -metric -m 1.333 -olditm -ano`` (Longley-Rice ITM path-loss map), one process, wall and
+  CPU seconds (its children's rusage) and peak RSS (the largest child's so far: after
+  ``--province`` the forked pool workers' ~600 MB if larger; 474 MB standalone at 3").
+  The ratio is SPLAT! seconds over covgap seconds. Terrain for SPLAT! is written as SRTM
+  tiles with the functions of ``compare_splat.py`` (cell for cell onto the posts).
+* **The whole site**: every sector of the site in the sample (all carriers, technologies
+  and bands, with their patterns) in one :func:`~covgap.area.predict_site` call, against
+  the SPLAT! runs it would take (one per sector).
 * **Path-loss difference** over the cells both predict: covgap's path loss is
   ``P + G - signal`` of the sector (antenna pattern and cable loss set to zero), SPLAT!'s
   is read from its ``-ano`` file; median and 10th/90th percentiles of covgap - SPLAT!,
@@ -23,9 +29,15 @@ What is measured
 * **30 m** (``--hd``): the sample DEM upsampled to 1" (bilinear) around the site; the
   same grid is given to covgap (as a Terrain whose cell centres are the 1" posts) and to
   ``splat-hd`` (as 1" SRTM tiles through ``srtm2sdf-hd``).
-* **Whole province** (``--province``): :func:`covgap.parallel.predict_area` on every
-  sector of every carrier and technology, radius ``--radius-km``, with ``--workers``
-  processes; wall seconds and peak RSS of this process and of its workers.
+* **Whole province** (``--province``: the DEM's 3"; ``--province-hd``: the whole DEM
+  upsampled 3 x to 1"): :func:`covgap.parallel.predict_area` on every sector of every
+  carrier and technology, radius ``--radius-km``, with ``--workers`` processes; wall
+  seconds, CPU seconds of the workers and of this process, peak RSS of this process and
+  of the largest worker. It runs first, so that the workers' peak is not SPLAT!'s.
+* **Fast against exact** (``--accuracy N``, default 5 sites spread over the sample):
+  |signal difference| of ``rays="full"`` and ``rays="branch"`` against ``exact=True`` over
+  every cell and sector (median, 99th percentile, maximum, share above 1 dB) and the
+  share of cells whose best-sector class (-105 / -115 dBm) agrees.
 * **gdal_viewshed**: line of sight only, over the same radius on the DEM reprojected to
   UTM 48N at the DEM's cell size; per-cell cost compared with covgap's per-site cost per
   cell within the radius.
@@ -118,11 +130,11 @@ def bench_sector(site: pd.Series, freq: float) -> pd.DataFrame:
     )
 
 
-def covgap_site(terrain: Terrain, sector: pd.DataFrame, radius_km: float, repeat: int):
+def covgap_site(terrain: Terrain, sector: pd.DataFrame, radius_km: float, repeat: int, **options):
     """predict_site: warm-up, then best wall / CPU seconds of ``repeat`` runs and peak MB."""
     from covgap.area import predict_site
 
-    kw = {"radius_km": radius_km, "model": "p1812", "radio": BENCH_RADIO}
+    kw = {"radius_km": radius_km, "model": "p1812", "radio": BENCH_RADIO, **options}
     t0 = time.perf_counter()
     pred = predict_site(terrain, sector, **kw)
     first = time.perf_counter() - t0
@@ -188,6 +200,82 @@ def loss_difference(pred, ano: pd.DataFrame) -> dict:
         "abs_median": float(np.median(np.abs(d))),
         "abs_p90": float(np.percentile(np.abs(d), 90)),
     }
+
+
+def full_site(terrain: Terrain, sites: pd.DataFrame, site_id: str, radius_km: float, repeat: int):
+    """Every sector of the site (all carriers, technologies, bands) as in the sample."""
+    from covgap.area import predict_site
+
+    rows = sites[sites["site_id"] == site_id]
+    predict_site(terrain, rows, radius_km=radius_km)
+    walls, cpus = [], []
+    for _ in range(repeat):
+        c0, t0 = time.process_time(), time.perf_counter()
+        predict_site(terrain, rows, radius_km=radius_km)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    bands = rows["freq_mhz"].nunique()
+    return {"sectors": len(rows), "bands": bands, "wall_s": min(walls), "cpu_s": min(cpus)}
+
+
+def accuracy(terrain: Terrain, sites: pd.DataFrame, n_sites: int, radius_km: float) -> dict:
+    """Fast paths against ``exact=True`` over every cell and sector of ``n_sites`` sites.
+
+    |difference| of the signal (dB): median, 99th percentile, maximum, share above 1 dB,
+    and the share of cells whose best-sector class (4G thresholds -105 / -115 dBm) agrees.
+    """
+    from covgap.area import predict_site
+
+    ids = sorted(sites["site_id"].unique())
+    picked = [ids[i] for i in np.linspace(0, len(ids) - 1, n_sites).round().astype(int)]
+    out = {}
+    for rays in ("full", "branch"):
+        diffs, agree = [], []
+        for sid in picked:
+            rows = sites[sites["site_id"] == sid]
+            exact = predict_site(terrain, rows, radius_km=radius_km, exact=True).signal_dbm
+            fast = predict_site(terrain, rows, radius_km=radius_km, rays=rays).signal_dbm
+            ok = np.isfinite(exact)
+            diffs.append(np.abs(fast[ok].astype(float) - exact[ok]))
+            be, bf = np.fmax.reduce(exact, axis=0), np.fmax.reduce(fast, axis=0)
+            cells = np.isfinite(be)
+            thresholds = (-115.0, -105.0)
+            same = np.digitize(bf[cells], thresholds) == np.digitize(be[cells], thresholds)
+            agree.append(same.mean())
+        d = np.concatenate(diffs)
+        out[rays] = {
+            "n": len(d),
+            "median": float(np.median(d)),
+            "p99": float(np.percentile(d, 99)),
+            "max": float(d.max()),
+            "above_1db": float((d > 1.0).mean()),
+            "class_agree": float(np.mean(agree)),
+        }
+    return out
+
+
+def upsample_province(terrain: Terrain, factor: int = 3) -> Terrain:
+    """The whole DEM upsampled ``factor`` times (bilinear; 3" -> 1" for the sample).
+
+    Cell centres of the new grid at ``(i + 0.5) / factor - 0.5`` of the old one, as
+    :func:`covgap.parallel.resample_terrain` does, on a lattice exactly ``factor`` times
+    finer.
+    """
+    from scipy import ndimage
+
+    rows, cols = terrain.shape
+    src = np.asarray(terrain.heights, dtype=np.float64)
+    cc = (np.arange(cols * factor) + 0.5) / factor - 0.5
+    out = np.empty((rows * factor, cols * factor), dtype=np.float32)
+    for r0 in range(0, rows * factor, 600):
+        rr = (np.arange(r0, min(rows * factor, r0 + 600)) + 0.5) / factor - 0.5
+        grid_r, grid_c = np.meshgrid(rr, cc, indexing="ij")
+        out[r0 : r0 + len(rr)] = ndimage.map_coordinates(
+            src, [grid_r, grid_c], order=1, mode="nearest"
+        )
+    t = terrain.transform
+    transform = Affine(t.a / factor, 0.0, t.c, 0.0, t.e / factor, t.f)
+    return Terrain(out, transform, terrain.crs, f"{terrain.source} ({factor}x bilinear)")
 
 
 # --------------------------------------------------------------------------- 1" terrain
@@ -304,13 +392,17 @@ def viewshed(terrain: Terrain, site: pd.Series, radius_km: float, work: Path) ->
 def province(terrain: Terrain, sites: pd.DataFrame, radius_km: float, workers: int) -> dict:
     from covgap.parallel import predict_area
 
-    t0 = time.perf_counter()
+    t0, c0, k0 = time.perf_counter(), time.process_time(), child_rusage()
     rasters = predict_area(terrain, sites, radius_km=radius_km, workers=workers)
     wall = time.perf_counter() - t0
+    k1 = child_rusage()
+    workers_cpu = (k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime)
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = child_rusage().ru_maxrss / 1024
     return {
         "wall_s": wall,
+        "main_cpu_s": time.process_time() - c0,
+        "workers_cpu_s": workers_cpu,
         "sites": rasters.stats["sites"],
         "sectors": len(sites),
         "grid": rasters.grid.shape,
@@ -358,13 +450,79 @@ def parse_args(argv=None):
     p.add_argument("--site", default=None, help="site id (default: nearest the DEM's centre)")
     p.add_argument("--radius-km", type=float, default=30.0)
     p.add_argument("--freq", type=float, default=1800.0)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--hd", action="store_true", help='also 30 m (1" upsampling, splat-hd)')
     p.add_argument("--province", action="store_true", help="also the whole province run")
+    p.add_argument(
+        "--province-hd", action="store_true", help='the whole province on a 1" upsampling'
+    )
+    p.add_argument("--province-only", action="store_true", help="only the province run(s)")
+    p.add_argument(
+        "--accuracy", type=int, default=5, help="sites for the fast-vs-exact figures (0: none)"
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--splat-timeout", type=float, default=1800.0)
     p.add_argument("--keep", type=Path, default=None, help="keep SPLAT! files here")
     return p.parse_args(argv)
+
+
+def print_province(title: str, pr: dict, workers: int) -> None:
+    print(
+        f"\n== {title}: {pr['sites']} sites, {pr['sectors']} sectors, grid {pr['grid'][1]} x "
+        f"{pr['grid'][0]}, {workers} workers: {pr['wall_s']:.1f} s wall (CPU: workers "
+        f"{pr['workers_cpu_s']:.1f} s, main {pr['main_cpu_s']:.1f} s); peak RSS "
+        f"{pr['self_peak_mb']:.0f} MB (main), {pr['worker_peak_mb']:.0f} MB (largest worker)"
+    )
+
+
+def print_accuracy(title: str, acc: dict) -> None:
+    print(f"\n== {title}")
+    for rays, a in acc.items():
+        print(
+            f"rays={rays:6s}: |fast - exact| over {a['n']} cell-sectors: median "
+            f"{a['median']:.4f} dB, p99 {a['p99']:.3f} dB, max {a['max']:.2f} dB, "
+            f"{a['above_1db']:.2%} above 1 dB; best-sector class agrees on "
+            f"{a['class_agree']:.2%} of cells"
+        )
+
+
+def one_site(args, terrain, sites, site, sector, work: Path, *, hd: bool) -> None:
+    """One site, one core: covgap's fast paths and the full site against one SPLAT! run."""
+    label = '30 m (1" bilinear upsampling)' if hd else '90 m (3")'
+    if hd:
+        grid = upsample_1s(terrain, float(site.lon), float(site.lat), args.radius_km)
+        write_hd_tiles(grid, work / "hgt_hd", work / "sdf_hd")
+        sdf, shift, repeat = work / "sdf_hd", (0.0, 0.0), max(1, args.repeat - 1)
+    else:
+        grid = terrain
+        shift = post_shift(terrain)
+        write_sdf_tiles(terrain, work / "hgt", work / "sdf", shift)
+        sdf, repeat = work / "sdf", args.repeat
+    pred, cg = covgap_site(grid, sector, args.radius_km, repeat)
+    _, cg_b = covgap_site(grid, sector, args.radius_km, repeat, rays="branch")
+    sp = splat_site(work / ("splat30" if hd else "splat90"), sdf, site, shift, args, hd=hd)
+    cells = float(np.isfinite(pred.signal_dbm[0]).sum())
+    title = f"{label}, one site, one core: ONE omni sector at {args.freq:g} MHz, as one SPLAT! run"
+    print_pair(title + " (default rays='full')", cg, sp, loss_difference(pred, sp["ano"]), cells)
+    print(
+        f"rays='branch': {cg_b['wall_s']:.3f} s wall, {cg_b['cpu_s']:.3f} s CPU = SPLAT!/covgap "
+        f"{sp['wall_s'] / cg_b['wall_s']:.0f}x wall, {sp['cpu_s'] / cg_b['cpu_s']:.0f}x CPU"
+    )
+    fs = full_site(grid, sites, str(site.site_id), args.radius_km, repeat)
+    print(
+        f"the whole site ({fs['sectors']} sectors, {fs['bands']} bands, patterns, default "
+        f"rays): {fs['wall_s']:.3f} s wall, {fs['cpu_s']:.3f} s CPU; SPLAT! needs one run per "
+        f"sector and band: {fs['sectors']} x {sp['wall_s']:.2f} s = "
+        f"{fs['sectors'] * sp['wall_s']:.0f} s ({fs['sectors'] * sp['wall_s'] / fs['wall_s']:.0f}x)"
+    )
+    if not hd:
+        vs = viewshed(terrain, site, args.radius_km, work)
+        per_cell = cg["wall_s"] / cells
+        print(
+            f"gdal_viewshed (line of sight only): {vs['wall_s']:.3f} s for ~{vs['cells']:.0f} "
+            f"cells = {vs['s_per_cell'] * 1e9:.0f} ns per cell; covgap "
+            f"{per_cell * 1e9:.0f} ns per cell = {per_cell / vs['s_per_cell']:.1f}x viewshed"
+        )
 
 
 def main(argv=None) -> int:
@@ -373,7 +531,7 @@ def main(argv=None) -> int:
         ["splat-hd", "srtm2sdf-hd"] if args.hd else []
     )
     missing = [t for t in needed if shutil.which(t) is None]
-    if missing:
+    if missing and not args.province_only:
         print(
             f"error: {', '.join(missing)} not found (apt install splat gdal-bin)", file=sys.stderr
         )
@@ -383,45 +541,34 @@ def main(argv=None) -> int:
     terrain = load_terrain(args.dem)
     sites = read_sites(args.sites)
     sites = sites.assign(lon=sites.geometry.x, lat=sites.geometry.y)
+    # the province first: its workers' peak RSS is then not SPLAT!'s
+    if args.province or args.province_hd:
+        grid = upsample_province(terrain) if args.province_hd else terrain
+        pr = province(grid, sites, args.radius_km, args.workers)
+        title = 'at 30 m (1" upsampling)' if args.province_hd else "at 90 m"
+        print_province(f"whole province {title}", pr, args.workers)
+        del grid
+    if args.province_only:
+        return 0
     site = pick_site(terrain, sites, args.site)
     sector = bench_sector(site, args.freq)
     print(
-        f"DEM {args.dem.name} {terrain.shape[1]} x {terrain.shape[0]}; site {site.site_id} "
+        f"\nDEM {args.dem.name} {terrain.shape[1]} x {terrain.shape[0]}; site {site.site_id} "
         f"({site.lon:.4f}, {site.lat:.4f}), antenna {site.height_m:g} m, rx 1.5 m, "
         f"{args.freq:g} MHz, radius {args.radius_km:g} km; covgap p1812, SPLAT! ITM (-olditm)"
     )
     with tempfile.TemporaryDirectory(prefix="covgap_bench_area_") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        shift = post_shift(terrain)
-        write_sdf_tiles(terrain, work / "hgt", work / "sdf", shift)
-        pred, cg = covgap_site(terrain, sector, args.radius_km, args.repeat)
-        sp = splat_site(work / "splat90", work / "sdf", site, shift, args, hd=False)
-        cells = float(np.isfinite(pred.signal_dbm[0]).sum())
-        print_pair('90 m (3"), one site, one core', cg, sp, loss_difference(pred, sp["ano"]), cells)
-        vs = viewshed(terrain, site, args.radius_km, work)
-        per_cell = cg["wall_s"] / cells
-        print(
-            f"gdal_viewshed (line of sight only): {vs['wall_s']:.3f} s for ~{vs['cells']:.0f} "
-            f"cells = {vs['s_per_cell'] * 1e9:.0f} ns per cell; covgap "
-            f"{per_cell * 1e9:.0f} ns per cell = {per_cell / vs['s_per_cell']:.1f}x viewshed"
-        )
+        one_site(args, terrain, sites, site, sector, work, hd=False)
         if args.hd:
-            fine = upsample_1s(terrain, float(site.lon), float(site.lat), args.radius_km)
-            write_hd_tiles(fine, work / "hgt_hd", work / "sdf_hd")
-            pred1, cg1 = covgap_site(fine, sector, args.radius_km, max(1, args.repeat - 1))
-            sp1 = splat_site(work / "splat30", work / "sdf_hd", site, (0.0, 0.0), args, hd=True)
-            cells1 = float(np.isfinite(pred1.signal_dbm[0]).sum())
-            diff1 = loss_difference(pred1, sp1["ano"])
-            print_pair('30 m (1" bilinear upsampling), one site, one core', cg1, sp1, diff1, cells1)
-            del fine, pred1
-    if args.province:
-        pr = province(terrain, sites, args.radius_km, args.workers)
-        print(
-            f"\n== whole province at 90 m: {pr['sites']} sites, {pr['sectors']} sectors, grid "
-            f"{pr['grid'][1]} x {pr['grid'][0]}, {args.workers} workers: {pr['wall_s']:.1f} s; "
-            f"peak RSS {pr['self_peak_mb']:.0f} MB (main), {pr['worker_peak_mb']:.0f} MB "
-            "(largest worker)"
+            one_site(args, terrain, sites, site, sector, work, hd=True)
+    if args.accuracy:
+        acc = accuracy(terrain, sites, args.accuracy, args.radius_km)
+        print_accuracy(
+            f"fast paths against exact=True: {args.accuracy} sites, every sector, "
+            f"{args.radius_km:g} km, 90 m",
+            acc,
         )
     return 0
 
