@@ -466,7 +466,7 @@ def _clear_of_smooth(d, hte, hre, ae, sqrt_lam_max):  # pragma: no cover - compi
 def _cell(
     vals, p, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, fbands, sec, pat, loss
 ):  # pragma: no cover - compiled
-    """:func:`covgap._sweep_loss._cell_fast` with :func:`atan2_deg` and :func:`pattern_table`."""
+    """Every sector's signal of one cell, with :func:`atan2_deg` and :func:`pattern_table`."""
     hts, rx_h, ce, ae = ant[4], ant[6], ant[7], ant[8]
     az_shift, front_to_back, sla_v = ant[11], ant[13], ant[14]
     band, offset_db = sec[0], sec[1]
@@ -520,7 +520,7 @@ def _copy_state(acc, cnt, buf, src, dst):  # pragma: no cover - compiled
 def sweep_branch(win, geom, ant, code, bands, sec, out, position, vals):  # pragma: no cover
     """Signal of the sectors of one antenna height: the branch-ray walk, fast losses.
 
-    The arguments of :func:`covgap._sweep_loss.sweep_sectors_fast`, with ``win`` the
+    The arguments of :func:`covgap._sweep.sweep_sectors`, with ``win`` the
     window (``ant``'s window offset 0, 0 and antenna position in it), ``geom`` from
     :func:`branch_geometry`, ``position`` the inverse of the geometry's ``order``
     (:func:`sweep_positions`) and ``vals`` float32 scratch of at least

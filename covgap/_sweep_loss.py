@@ -1,8 +1,7 @@
-r"""The fast sweep: :func:`covgap._sweep.sweep_sectors` within 0.05 dB, not bit for bit.
+r"""Fast losses for the fast sweep (:mod:`covgap._sweep_branch`), within 0.01 dB.
 
 The terrain terms (the ray walk, the hulls, ``x``, the smooth-earth heights) are the
-exact path's own functions; only the per-cell losses, the patterns and the output
-writes are cheaper:
+exact path's own functions (:mod:`covgap._sweep`); the per-cell losses are cheaper:
 
 Bullington's J(nu)
     :math:`J(\nu)` and :math:`1 - e^{-J/6}` (P.1812 eq. 21) come from tables with
@@ -21,11 +20,6 @@ Smooth-earth term (P.1812 Att. 1 §5.6)
     cube root) and the band's :math:`f^{\pm 1/3}` and ground constants come from
     :func:`fast_band_table`, instead of three powers per band and cell; :math:`F(X)`
     takes one logarithm and one exponential.
-Output writes
-    Every sector of a cell goes into one row of a buffer in sweep order (a cache line),
-    copied into the output in raster order at the end: sequential writes instead of
-    one scattered write per sector and cell.
-
 The sweep loop, the losses and the patterns compile with ``fastmath`` minus the NaN and
 infinity assumptions (:data:`FASTMATH`): NaN marks nodata and ``-inf`` the absence of an
 edge, so those comparisons keep their IEEE meaning. The ray walk's functions
@@ -45,7 +39,6 @@ import numpy as np
 from numba import njit
 
 from ._kernels import (
-    BULLINGTON,
     FSPL,
     HATA_MIN_HEIGHT_M,
     HATA_OPEN,
@@ -55,25 +48,14 @@ from ._kernels import (
     MIN_DIST_KM,
     NU_MIN,
     P1812,
-    bilinear,
     knife_edge,
-    pattern_loss,
 )
 from ._sweep import (
-    _D_LAST,
     _FS_F,
     _H_AHM,
     _H_BASE,
     _H_CORR,
-    _H_LAST,
-    _N_ALL,
-    _N_S,
     _SQRT_LAM,
-    _V1,
-    _V2,
-    _push,
-    ray_eval,
-    ray_reset,
 )
 
 #: LLVM fast-math flags without ``nnan``/``ninf``: NaN (nodata) and -inf (no edge) stay IEEE.
@@ -189,30 +171,6 @@ def _no_smooth_excess(d, hte, hre, ae, sqrt_lam_max):  # pragma: no cover - comp
     return d < d_los and bound > 17.456 * math.sqrt(0.25 * d) * sqrt_lam_max
 
 
-@njit(nogil=True, cache=True)
-def ray_eval_fast(
-    d, g_rx, hrs, hts, g_tx, ce, x_floor, acc, cnt, buf, code, ae, sqrt_lam_max
-):  # pragma: no cover - compiled
-    """:func:`covgap._sweep.ray_eval`, without the smooth-earth heights where not needed.
-
-    The obstruction correction of the smooth surface only lowers it, so the heights
-    without it are lower bounds of ``hte`` and ``hre``; when they already clear every
-    band's :math:`h_{req}` the raw hull's two queries are skipped and ``hte = hre =
-    NaN`` (no smooth-earth excess). Otherwise :func:`covgap._sweep.ray_eval`.
-    """
-    if code == P1812:
-        step = d - acc[_D_LAST]
-        h_prev = acc[_H_LAST]
-        d_prev = acc[_D_LAST]
-        v1 = acc[_V1] + step * (g_rx + h_prev)
-        v2 = acc[_V2] + step * (g_rx * (2.0 * d + d_prev) + h_prev * (d + 2.0 * d_prev))
-        hte = hts - min((2.0 * v1 * d - v2) / (d * d), g_tx)
-        hre = hrs - min((v2 - v1 * d) / (d * d), g_rx)
-        if _no_smooth_excess(max(d, MIN_DIST_KM), hte, hre, ae, sqrt_lam_max):
-            code = BULLINGTON  # same x and line of sight, NaN heights
-    return ray_eval(d, g_rx, hrs, hts, g_tx, ce, x_floor, acc, cnt, buf, code)
-
-
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, ae, loss):  # pragma: no cover
     """:func:`covgap._sweep._band_losses` from the tables (within 0.01 dB)."""
@@ -294,89 +252,3 @@ def _delta_fast(d, hte, hre, band, fb, far, d1, d2, h_se, ae, a_m13):  # pragma:
             return 0.0
         x_s = -h_se * math.sqrt(0.002 * d / (d1 * d2))
     return max(l_dsph - bullington_fast(x_s, d, band[_SQRT_LAM]), 0.0)
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _cell_fast(
-    vals, p, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, fbands, sec, loss
-):  # pragma: no cover - compiled
-    """``vals[p, s]`` = every sector's signal of the cell at sweep position ``p``."""
-    hts, rx_h, ce, ae = ant[4], ant[6], ant[7], ant[8]
-    az_shift, vbw, front_to_back, sla_v = ant[11], ant[12], ant[13], ant[14]
-    band, offset_db, azimuth, beamwidth, tilt, _ = sec
-    band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, ae, loss)
-    d_m = d * 1000.0
-    drop = d_m * d_m * ce / 2000.0
-    theta = math.degrees(math.atan2(hts - (g_rx + rx_h) + drop, d_m))
-    bearing = bearing + az_shift
-    for s in range(band.shape[0]):
-        a = pattern_loss(
-            bearing - azimuth[s], theta, beamwidth[s], tilt[s], vbw, front_to_back, sla_v
-        )
-        vals[p, s] = offset_db[s] - loss[band[s]] - a
-
-
-@njit(nogil=True, cache=True)
-def sweep_positions(order, n):  # pragma: no cover - compiled
-    """Inverse of the sweep order: position of every one of the ``n`` window cells, or -1."""
-    position = np.full(n, -1, dtype=np.int64)
-    for p in range(order.shape[0]):
-        position[order[p]] = p
-    return position
-
-
-@njit(nogil=True, cache=True, fastmath=FASTMATH)
-def sweep_sectors_fast(heights, geom, ant, code, bands, sec, out, position):  # pragma: no cover
-    """:func:`covgap._sweep.sweep_sectors` with the fast losses.
-
-    The same arguments, and ``position``: the sweep position of every window cell
-    (``r * w + c``), -1 for cells without a value (:func:`sweep_positions`).
-    """
-    dist, _, order, n_before, cells, ray_start, ray_tc, ray_tr, ray_len, ray_nseg = geom
-    c0, r0, hts, g_tx, rx_h, ce, ae, x_floor, max_n = ant[2:11]
-    sqrt_lam_max = 0.0
-    for b in range(bands.shape[0]):
-        sqrt_lam_max = max(sqrt_lam_max, bands[b, _SQRT_LAM])
-    h, w = dist.shape
-    n_cells = order.shape[0]
-    fbands = fast_band_table(bands[:, 0])
-    vals = np.empty((n_cells, sec[0].shape[0]), dtype=np.float32)
-    loss = np.empty(bands.shape[0])
-    nan = np.nan
-    if code == FSPL:
-        for p in range(n_cells):
-            _cell_fast(vals, p, cells[0, p], cells[1, p], cells[2, p], nan, nan, nan, nan,
-                       ant, code, bands, fbands, sec, loss)  # fmt: skip
-    else:
-        bull = code in (P1812, BULLINGTON)
-        smooth = code == P1812
-        sums = code in (HATA_SUBURBAN, HATA_OPEN)
-        n_count = _N_S if bull else _N_ALL
-        buf = np.empty((6, max_n))
-        acc = np.zeros(8)
-        cnt = np.zeros(5, dtype=np.int64)
-        for j in range(ray_start.shape[0] - 1):
-            tc, tr, length, n_seg = ray_tc[j], ray_tr[j], ray_len[j], ray_nseg[j]
-            ray_reset(acc, cnt, g_tx)
-            i = 1
-            for p in range(ray_start[j], ray_start[j + 1]):
-                while i <= n_before[p] and cnt[n_count] < max_n:
-                    t = i / n_seg
-                    hi = bilinear(heights, c0 + t * tc, r0 + t * tr)
-                    _push(t * length, hi, hts, ce, acc, cnt, buf, bull, smooth, sums)
-                    i += 1
-                d, g_rx = cells[0, p], cells[2, p]
-                x, _, hte, hre, hb = ray_eval_fast(
-                    d, g_rx, g_rx + rx_h, hts, g_tx, ce, x_floor, acc, cnt, buf, code, ae,
-                    sqrt_lam_max,
-                )  # fmt: skip
-                _cell_fast(vals, p, d, cells[1, p], g_rx, x, hte, hre, hb, ant, code, bands,
-                           fbands, sec, loss)  # fmt: skip
-    # raster order: one cell's sectors share a cache line of vals, writes are sequential
-    flat = out.reshape(out.shape[0], h * w)
-    plane = sec[5]
-    for cell in range(h * w):
-        p = position[cell]
-        if p >= 0:
-            for s in range(plane.shape[0]):
-                flat[plane[s], cell] = vals[p, s]
