@@ -84,3 +84,21 @@ def test_a_site_outside_the_dem_is_named(tiny_scenario, tmp_path):
     result = _invoke(["--sites", str(bad), "--dem", str(tiny_scenario["dem"]), "--out", str(out)])
     assert result.exit_code == 1
     assert "VN001" in result.output and "outside the DEM" in result.output
+
+
+def test_branch_rays_option_stays_close_to_full_rays(tiny_scenario, tmp_path):
+    import numpy as np
+
+    signal = {}
+    for rays in ("full", "branch"):
+        out = tmp_path / rays
+        args = [*_base(tiny_scenario, out), "--radius-km", "15", "--workers", "1", "--rays", rays]
+        result = _invoke([*args, "--no-progress"])
+        assert result.exit_code == 0, result.output
+        with rasterio.open(out / "signal_any_4g.tif") as ds:
+            signal[rays] = ds.read(1, masked=True).filled(np.nan)
+    both = np.isfinite(signal["full"]) & np.isfinite(signal["branch"])
+    diff = np.abs(signal["full"] - signal["branch"])[both]
+    assert both.sum() > 1000 and np.median(diff) <= 0.15
+    bad = _invoke([*_base(tiny_scenario, tmp_path / "x"), "--rays", "diagonal"])
+    assert bad.exit_code != 0

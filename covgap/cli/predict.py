@@ -45,6 +45,14 @@ _MODELS = ("p1812", "bullington", "hata", "fspl")
 )
 @click.option("--workers", type=int, default=None, help="Processes (default: every core).")
 @click.option(
+    "--rays",
+    type=click.Choice(["full", "branch"]),
+    default="full",
+    show_default=True,
+    help="full: a ray to every border cell (within 0.003 dB of the exact path); branch: "
+    "rays branch off near the antenna (about 10 % faster, p99 5 dB off the exact path).",
+)
+@click.option(
     "--cache",
     "cache_dir",
     type=_PATH,
@@ -84,6 +92,7 @@ def predict_command(
     resolution_m: float | None,
     scheduler: str | None,
     workers: int | None,
+    rays: str,
     cache_dir: Path | None,
     villages: Path | None,
     admin: Path | None,
@@ -122,6 +131,7 @@ def predict_command(
         resolution_m=resolution_m,
         scheduler=scheduler,
         workers=workers,
+        rays=rays,
         cache=cache_dir,
         info=info,
         progress=progress_default() if progress is None else progress,
