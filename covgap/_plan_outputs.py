@@ -142,6 +142,15 @@ def _human(table: pd.DataFrame, lang: str, *, shared: bool) -> pd.DataFrame:
         new = out["kind"].isin(_SHARED_KINDS).to_numpy()
         out["carrier"] = out["carrier"].astype(object)
         out.loc[new, "carrier"] = label("plan_shared", lang)
+    for col in out.columns:  # figures as people read them: km to 10 m, USD to the dollar
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        if col.endswith("_km") or col == "km":
+            out[col] = out[col].round(2)
+        elif col.startswith("usd_per") or col in ("mw_clearance", "visible_weight"):
+            out[col] = out[col].round(1)
+        elif col.endswith("_usd") or col == "usd" or col.endswith("_new"):
+            out[col] = out[col].round(0)
     for col, prefix in _CODED.items():
         if col in out:
             out[col] = out[col].map(lambda v, p=prefix: _coded(v, p, lang)).astype(object)
