@@ -500,6 +500,27 @@ def match_columns(columns: Iterable[object], kind: str) -> tuple[dict[str, str],
     return mapping, duplicates
 
 
+def canonical_headers(
+    columns: Iterable[object], *tables: dict[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """Map canonical names to the first header meaning them (positions and ``tables``).
+
+    For the smaller readers (fibre nodes, candidates): :data:`POSITION_ALIASES` plus the
+    reader's own alias tables; headers are compared normalised (:func:`normalise`).
+    """
+    lookup: dict[str, str] = {}
+    for table in (POSITION_ALIASES, *tables):
+        for canonical, aliases in table.items():
+            for alias in (canonical, *aliases):
+                lookup.setdefault(normalise(alias), canonical)
+    names: dict[str, str] = {}
+    for col in columns:
+        key = lookup.get(normalise(col))
+        if key is not None and key not in names:
+            names[key] = str(col)
+    return names
+
+
 def parse_carrier(value: str) -> str | None:
     """Return the canonical carrier of a spelling, or ``None`` when unknown."""
     return CARRIER_ALIASES.get(normalise(value))

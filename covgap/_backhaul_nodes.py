@@ -64,16 +64,7 @@ def read_fibre_nodes(
     if len(frame) == 0 and (raw.geometry is None or len(raw.geometry) == 0):
         rep.add("the file has no fibre nodes", hint="one row per point of presence, with lon/lat")
         raise ValidationError(rep.problems)
-    lookup = {
-        _aliases.normalise(a): key
-        for key, aliases in _aliases.POSITION_ALIASES.items()
-        for a in (key, *aliases)
-    }
-    names: dict[str, str] = {}
-    for col in frame.columns:
-        key = lookup.get(_aliases.normalise(col))
-        if key is not None and key not in names:
-            names[key] = str(col)
+    names = _aliases.canonical_headers(frame.columns)
     crs_obj = _parse_crs(crs, rep)
     if raw.geometry is not None:
         lon, lat = _geometry_positions(raw, crs_obj, rep)

@@ -69,14 +69,6 @@ CANDIDATE_ALIASES: dict[str, tuple[str, ...]] = {
 _HINT_INSIDE = "move the candidate onto the DEM, or add DEM tiles that cover it"
 
 
-def _lookup() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for canonical, aliases in (*_aliases.POSITION_ALIASES.items(), *CANDIDATE_ALIASES.items()):
-        for alias in (canonical, *aliases):
-            out.setdefault(_aliases.normalise(alias), canonical)
-    return out
-
-
 def read_candidates(
     path: str | PathLike,
     *,
@@ -129,12 +121,7 @@ def read_candidates(
     if len(frame) == 0:
         rep.add("the file has no candidate rows", hint="one row per candidate site")
         raise ValidationError(rep.problems)
-    lookup = _lookup()
-    names: dict[str, str] = {}
-    for col in frame.columns:
-        canonical = lookup.get(_aliases.normalise(col))
-        if canonical is not None and canonical not in names:
-            names[canonical] = str(col)
+    names = _aliases.canonical_headers(frame.columns, CANDIDATE_ALIASES)
     crs_obj = _parse_crs(crs, rep)
     if raw.geometry is not None:
         lon, lat = _geometry_positions(raw, crs_obj, rep)
