@@ -389,11 +389,13 @@ def viewshed(terrain: Terrain, site: pd.Series, radius_km: float, work: Path) ->
 
 
 # --------------------------------------------------------------------------- province
-def province(terrain: Terrain, sites: pd.DataFrame, radius_km: float, workers: int) -> dict:
+def province(
+    terrain: Terrain, sites: pd.DataFrame, radius_km: float, workers: int, rays: str = "full"
+) -> dict:
     from covgap.parallel import predict_area
 
     t0, c0, k0 = time.perf_counter(), time.process_time(), child_rusage()
-    rasters = predict_area(terrain, sites, radius_km=radius_km, workers=workers)
+    rasters = predict_area(terrain, sites, radius_km=radius_km, workers=workers, rays=rays)
     wall = time.perf_counter() - t0
     k1 = child_rusage()
     workers_cpu = (k1.ru_utime - k0.ru_utime) + (k1.ru_stime - k0.ru_stime)
@@ -457,6 +459,9 @@ def parse_args(argv=None):
         "--province-hd", action="store_true", help='the whole province on a 1" upsampling'
     )
     p.add_argument("--province-only", action="store_true", help="only the province run(s)")
+    p.add_argument(
+        "--rays", choices=("full", "branch"), default="full", help="rays of the province run(s)"
+    )
     p.add_argument(
         "--accuracy", type=int, default=5, help="sites for the fast-vs-exact figures (0: none)"
     )
@@ -544,8 +549,9 @@ def main(argv=None) -> int:
     # the province first: its workers' peak RSS is then not SPLAT!'s
     if args.province or args.province_hd:
         grid = upsample_province(terrain) if args.province_hd else terrain
-        pr = province(grid, sites, args.radius_km, args.workers)
+        pr = province(grid, sites, args.radius_km, args.workers, args.rays)
         title = 'at 30 m (1" upsampling)' if args.province_hd else "at 90 m"
+        title += f", rays={args.rays!r}"
         print_province(f"whole province {title}", pr, args.workers)
         del grid
     if args.province_only:
