@@ -186,29 +186,29 @@ class Plan:
         """
         key = ("coverage", radius_km)
         if key not in self._cache:
-            from .parallel import predict_area
-
             sectors = self.new_sectors()
-            scenario = self.before.scenario
-            self._cache[key] = (
-                None
-                if len(sectors) == 0
-                else predict_area(
-                    self.before.terrain,
-                    sectors,
-                    radius_km=radius_km,
-                    model=scenario.radio.model,
-                    radio=scenario.radio,
-                    thresholds=scenario.thresholds,
-                    info={
-                        "scenario": scenario.name,
-                        "synthetic": scenario.synthetic,
-                        "layer": "proposed sites",
-                    },
-                    progress=progress,
+            # a window clipped at the DEM's edge is expected here: no warning for it
+            area_log = logging.getLogger("covgap.area")
+            level = area_log.level
+            area_log.setLevel(max(level, logging.ERROR))
+            try:
+                self._cache[key] = (
+                    self._predict(sectors, radius_km, progress) if len(sectors) else None
                 )
-            )
+            finally:
+                area_log.setLevel(level)
         return self._cache[key]
+
+    def _predict(self, sectors: pd.DataFrame, radius_km: float, progress: bool) -> Any:
+        from .parallel import predict_area
+
+        scenario = self.before.scenario
+        info = {"scenario": scenario.name, "synthetic": scenario.synthetic}
+        return predict_area(
+            self.before.terrain, sectors, radius_km=radius_km, model=scenario.radio.model,
+            radio=scenario.radio, thresholds=scenario.thresholds,
+            info=info | {"layer": "proposed sites"}, progress=progress,
+        )  # fmt: skip
 
     def map(self, *, lang: str = "vi") -> folium.Map:
         """Map of the network after the plan, with the proposed sites and their routes."""
