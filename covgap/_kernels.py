@@ -290,7 +290,24 @@ def first_term(d, hte, hre, a, f_mhz):  # pragma: no cover - compiled
     return -f_x - _g_height(beta * y * hte, g_min) - _g_height(beta * y * hre, g_min)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, inline="always")
+def smooth_bullington_x(d, hte, hre, ae):  # pragma: no cover - compiled
+    r"""Bullington ``x`` (:math:`\nu \sqrt{\lambda}`) of the smooth profile beyond its horizon.
+
+    P.1812 §4.5 on the zero-height profile with the effective heights ``hte``, ``hre``:
+    the two horizon slopes, the Bullington point and its height above the direct line.
+    Inlined, so that every caller keeps its own floating-point flags.
+    """
+    ce = 1.0 / ae
+    s_tm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hte)
+    s_rm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hre)
+    d_s = (hre - hte + s_rm * d) / (s_tm + s_rm)
+    return (hte + s_tm * d_s - (hte * (d - d_s) + hre * d_s) / d) * math.sqrt(
+        0.002 * d / (d_s * (d - d_s))
+    )
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _closest_approach(d, hte, hre, ae):  # pragma: no cover - compiled
     c = (hte - hre) / (hte + hre)
     m = 250.0 * d * d / (ae * (hte + hre))
@@ -309,13 +326,7 @@ def delta_terms(d, hte, hre, lam, f_mhz, ae):  # pragma: no cover - compiled
         l_dsph = max(first_term(d, hte, hre, ae, f_mhz), 0.0)
         if l_dsph <= 0.0:
             return 0.0
-        ce = 1.0 / ae
-        s_tm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hte)
-        s_rm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hre)
-        d_s = (hre - hte + s_rm * d) / (s_tm + s_rm)
-        x_s = (hte + s_tm * d_s - (hte * (d - d_s) + hre * d_s) / d) * math.sqrt(
-            0.002 * d / (d_s * (d - d_s))
-        )
+        x_s = smooth_bullington_x(d, hte, hre, ae)
     else:
         d1, d2, h_se = _closest_approach(d, hte, hre, ae)
         h_req = 17.456 * math.sqrt(d1 * d2 * lam / d)

@@ -92,6 +92,7 @@ from ._kernels import (
     bullington_point_x,
     first_term,
     pattern_loss,
+    smooth_bullington_x,
     smooth_heights,
 )
 
@@ -557,13 +558,7 @@ def _delta(d, hte, hre, lam, band, far, d1, d2, h_se, ae):  # pragma: no cover -
         l_dsph = max(_first_term_ae(d, hte, hre, band), 0.0)
         if l_dsph <= 0.0:
             return 0.0
-        ce = 1.0 / ae
-        s_tm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hte)
-        s_rm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hre)
-        d_s = (hre - hte + s_rm * d) / (s_tm + s_rm)
-        x_s = (hte + s_tm * d_s - (hte * (d - d_s) + hre * d_s) / d) * math.sqrt(
-            0.002 * d / (d_s * (d - d_s))
-        )
+        x_s = smooth_bullington_x(d, hte, hre, ae)
     else:
         h_req = 17.456 * math.sqrt(d1 * d2 * lam / d)
         if h_se > h_req:

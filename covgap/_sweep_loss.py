@@ -48,7 +48,9 @@ from ._kernels import (
     MIN_DIST_KM,
     NU_MIN,
     P1812,
+    _closest_approach,
     knife_edge,
+    smooth_bullington_x,
 )
 from ._sweep import (
     _FS_F,
@@ -208,7 +210,7 @@ def band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, ae, loss):  # prag
         elif _no_smooth_excess(dd, hte, hre, ae, sqrt_lam_max):
             smooth = False
         else:
-            d1, d2, h_se = _closest_approach_fast(dd, hte, hre, ae)
+            d1, d2, h_se = _closest_approach(dd, hte, hre, ae)
             aem = 500.0 * (dd / (sq_t + sq_r)) ** 2
             a_m13 = aem ** (-1.0 / 3.0)
     for b in range(n):
@@ -219,30 +221,13 @@ def band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, ae, loss):  # prag
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def _closest_approach_fast(d, hte, hre, ae):  # pragma: no cover - compiled
-    c = (hte - hre) / (hte + hre)
-    m = 250.0 * d * d / (ae * (hte + hre))
-    arg = min(max(1.5 * c * math.sqrt(3.0 * m / (m + 1.0) ** 3), -1.0), 1.0)
-    b = 2.0 * math.sqrt((m + 1.0) / (3.0 * m)) * math.cos(math.pi / 3.0 + math.acos(arg) / 3.0)
-    d1 = d / 2.0 * (1.0 + b)
-    h_se = ((hte - 500.0 * d1 * d1 / ae) * (d - d1) + (hre - 500.0 * (d - d1) ** 2 / ae) * d1) / d
-    return d1, d - d1, h_se
-
-
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _delta_fast(d, hte, hre, band, fb, far, d1, d2, h_se, ae, a_m13):  # pragma: no cover
     """:func:`covgap._sweep._delta` with :func:`first_term_fast` and :func:`bullington_fast`."""
     if far:
         l_dsph = max(first_term_fast(d, hte, hre, a_m13, fb), 0.0)
         if l_dsph <= 0.0:
             return 0.0
-        ce = 1.0 / ae
-        s_tm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hte)
-        s_rm = 500.0 * ce * d - 2.0 * math.sqrt(500.0 * ce * hre)
-        d_s = (hre - hte + s_rm * d) / (s_tm + s_rm)
-        x_s = (hte + s_tm * d_s - (hte * (d - d_s) + hre * d_s) / d) * math.sqrt(
-            0.002 * d / (d_s * (d - d_s))
-        )
+        x_s = smooth_bullington_x(d, hte, hre, ae)
     else:
         h_req = 17.456 * math.sqrt(d1 * d2 / d) * band[_SQRT_LAM]
         if h_se > h_req:
