@@ -156,20 +156,7 @@ def test_fast_path_is_within_five_hundredths_of_a_db_of_exact(rough, model):
 
 def test_fast_path_on_sample_sites():
     """Two sites of the bundled sample, 30 km, P.1812: within 0.05 dB of exact."""
-    from pathlib import Path
-
-    import rasterio
-
-    root = Path(__file__).resolve().parents[1] / "data"
-    dem, table = root / "dem/laichau_synthetic_dem.tif", root / "bts_sites/sites.csv"
-    if not (dem.exists() and table.exists()):
-        pytest.skip("bundled sample not found")
-    with rasterio.open(dem) as src:
-        h = src.read(1).astype("float32")
-        if src.nodata is not None:
-            h[h == src.nodata] = np.nan
-        terrain = Terrain(h, src.transform, CRS.from_user_input(src.crs))
-    sites = pd.read_csv(table, dtype={"site_id": str, "sector_id": str})
+    terrain, sites = sample_terrain_and_sites()
     ids = sorted(sites.site_id.unique())
     for sid in (ids[0], ids[len(ids) // 2]):
         one = sites[sites.site_id == sid]
@@ -222,18 +209,13 @@ def test_errors_and_clipping(rough, caplog):
 def sample_terrain_and_sites():
     from pathlib import Path
 
-    import rasterio
+    from covgap.io import read_dem
 
     root = Path(__file__).resolve().parents[1] / "data"
     dem, table = root / "dem/laichau_synthetic_dem.tif", root / "bts_sites/sites.csv"
     if not (dem.exists() and table.exists()):
         pytest.skip("bundled sample not found")
-    with rasterio.open(dem) as src:
-        h = src.read(1).astype("float32")
-        if src.nodata is not None:
-            h[h == src.nodata] = np.nan
-        terrain = Terrain(h, src.transform, CRS.from_user_input(src.crs))
-    return terrain, pd.read_csv(table, dtype={"site_id": str, "sector_id": str})
+    return read_dem(dem), pd.read_csv(table, dtype={"site_id": str, "sector_id": str})
 
 
 def test_branch_rays_stay_within_their_documented_tolerance():
