@@ -205,34 +205,37 @@ def signal_layers(
     """Image-overlay layers of :func:`signal_keys`, named in ``lang``."""
     from .rasters import ANY_CARRIER
 
-    margin = location_margin(rasters)
     layers = []
     for (carrier, tech), show in signal_keys(rasters):
-        png, bounds = signal_png(
-            rasters.signal[(carrier, tech)], rasters.grid, thresholds=thresholds,
-            margin=margin, max_px=max_px,
-        )  # fmt: skip
         who = label("map_any_carrier", lang) if carrier == ANY_CARRIER else carrier
         name = label("map_layer_signal", lang).format(
             tech=tech, kind=_KIND.get(tech, "dBm"), carrier=who
         )
-        url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         layers.append(
-            _layer(
-                url,
-                name=_esc(name),
-                kind="signal",
-                show=show,
-                options={
-                    "bounds": bounds,
-                    "opacity": SIGNAL_OPACITY,
-                    "pane": SIGNAL_PANE[0],
-                    "z": SIGNAL_PANE[1],
-                },
-            )
+            signal_overlay(rasters, (carrier, tech), thresholds, name, show=show, max_px=max_px)
         )
-        logger.debug("%s %s overlay: %.0f kB", carrier, tech, len(png) / 1e3)
     return layers
+
+
+def signal_overlay(
+    rasters: AreaRasters,
+    key: tuple[str, str],
+    thresholds: Thresholds,
+    name: str,
+    *,
+    show: bool = True,
+    max_px: int = SIGNAL_MAX_PX,
+) -> Any:
+    """One colour-ramped image overlay of ``rasters.signal[key]``, named ``name``."""
+    png, bounds = signal_png(
+        rasters.signal[key], rasters.grid, thresholds=thresholds,
+        margin=location_margin(rasters), max_px=max_px,
+    )  # fmt: skip
+    logger.debug("%s %s overlay: %.0f kB", *key, len(png) / 1e3)
+    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    options = {"bounds": bounds, "opacity": SIGNAL_OPACITY, "pane": SIGNAL_PANE[0],
+               "z": SIGNAL_PANE[1]}  # fmt: skip
+    return _layer(url, name=_esc(name), kind="signal", show=show, options=options)
 
 
 # --- zones -------------------------------------------------------------------------------

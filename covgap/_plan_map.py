@@ -122,16 +122,7 @@ def _plan_layers(plan: Plan, lang: str) -> tuple[list[Any], str]:
 
 def _coverage_layer(plan: Plan, lang: str) -> tuple[Any, str]:
     """Return the proposed sites' predicted 4G RSRP overlay and its legend ramp."""
-    import base64
-
-    from ._map_elements import _esc, _layer
-    from ._map_layers import (
-        SIGNAL_OPACITY,
-        SIGNAL_PANE,
-        area_legend_html,
-        location_margin,
-        signal_png,
-    )
+    from ._map_layers import area_legend_html, location_margin, signal_overlay
     from .rasters import ANY_CARRIER
 
     rasters = plan.coverage()
@@ -139,15 +130,8 @@ def _coverage_layer(plan: Plan, lang: str) -> tuple[Any, str]:
         return None, ""
     thresholds = plan.before.scenario.thresholds
     margin = location_margin(rasters)
-    png, bounds = signal_png(
-        rasters.signal[(ANY_CARRIER, "4G")], rasters.grid, thresholds=thresholds, margin=margin
-    )
-    url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    layer = _layer(
-        url, name=_esc(label("plan_layer_coverage", lang)), kind="signal", show=True,
-        options={"bounds": bounds, "opacity": SIGNAL_OPACITY, "pane": SIGNAL_PANE[0],
-                 "z": SIGNAL_PANE[1]},
-    )  # fmt: skip
+    name = label("plan_layer_coverage", lang)
+    layer = signal_overlay(rasters, (ANY_CARRIER, "4G"), thresholds, name)
     # the main map draws its own ramp only when the after-analysis has rasters
     ramp = "" if plan.after.rasters is not None else area_legend_html(
         thresholds, lang, margin=margin, signal=True, zones=False

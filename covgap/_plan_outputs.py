@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .labels import LABELS, check_lang, format_number, label
+from .workbook import _missing
 
 if TYPE_CHECKING:
     import folium
@@ -125,10 +126,6 @@ def note_text(row: Any, lang: str) -> str | None:
     if num("power_km", 1) is not None:
         parts.append(f"cách thôn có điện lưới {num('power_km', 1)} km")
     return ", ".join(p for p in parts if p)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _human(table: pd.DataFrame, lang: str, *, shared: bool) -> pd.DataFrame:
@@ -414,7 +411,7 @@ def _write_summary(
     """Title, synthetic notice, headline figures, options, unit costs, solver, contents."""
     from openpyxl.styles import Alignment, Font
 
-    from .workbook import _WARN_FILL, _WARN_FONT, _missing, _plain, set_text_safe
+    from .workbook import _WARN_FILL, _WARN_FONT, _plain, set_text_safe
 
     ws.column_dimensions["A"].width = 46
     ws.column_dimensions["B"].width = 70

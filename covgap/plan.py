@@ -333,12 +333,13 @@ def _weights(villages: pd.DataFrame, weight: str) -> np.ndarray:
         return np.ones(len(villages))
     people = pd.to_numeric(villages.get("population"), errors="coerce")
     households = pd.to_numeric(villages.get("households"), errors="coerce")
+    size = (people / households).median()  # people per household
+    if not (np.isfinite(size) and size > 0):
+        size = np.nan  # no estimate: a missing figure counts 0
     if weight == "households":
-        size = (people / households).median()
-        filled = households.fillna(people / size if np.isfinite(size) and size > 0 else 0)
-        return filled.fillna(0).to_numpy(float)
-    size = (people / households).median()
-    filled = people.fillna(households * size if np.isfinite(size) else 0)
+        filled = households.fillna(people / size)
+    else:
+        filled = people.fillna(households * size)
     return filled.fillna(0).to_numpy(float)
 
 
@@ -504,19 +505,18 @@ def plan_network(
     timings["coverage_s"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    fed = _fed_sites(result.sites)
+    fed = nodes.loc[nodes["kind"] == "site", ["site_id", "lon", "lat", "height_m"]]
     alone = backhaul.standalone_backhaul(
         _backhaul_points(pool), network, nodes, result.terrain, fed_sites=fed, costs=costs
     )
     alone.index = pool.index
-    pool = _price(pool, alone, result.sites)
+    pool = _price(pool, alone, set(fed["site_id"].astype(str)))
     timings["backhaul_s"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     existing = ~targets
-    limit = {"k": k} if k is not None else {"budget": budget_usd, "costs": pool["cost_usd"]}
-    if k is not None:
-        limit["costs"] = pool["cost_usd"]
+    limit = {"k": k} if k is not None else {"budget": budget_usd}
+    limit["costs"] = pool["cost_usd"]
     greedy = greedy_mclp(cover, weights, existing=existing, **limit)
     if method == "greedy":
         solution = greedy
@@ -617,29 +617,6 @@ def _unique_ids(pool: gpd.GeoDataFrame, sites: pd.DataFrame) -> gpd.GeoDataFrame
     return pool
 
 
-def _fed_sites(sites: pd.DataFrame) -> pd.DataFrame:
-    from .predict import _lonlat
-
-    lon, lat = _lonlat(sites)
-    table = pd.DataFrame(
-        {
-            "site_id": sites["site_id"].astype(str).to_numpy(),
-            "lon": lon,
-            "lat": lat,
-            "height_m": sites["height_m"].to_numpy(float),
-            "fibre": sites["fibre_backhaul"].astype("boolean").fillna(False).to_numpy(bool)
-            if "fibre_backhaul" in sites
-            else False,
-        }
-    )
-    table = (
-        table[table["fibre"]]
-        .groupby("site_id", sort=True)
-        .agg(lon=("lon", "first"), lat=("lat", "first"), height_m=("height_m", "max"))
-    )
-    return table.reset_index()
-
-
 def _backhaul_points(pool: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -651,9 +628,8 @@ def _backhaul_points(pool: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _price(pool: gpd.GeoDataFrame, alone: pd.DataFrame, sites: pd.DataFrame) -> gpd.GeoDataFrame:
+def _price(pool: gpd.GeoDataFrame, alone: pd.DataFrame, fibre_sites: set[str]) -> gpd.GeoDataFrame:
     """Add the stand-alone backhaul and the total cost; upgrades of fibre sites need none."""
-    fibre_sites = set(_fed_sites(sites)["site_id"])
     upgrade = pool["kind"].isin(["add_4g", "add_sector"]).to_numpy()
     has_fibre = pool["site_id"].astype(str).isin(fibre_sites).to_numpy()
     needed = ~(upgrade & has_fibre)
@@ -728,15 +704,13 @@ def _proposed(chosen, hauls, before: Result, after: Result, carrier, signals) ->
     out["village_ids"] = [
         ";".join(groups[c]["village_id"].astype(str)) if c in groups else "" for c in ids
     ]
-    haul = hauls.set_index(hauls["id"].astype(str)) if len(hauls) else None
-    joint = ids.isin(haul.index) if haul is not None else pd.Series(False, index=out.index)
-    out["backhaul"] = np.where(joint, ids.map(haul["backhaul"]) if haul is not None else "",
-                               out["backhaul"])  # fmt: skip
-    out["backhaul_km"] = ids.map(haul["km"]).to_numpy(float) if haul is not None else np.nan
+    haul = hauls.set_index(hauls["id"].astype(str))
+    joint = ids.isin(haul.index).to_numpy()
+    out["backhaul"] = np.where(joint, ids.map(haul["backhaul"]), out["backhaul"])
+    out["backhaul_km"] = ids.map(haul["km"]).to_numpy(float)
     out["backhaul_usd"] = np.where(
-        joint, ids.map(haul["usd"]).to_numpy(float) if haul is not None else 0.0,
-        out["backhaul_usd"].to_numpy(float),
-    )  # fmt: skip
+        joint, ids.map(haul["usd"]).to_numpy(float), out["backhaul_usd"].to_numpy(float)
+    )
     out["total_usd"] = out["site_usd"].to_numpy(float) + out["backhaul_usd"].to_numpy(float)
     people = out["people_new"].to_numpy(float)
     out["usd_per_person"] = np.where(people > 0, out["total_usd"] / np.maximum(people, 1), np.nan)
