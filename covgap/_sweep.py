@@ -288,6 +288,18 @@ def ray_eval(
 
 
 # --------------------------------------------------------------------------- window
+@njit(nogil=True, cache=True, inline="always")
+def planar_km(east, north):  # pragma: no cover - compiled
+    """Length (km) of an (east, north) offset in metres.
+
+    ``sqrt(e^2 + n^2)``: ``math.hypot`` guards against overflow that metre offsets never
+    reach and costs about 20 times as much (it was half of a site's geometry time). The
+    exact and fast sweeps share it, so that their rays and sample counts agree bit for
+    bit.
+    """
+    return math.sqrt(east * east + north * north) / 1000.0
+
+
 @njit(nogil=True, cache=True)
 def _offset_m(dc, dr, geo, ax, ey, lat0):  # pragma: no cover - compiled
     """(east, north) metres of a grid offset from the site (local equirectangular)."""
@@ -350,7 +362,7 @@ def site_geometry(
                 tc = col0 + bc - c0
                 tr = row0 + br - r0
                 east, north = _offset_m(tc, tr, geo, ax, ey, lat0)
-                length = math.hypot(east, north) / 1000.0
+                length = planar_km(east, north)
                 ray_tc[j], ray_tr[j], ray_len[j] = tc, tr, length
                 ray_nseg[j] = max(math.ceil(length / step_km - 1e-9), 1)
     dist = np.full((h, w), np.nan)
@@ -371,7 +383,7 @@ def site_geometry(
                 continue
             dc = col0 + c - c0
             east = dc * ax * m_deg * cos_lat if geo else dc * ax
-            d = math.hypot(east, north) / 1000.0
+            d = planar_km(east, north)
             if d > radius_km:
                 continue
             j = _ray_of(dc, dr, c_lo, c_hi, r_lo, r_hi, c0, r0, col0, row0, h, w, ids)

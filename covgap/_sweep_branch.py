@@ -65,9 +65,11 @@ from ._kernels import (
     NO_EDGE,
     P1812,
     bullington_point_x,
+    smooth_heights,
 )
 from ._sweep import (
     _D_LAST,
+    _FS_F,
     _H_LAST,
     _N_ALL,
     _N_BAND,
@@ -86,10 +88,11 @@ from ._sweep import (
     _scan_x,
     hull_push,
     hull_support,
+    planar_km,
     ray_eval,
     ray_reset,
 )
-from ._sweep_loss import FASTMATH, band_losses_fast, fast_band_table
+from ._sweep_loss import FASTMATH, band_losses_fast, bullington_fast, fast_band_table
 
 #: Documented tolerance of the branch rays against the exact sweep, over all the cells
 #: and sectors of a site: median and 99th percentile of |difference| (dB), and the
@@ -115,15 +118,6 @@ def scratch(name: str, size: int, dtype: type) -> np.ndarray:
         arr = np.empty(size, dtype=dtype)
         setattr(_SCRATCH, name, arr)
     return arr[:size]
-
-
-@njit(nogil=True, cache=True)
-def sweep_positions(order, position):  # pragma: no cover - compiled
-    """Fill ``position`` with the sweep position of every window cell, or -1."""
-    position[:] = -1
-    for p in range(order.shape[0]):
-        position[order[p]] = p
-    return position
 
 
 # --------------------------------------------------------------------------- geometry
@@ -236,7 +230,7 @@ def branch_geometry(
             north = tr * ey * m_deg
         else:
             east, north = tc * ax, tr * ey
-        length = max(math.hypot(east, north) / 1000.0, 1e-9)
+        length = max(planar_km(east, north), 1e-9)
         ray_tc[j], ray_tr[j], ray_len[j] = tc, tr, length
         # sample i at t = i / div of the ray: every step_km (branch rays share their
         # samples' distances), or the full sweep's n_seg equal segments (spread 0)
@@ -275,7 +269,7 @@ def branch_geometry(
                 continue
             dc = col0 + c - c0
             east = dc * ax * m_deg * cos_lat[r] if geo else dc * ax
-            d = math.hypot(east, north[r]) / 1000.0
+            d = planar_km(east, north[r])
             if d > radius_km:
                 continue
             if spread <= 0.0:  # the full sweep's ray and sample count, bit for bit
@@ -316,7 +310,7 @@ def branch_geometry(
         bearing = atan2_deg(east, north[r])
         order[p] = r * w + c
         n_before[p] = pk[p, 3]
-        cells[0, p] = max(math.hypot(east, north[r]) / 1000.0, MIN_DIST_KM)
+        cells[0, p] = max(planar_km(east, north[r]), MIN_DIST_KM)
         cells[1, p] = bearing + 360.0 if bearing < 0.0 else bearing
         cells[2, p] = win[r, c]
         ray_start[pk[p, 2] + 1] += 1
@@ -462,32 +456,6 @@ def _clear_of_smooth(d, hte, hre, ae, sqrt_lam_max):  # pragma: no cover - compi
     return d < math.sqrt(2.0 * ae) * (math.sqrt(0.001 * hte) + math.sqrt(0.001 * hre))
 
 
-@njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def _cell(
-    vals, p, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, fbands, sec, pat, loss
-):  # pragma: no cover - compiled
-    """Every sector's signal of one cell, with :func:`atan2_deg` and :func:`pattern_table`."""
-    hts, rx_h, ce, ae = ant[4], ant[6], ant[7], ant[8]
-    az_shift, front_to_back, sla_v = ant[11], ant[13], ant[14]
-    band, offset_db = sec[0], sec[1]
-    band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, ae, loss)
-    d_m = d * 1000.0
-    theta = atan2_deg(hts - (g_rx + rx_h) + d_m * d_m * ce / 2000.0, d_m)
-    bearing = bearing + az_shift
-    for s in range(band.shape[0]):
-        a_h = 0.0
-        if pat[s, 0] > 0.0:
-            q = bearing - pat[s, 1]
-            while q > 180.0:
-                q -= 360.0
-            while q < -180.0:
-                q += 360.0
-            a_h = min(pat[s, 0] * q * q, front_to_back)
-        v = theta - pat[s, 2]
-        a = min(a_h + min(pat[s, 3] * v * v, sla_v), front_to_back)
-        vals[p, s] = offset_db[s] - loss[band[s]] - a
-
-
 @njit(nogil=True, cache=True)
 def pattern_table(sec, vbw):  # pragma: no cover - compiled
     """Per sector: ``12 / beamwidth^2`` (0 for omni), azimuth, tilt, ``12 / vbw^2``.
@@ -517,58 +485,96 @@ def _copy_state(acc, cnt, buf, src, dst):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
-def sweep_branch(win, geom, ant, code, bands, sec, out, position, vals):  # pragma: no cover
-    """Signal of the sectors of one antenna height: the branch-ray walk, fast losses.
+def sweep_branch(win, geom, ant, code, bands, sec, out, terms):  # pragma: no cover - compiled
+    """Signal of the sectors of one antenna height: the branch-ray walk, then the losses.
 
-    The arguments of :func:`covgap._sweep.sweep_sectors`, with ``win`` the
-    window (``ant``'s window offset 0, 0 and antenna position in it), ``geom`` from
-    :func:`branch_geometry`, ``position`` the inverse of the geometry's ``order``
-    (:func:`sweep_positions`) and ``vals`` float32 scratch of at least
-    ``len(order) * n_sectors``. Every cell of the sectors' planes of ``out`` is written
-    (NaN where there is no value). Depth-first over the ray tree (:func:`_walk`): a ray
-    walks until its next child branches, hands its state over and resumes when the
-    child's subtree is done.
+    The arguments of :func:`covgap._sweep.sweep_sectors`, with ``win`` the window
+    (``ant``'s window offset 0, 0 and antenna position in it), ``geom`` from
+    :func:`branch_geometry` and ``terms`` float64 scratch of shape (3, at least
+    ``len(order)``). Two passes: :func:`_walk` follows the rays and leaves each cell's
+    terrain terms in ``terms`` (Bullington's ``x``; P.1812's smooth-earth heights where
+    the smooth-earth term may not be 0, else NaN; Hata's effective height), then
+    :func:`_losses` turns them into every sector's signal. Every cell of the sectors'
+    planes of ``out`` is written (NaN where there is no value).
     """
-    order, cells = geom[0], geom[2]
+    order = geom[0]
     sqrt_lam_max = 0.0
     for b in range(bands.shape[0]):
         sqrt_lam_max = max(sqrt_lam_max, bands[b, _SQRT_LAM])
-    h, w = out.shape[1], out.shape[2]
-    n_cells = order.shape[0]
-    fbands = fast_band_table(bands[:, 0])
-    pat = pattern_table(sec, ant[12])
-    vals = vals[: n_cells * sec[0].shape[0]].reshape(n_cells, sec[0].shape[0])
-    loss = np.empty(bands.shape[0])
-    nan = np.nan
-    if code == FSPL:
-        for p in range(n_cells):
-            _cell(vals, p, cells[0, p], cells[1, p], cells[2, p], nan, nan, nan, nan,
-                  ant, code, bands, fbands, sec, pat, loss)  # fmt: skip
-    else:
-        _walk(win, geom, ant, code, bands, fbands, sec, pat, loss, vals, sqrt_lam_max)
-    flat = out.reshape(out.shape[0], h * w)
-    plane = sec[5]
-    for cell in range(h * w):  # every cell of these planes: ``out`` may come uninitialised
-        p = position[cell]
-        if p >= 0:
-            for s in range(plane.shape[0]):
-                flat[plane[s], cell] = vals[p, s]
-        else:
-            for s in range(plane.shape[0]):
-                flat[plane[s], cell] = np.nan
+    terms = terms[:, : order.shape[0]]
+    if code != FSPL:
+        _walk(win, geom, ant, code, terms, sqrt_lam_max)
+    _losses(out, geom, terms, ant, code, bands, sec)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
-def _walk(
-    win, geom, ant, code, bands, fbands, sec, pat, loss, vals, sqrt_lam_max
-):  # pragma: no cover - compiled
-    """Walk the ray tree depth first for :func:`sweep_branch` (running state in registers).
+def _losses(out, geom, terms, ant, code, bands, sec):  # pragma: no cover - compiled
+    """Every sector's signal from the cells' terrain terms (:func:`sweep_branch`'s 2nd pass).
 
-    :func:`covgap._sweep._push` and the line-of-sight / Bullington part of
-    :func:`covgap._sweep.ray_eval`, written out on local variables (the same operations
-    in the same order); the state goes to ``acc``/``cnt`` only when a ray branches or a
-    cell needs :func:`covgap._sweep.ray_eval` itself (Hata; P.1812's smooth-earth
-    heights, a few per cent of the cells).
+    :func:`covgap._sweep_loss.band_losses_fast` and the antenna patterns (from
+    :func:`pattern_table`, bearings and elevation angles from :func:`atan2_deg`), with
+    the common case written out: a cell without smooth-earth term has free space plus
+    Bullington at every band. Kept apart from the walk, the loop holds its few constants
+    in registers (it ran at a third of the speed inside the walk).
+    """
+    order, cells = geom[0], geom[2]
+    hts, rx_h, ce, ae = ant[4], ant[6], ant[7], ant[8]
+    az_shift, front_to_back, sla_v = ant[11], ant[13], ant[14]
+    band, offset_db, plane = sec[0], sec[1], sec[5]
+    n_bands, n_sec = bands.shape[0], band.shape[0]
+    fbands = fast_band_table(bands[:, 0])
+    pat = pattern_table(sec, ant[12])
+    fs_f = bands[:, _FS_F].copy()
+    sqrt_lam = bands[:, _SQRT_LAM].copy()
+    p_h, p_az, p_tilt, p_v = pat[:, 0].copy(), pat[:, 1].copy(), pat[:, 2].copy(), pat[:, 3].copy()
+    loss = np.empty(n_bands)
+    bull = code in (P1812, BULLINGTON)
+    flat = out.reshape(out.shape[0], out.shape[1] * out.shape[2])
+    for s in range(n_sec):
+        flat[plane[s], :] = np.nan
+    nan = np.nan
+    for p in range(order.shape[0]):
+        d, g_rx = cells[0, p], cells[2, p]  # d >= MIN_DIST_KM
+        if not bull:  # free space, Hata (terms[2]: the effective height)
+            band_losses_fast(code, d, nan, nan, nan, terms[2, p], bands, fbands, ae, loss)
+        elif math.isnan(terms[1, p]):  # no smooth-earth term
+            x = terms[0, p]
+            fs_d = 32.45 + 20.0 * math.log10(d)
+            for b in range(n_bands):
+                loss[b] = fs_d + fs_f[b] + bullington_fast(x, d, sqrt_lam[b])
+        else:
+            band_losses_fast(code, d, terms[0, p], terms[1, p], terms[2, p], nan, bands,
+                             fbands, ae, loss)  # fmt: skip
+        d_m = d * 1000.0
+        theta = atan2_deg(hts - (g_rx + rx_h) + d_m * d_m * ce / 2000.0, d_m)
+        bearing = cells[1, p] + az_shift
+        cell = order[p]
+        for s in range(n_sec):
+            a_h = 0.0
+            if p_h[s] > 0.0:
+                q = bearing - p_az[s]
+                while q > 180.0:
+                    q -= 360.0
+                while q < -180.0:
+                    q += 360.0
+                a_h = min(p_h[s] * q * q, front_to_back)
+            v = theta - p_tilt[s]
+            a = min(a_h + min(p_v[s] * v * v, sla_v), front_to_back)
+            flat[plane[s], cell] = offset_db[s] - loss[band[s]] - a
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def _walk(win, geom, ant, code, terms, sqrt_lam_max):  # pragma: no cover - compiled
+    """Walk the ray tree depth first for :func:`sweep_branch`: every cell's terrain terms.
+
+    :func:`covgap._sweep._push` and :func:`covgap._sweep.ray_eval`, written out on local
+    variables (the same operations in the same order, :func:`_tangent` for the hull
+    tangents); the state goes to ``acc``/``cnt`` only when a ray branches or, for Hata,
+    when a cell needs :func:`covgap._sweep.ray_eval` itself. ``terms[:, p]`` gets the
+    cell's ``x``, then P.1812's smooth-earth heights ``hte``, ``hre`` where the
+    smooth-earth term may be positive (NaN elsewhere: most cells clear the bound of
+    :func:`_clear_of_smooth` either on the profile sums alone or once the obstacle's
+    share lifts the heights), or Hata's effective height in ``terms[2]``.
     """
     _, n_before, cells, ray_start, ray_tc, ray_tr, ray_len, ray_div, ray_nmax, ray_branch = geom
     c0, r0, hts, g_tx, rx_h, ce, ae, x_floor = ant[2:10]
@@ -648,8 +654,7 @@ def _walk(
             d, g_rx = cells[0, p], cells[2, p]
             hrs = g_rx + rx_h
             x = NO_EDGE
-            hte = hre = hb = np.nan
-            exact = sums
+            hte = hre = np.nan
             if smooth:  # lower bounds of the smooth-earth heights: any excess at all?
                 step = d - d_last
                 v1c = v1 + step * (g_rx + h_last)
@@ -657,8 +662,20 @@ def _walk(
                 inv_d2 = 1.0 / (d * d)
                 lo_te = hts - min((2.0 * v1c * d - v2c) * inv_d2, g_tx)
                 lo_re = hrs - min((v2c - v1c * d) * inv_d2, g_rx)
-                exact = not _clear_of_smooth(max(d, MIN_DIST_KM), lo_te, lo_re, ae, sqrt_lam_max)
-            if exact:  # covgap._sweep.ray_eval on the state written back
+                if not _clear_of_smooth(d, lo_te, lo_re, ae, sqrt_lam_max):
+                    # ray_eval's smooth-earth heights (the obstacle's share lifts them)
+                    s_tr = (hrs - hts) / d
+                    h_obs = -np.inf
+                    a_obt = stim_r - s_tr  # > 0 exactly when some H_i > 0
+                    a_obr = -np.inf
+                    if n_r > 0 and a_obt > 0.0:
+                        h_obs = hull_support(bf[2], bf[3], n_r, s_tr) - hts
+                        a_obr = _tangent(bf[2], bf[3], n_r, d, hrs) + s_tr
+                    hte, hre = smooth_heights(v1c, v2c, d, h_obs, a_obt, a_obr, hts, hrs,
+                                              g_tx, g_rx)  # fmt: skip
+                    if _clear_of_smooth(d, hte, hre, ae, sqrt_lam_max):
+                        hte = hre = np.nan  # no excess at any band after all (most cells)
+            if sums:  # Hata: covgap._sweep.ray_eval on the state written back
                 a[_STIM_F], a[_STIM_R], a[_V1], a[_V2] = stim_f, stim_r, v1, v2
                 a[_D_LAST], a[_H_LAST], a[_SUM_BAND], a[_SUM_ALL] = (
                     d_last,
@@ -667,7 +684,7 @@ def _walk(
                     sum_all,
                 )
                 k_[_N_F], k_[_N_R], k_[_N_S], k_[_N_BAND], k_[_N_ALL] = n_f, n_r, n_s, n_band, n_all
-                x, _, hte, hre, hb = ray_eval(d, g_rx, hrs, hts, g_tx, ce, x_floor, a, k_, bf, code)
+                x, _, _, _, hre = ray_eval(d, g_rx, hrs, hts, g_tx, ce, x_floor, a, k_, bf, code)
             elif n_f > 0:
                 s_tim = stim_f + c500 * d
                 g_r = hrs - c500 * d * d
@@ -684,8 +701,9 @@ def _walk(
                         x = _scan_x(d, hts, hrs, ce, k_, bf)
                     else:
                         x = bullington_point_x(s_tim, s_rim, d, hts, hrs)
-            _cell(vals, p, d, cells[1, p], g_rx, x, hte, hre, hb, ant, code, bands, fbands,
-                  sec, pat, loss)  # fmt: skip
+            terms[0, p] = x
+            terms[1, p] = hte
+            terms[2, p] = hre
             p += 1
         if child < 0:
             dp -= 1  # the ray and its subtree are done

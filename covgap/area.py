@@ -267,11 +267,11 @@ def _sweep_fast(window: tuple, antennas: list, code: int, signal: np.ndarray, sp
         win, row0, col0, c0, r0, *window[7:], spread,
         scratch("iscr", 9 * h * w, np.int32), scratch("fscr", 3 * h * w, np.float64),
     )  # fmt: skip
-    position = _sweep_branch.sweep_positions(geom[0], scratch("position", h * w, np.int32))
-    vals = scratch("vals", len(geom[0]) * signal.shape[0], np.float32)
+    n = len(geom[0])
+    terms = scratch("terms", 3 * n, np.float64).reshape(3, n)
     for antenna, bands, sectors in antennas:
         ant = (0, 0, c0 - col0, r0 - row0, *antenna[4:])
-        _sweep_branch.sweep_branch(win, geom, ant, code, bands, sectors, signal, position, vals)
+        _sweep_branch.sweep_branch(win, geom, ant, code, bands, sectors, signal, terms)
 
 
 def _check_sectors(sectors: pd.DataFrame) -> pd.DataFrame:
