@@ -129,6 +129,8 @@ def test_higher_antenna_never_loses_signal(heights, d, h_low, raise_by, freq, co
     dist = np.linspace(0.0, d, n + 1)
 
     def loss(h_ant):
+        """The model's loss, and for P.1812 its delta-Bullington part without the
+        smooth-earth correction (Bullington's loss on the same ``x``)."""
         hts = heights[0] + h_ant
         acc, cnt, buf = new_ray(n, heights[0])
         for i in range(1, n):
@@ -137,13 +139,20 @@ def test_higher_antenna_never_loses_signal(heights, d, h_low, raise_by, freq, co
         x, _, hte, hre, hb = _sweep.ray_eval(
             d, g_rx, g_rx + 1.5, hts, heights[0], CE, -1.0, acc, cnt, buf, code
         )
-        return _kernels.path_loss(code, d, freq, x, hte, hre, hb, 1.5, AE)[0]
+        total = _kernels.path_loss(code, d, freq, x, hte, hre, hb, 1.5, AE)[0]
+        bull = _kernels.path_loss(_kernels.BULLINGTON, d, freq, x, hte, hre, hb, 1.5, AE)[0]
+        return total, bull
 
-    # P.1812: raising the antenna moves the smooth surface's obstruction correction
-    # (h_obs, alpha_obt, alpha_obr), which can lower hre and switch on the smooth-earth
-    # term by a tenth of a dB (test_smooth_earth_term_is_not_monotone_in_the_antenna)
-    slack = 0.25 if code == _kernels.P1812 else 1e-9
-    assert loss(h_low + raise_by) <= loss(h_low) + slack
+    (high, high_bull), (low, low_bull) = loss(h_low + raise_by), loss(h_low)
+    if code == _kernels.P1812:
+        # raising the antenna moves the smooth surface's obstruction correction (h_obs,
+        # alpha_obt, alpha_obr), which can lower hre and switch on the smooth-earth term
+        # max(L_dsph - L_bulls, 0): the recommendation's total is not monotone (next
+        # test; hypothesis has found +0.25 dB on a 1.3 km climb in 1 km), its
+        # free-space + Bullington part is
+        assert high_bull <= low_bull + 1e-9
+    else:
+        assert high <= low + 1e-9
 
 
 def test_smooth_earth_term_is_not_monotone_in_the_antenna():
