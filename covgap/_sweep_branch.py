@@ -83,7 +83,6 @@ from ._sweep import (
     _SUM_BAND,
     _V1,
     _V2,
-    _ray_of,
     _samples_before,
     _scan_x,
     hull_push,
@@ -102,6 +101,8 @@ TOL_P99_DB = 10.0
 TOL_CLASS_AGREE = 0.97
 #: Largest lateral offset (cells) of a ray from the cells and samples it stands for.
 SPREAD = 0.5
+#: 20 / ln(10): decibels of a natural logarithm of a distance ratio.
+_DB_LN = 20.0 / math.log(10.0)
 
 
 _SCRATCH = threading.local()
@@ -168,7 +169,21 @@ def atan2_deg(y, x):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True)
 def branch_geometry(
-    win, row0, col0, c0, r0, radius_km, step_km, geo, ax, ey, lat0, spread, iscr, fscr
+    win,
+    row0,
+    col0,
+    c0,
+    r0,
+    radius_km,
+    step_km,
+    geo,
+    ax,
+    ey,
+    lat0,
+    spread,
+    iscr,
+    fscr,
+    bearings=True,
 ):  # pragma: no cover - compiled
     """Rays, their branch points and the cells of each ray in sweep order.
 
@@ -193,6 +208,8 @@ def branch_geometry(
         Scratch space reused from call to call (no fresh pages to fault in): int32 of at
         least ``9 h w``, float64 of at least ``3 h w``; ``order``, ``n_before`` and
         ``cells`` are views of it.
+    bearings
+        Compute the cells' bearings (False: 0, for sites whose sectors are all omni).
 
     Returns
     -------
@@ -253,12 +270,6 @@ def branch_geometry(
     inv = np.empty(4)
     for q in range(4):
         inv[q] = 1.0 / lims[q] if lims[q] != 0.0 else 0.0
-    ids = iscr[8 * n_win : 9 * n_win].reshape(h, w)  # border ids for _ray_of (spread 0)
-    if spread <= 0.0:
-        ids[:] = -1
-        for j in range(n_rays):
-            br, bc = _perimeter_cell(j, h, w)
-            ids[br, bc] = j
     half = 0.5 * step_km
     k_max = 0
     n = 0
@@ -273,8 +284,7 @@ def branch_geometry(
             if d > radius_km:
                 continue
             if spread <= 0.0:  # the full sweep's ray and sample count, bit for bit
-                j = _ray_of(dc, dr, lims[0], lims[1], lims[2], lims[3], c0, r0, col0, row0,
-                            h, w, ids)  # fmt: skip
+                j = _ray_of_cw(dc, dr, lims, c0, r0, col0, row0, h, w)
                 d = max(d, MIN_DIST_KM)
                 k = _samples_before(d - half, ray_len[j], round(ray_div[j]))
             else:
@@ -299,7 +309,7 @@ def branch_geometry(
     tmp = iscr[4 * n_win : 8 * n_win].reshape(n_win, 4)
     _counting_sort_rows(pk, tmp, n, 3, k_max + 1)
     _counting_sort_rows(tmp, pk, n, 2, n_rays)
-    order = iscr[8 * n_win : 8 * n_win + n]  # (ids is no longer needed)
+    order = iscr[8 * n_win : 8 * n_win + n]
     n_before = iscr[4 * n_win : 4 * n_win + n]  # (tmp is free again)
     cells = fscr[: 3 * n].reshape(3, n)
     ray_start = np.zeros(n_rays + 1, dtype=np.int64)
@@ -307,7 +317,7 @@ def branch_geometry(
         r, c = pk[p, 0], pk[p, 1]
         dc = col0 + c - c0
         east = dc * ax * m_deg * cos_lat[r] if geo else dc * ax
-        bearing = atan2_deg(east, north[r])
+        bearing = atan2_deg(east, north[r]) if bearings else 0.0
         order[p] = r * w + c
         n_before[p] = pk[p, 3]
         cells[0, p] = max(planar_km(east, north[r]), MIN_DIST_KM)
@@ -319,6 +329,42 @@ def branch_geometry(
     return (
         order, n_before, cells, ray_start, ray_tc, ray_tr, ray_len, ray_div, ray_nmax, ray_branch
     )  # fmt: skip
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _border_id(br, bc, h, w):  # pragma: no cover - compiled
+    """Clockwise id of the border cell (br, bc) (:func:`_perimeter_cell`'s inverse), or -1."""
+    if br == 0:
+        return bc
+    if bc == w - 1:
+        return w - 1 + br
+    if br == h - 1:
+        return (w + h - 2) + (w - 1 - bc)
+    if bc == 0:
+        return (2 * w + h - 3) + (h - 1 - br)
+    return -1
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _ray_of_cw(dc, dr, lims, c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
+    """:func:`covgap._sweep._ray_of` (the same arithmetic) with clockwise ids, no table."""
+    s = 0.0
+    if dc > 0.0:
+        s = max(s, dc / lims[1])
+    elif dc < 0.0:
+        s = max(s, dc / lims[0])
+    if dr > 0.0:
+        s = max(s, dr / lims[3])
+    elif dr < 0.0:
+        s = max(s, dr / lims[2])
+    if not s > 0.0:
+        return 0
+    bc = min(max(round(c0 + dc / s) - col0, 0), w - 1)
+    br = min(max(round(r0 + dr / s) - row0, 0), h - 1)
+    j = _border_id(br, bc, h, w)
+    if j < 0:  # rounding landed inside: snap to the nearest border side
+        j = _border_id(br, 0 if bc < w // 2 else w - 1, h, w)
+    return j
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -539,7 +585,7 @@ def _losses(out, geom, terms, ant, code, bands, sec):  # pragma: no cover - comp
             band_losses_fast(code, d, nan, nan, nan, terms[2, p], bands, fbands, ae, loss)
         elif math.isnan(terms[1, p]):  # no smooth-earth term
             x = terms[0, p]
-            fs_d = 32.45 + 20.0 * math.log10(d)
+            fs_d = 32.45 + _DB_LN * math.log(d)  # 20 log10(d), half the cost
             for b in range(n_bands):
                 loss[b] = fs_d + fs_f[b] + bullington_fast(x, d, sqrt_lam[b])
         else:

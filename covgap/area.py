@@ -263,9 +263,14 @@ def _sweep_fast(window: tuple, antennas: list, code: int, signal: np.ndarray, sp
     scratch = _sweep_branch.scratch
     win = scratch("win", h * w, heights.dtype).reshape(h, w)
     win[:] = heights[row0 : row0 + h, col0 : col0 + w]
+    # bearings only for horizontal patterns (sectors[2]: azimuth, sectors[3]: beamwidth)
+    directional = any(
+        bool(np.any(~np.isnan(sec[2]) & (sec[3] < OMNI_BEAMWIDTH_DEG))) for *_, sec in antennas
+    )
     geom = _sweep_branch.branch_geometry(
         win, row0, col0, c0, r0, *window[7:], spread,
         scratch("iscr", 9 * h * w, np.int32), scratch("fscr", 3 * h * w, np.float64),
+        directional,
     )  # fmt: skip
     n = len(geom[0])
     terms = scratch("terms", 3 * n, np.float64).reshape(3, n)
