@@ -154,6 +154,15 @@ def test_fast_path_is_within_five_hundredths_of_a_db_of_exact(rough, model):
     assert same.mean() >= 0.995
 
 
+def test_bearings_only_where_a_sector_is_directional(rough):
+    """All-omni sites skip the cells' bearings; one directional sector brings them back."""
+    for azimuths in ([np.nan] * 3, [np.nan, 130.0, 250.0]):
+        sites = site().assign(azimuth_deg=azimuths)
+        fast = predict_site(rough, sites, radius_km=6.0)
+        exact = predict_site(rough, sites, radius_km=6.0, exact=True)
+        assert np.nanmax(np.abs(fast.signal_dbm.astype(float) - exact.signal_dbm)) < 0.05
+
+
 def test_fast_path_on_sample_sites():
     """Two sites of the bundled sample, 30 km, P.1812: within 0.05 dB of exact."""
     terrain, sites = sample_terrain_and_sites()
