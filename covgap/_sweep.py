@@ -370,8 +370,9 @@ def site_geometry(
     ray = np.full(h * w, -1, dtype=np.int32)
     kk = np.zeros(h * w, dtype=np.int32)
     k_max = 0
-    c_lo, c_hi = col0 - c0, col0 + w - 1 - c0
-    r_lo, r_hi = row0 - r0, row0 + h - 1 - r0
+    inv = border_inverses(c0, r0, col0, row0, h, w)
+    ray_seg = ray_len / ray_nseg
+    ray_inv_seg = ray_nseg / ray_len
     half = 0.5 * step_km
     m_deg = math.radians(1.0) * 6_371_000.0
     for r in range(h):
@@ -386,9 +387,9 @@ def site_geometry(
             d = planar_km(east, north)
             if d > radius_km:
                 continue
-            j = _ray_of(dc, dr, c_lo, c_hi, r_lo, r_hi, c0, r0, col0, row0, h, w, ids)
+            j = _ray_of(dc, dr, inv, c0, r0, col0, row0, h, w, ids)
             d = max(d, MIN_DIST_KM)
-            k = _samples_before(d - half, ray_len[j], ray_nseg[j])
+            k = _samples_before(d - half, ray_seg[j], ray_inv_seg[j], ray_nseg[j])
             ray[r * w + c] = j
             kk[r * w + c] = k
             k_max = max(k_max, k)
@@ -414,37 +415,67 @@ def site_geometry(
     )  # fmt: skip
 
 
-@njit(nogil=True, cache=True)
-def _ray_of(dc, dr, c_lo, c_hi, r_lo, r_hi, c0, r0, col0, row0, h, w, ids):  # pragma: no cover
-    """Ray of the cell at grid offset (dc, dr): the border cell nearest its projection."""
+@njit(nogil=True, cache=True, inline="always")
+def border_hit(dc, dr, inv, c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
+    """Window cell (br, bc) nearest the central projection of (dc, dr) onto the border.
+
+    ``(dc, dr)`` is a grid offset from the antenna at fractional position ``(c0, r0)``,
+    the window starts at ``(col0, row0)``, and ``inv`` holds the reciprocals of the
+    border's offsets ``(c_lo, c_hi, r_lo, r_hi)`` (0 for a zero offset): one division
+    a cell. ``(-1, -1)`` for the antenna's own offset.
+    """
     s = 0.0
     if dc > 0.0:
-        s = max(s, dc / c_hi)
+        s = max(s, dc * inv[1])
     elif dc < 0.0:
-        s = max(s, dc / c_lo)
+        s = max(s, dc * inv[0])
     if dr > 0.0:
-        s = max(s, dr / r_hi)
+        s = max(s, dr * inv[3])
     elif dr < 0.0:
-        s = max(s, dr / r_lo)
+        s = max(s, dr * inv[2])
     if not s > 0.0:
+        return -1, -1
+    inv_s = 1.0 / s
+    bc = min(max(round(c0 + dc * inv_s) - col0, 0), w - 1)
+    br = min(max(round(r0 + dr * inv_s) - row0, 0), h - 1)
+    return br, bc
+
+
+@njit(nogil=True, cache=True)
+def border_inverses(c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
+    """Return the ``inv`` of :func:`border_hit` for a window."""
+    lims = np.array([col0 - c0, col0 + w - 1 - c0, row0 - r0, row0 + h - 1 - r0])
+    inv = np.zeros(4)
+    for q in range(4):
+        if lims[q] != 0.0:
+            inv[q] = 1.0 / lims[q]
+    return inv
+
+
+@njit(nogil=True, cache=True)
+def _ray_of(dc, dr, inv, c0, r0, col0, row0, h, w, ids):  # pragma: no cover - compiled
+    """Ray of the cell at grid offset (dc, dr): the border cell nearest its projection."""
+    br, bc = border_hit(dc, dr, inv, c0, r0, col0, row0, h, w)
+    if br < 0:
         return 0
-    bc = min(max(round(c0 + dc / s) - col0, 0), w - 1)
-    br = min(max(round(r0 + dr / s) - row0, 0), h - 1)
     j = ids[br, bc]
     if j < 0:  # rounding landed inside: snap to the nearest border side
         j = ids[br, 0 if bc < w // 2 else w - 1]
     return j
 
 
-@njit(nogil=True, cache=True)
-def _samples_before(lim, length, n_seg):  # pragma: no cover - compiled
-    """Count of i in 1 .. n_seg - 1 with ``i * length / n_seg <= lim`` (increasing in i)."""
+@njit(nogil=True, cache=True, inline="always")
+def _samples_before(lim, seg, inv_seg, n_seg):  # pragma: no cover - compiled
+    """Count of i in 1 .. n_seg - 1 with ``i * seg <= lim`` (``seg``: the ray's step).
+
+    ``inv_seg = 1 / seg`` gives the guess; the comparisons decide (no division).
+    """
     k = 0
-    if n_seg > 1 and lim > 0.0:  # a guess, then the comparison itself decides
-        k = min(max(int(lim * (n_seg / length)), 0), n_seg - 1)
-    while k + 1 < n_seg and (k + 1) * length / n_seg <= lim:
+    if n_seg > 1 and lim > 0.0:
+        k = min(max(int(lim * inv_seg), 0), n_seg - 1)
+    while k + 1 < n_seg and (k + 1) * seg <= lim:
         k += 1
-    while k > 0 and k * length / n_seg > lim:
+    while k > 0 and k * seg > lim:
         k -= 1
     return k
 

@@ -85,6 +85,8 @@ from ._sweep import (
     _V2,
     _samples_before,
     _scan_x,
+    border_hit,
+    border_inverses,
     hull_push,
     hull_support,
     planar_km,
@@ -267,9 +269,9 @@ def branch_geometry(
         north[r] = dr * ey * m_deg if geo else dr * ey
         cos_lat[r] = math.cos(math.radians(0.5 * (lat0 + dr * ey + lat0)))
     lims = np.array([col0 - c0, col0 + w - 1 - c0, row0 - r0, row0 + h - 1 - r0])
-    inv = np.empty(4)
-    for q in range(4):
-        inv[q] = 1.0 / lims[q] if lims[q] != 0.0 else 0.0
+    inv = border_inverses(c0, r0, col0, row0, h, w)
+    ray_seg = ray_len / ray_div  # (spread 0: the sweep's n_seg equal segments)
+    ray_inv_seg = ray_div / ray_len
     half = 0.5 * step_km
     k_max = 0
     n = 0
@@ -284,9 +286,9 @@ def branch_geometry(
             if d > radius_km:
                 continue
             if spread <= 0.0:  # the full sweep's ray and sample count, bit for bit
-                j = _ray_of_cw(dc, dr, lims, c0, r0, col0, row0, h, w)
+                j = _ray_of_cw(dc, dr, inv, c0, r0, col0, row0, h, w)
                 d = max(d, MIN_DIST_KM)
-                k = _samples_before(d - half, ray_len[j], round(ray_div[j]))
+                k = _samples_before(d - half, ray_seg[j], ray_inv_seg[j], round(ray_div[j]))
             else:
                 d = max(d, MIN_DIST_KM)
                 k = int((d - half) / step_km) if d > half else 0
@@ -346,21 +348,11 @@ def _border_id(br, bc, h, w):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _ray_of_cw(dc, dr, lims, c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
-    """:func:`covgap._sweep._ray_of` (the same arithmetic) with clockwise ids, no table."""
-    s = 0.0
-    if dc > 0.0:
-        s = max(s, dc / lims[1])
-    elif dc < 0.0:
-        s = max(s, dc / lims[0])
-    if dr > 0.0:
-        s = max(s, dr / lims[3])
-    elif dr < 0.0:
-        s = max(s, dr / lims[2])
-    if not s > 0.0:
+def _ray_of_cw(dc, dr, inv, c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
+    """:func:`covgap._sweep._ray_of` with clockwise ids and no table (same projection)."""
+    br, bc = border_hit(dc, dr, inv, c0, r0, col0, row0, h, w)
+    if br < 0:
         return 0
-    bc = min(max(round(c0 + dc / s) - col0, 0), w - 1)
-    br = min(max(round(r0 + dr / s) - row0, 0), h - 1)
     j = _border_id(br, bc, h, w)
     if j < 0:  # rounding landed inside: snap to the nearest border side
         j = _border_id(br, 0 if bc < w // 2 else w - 1, h, w)
