@@ -278,6 +278,6 @@ def test_sector_table_matches_the_point_analysis_defaults():
     rows["power_dbm"] = [np.nan, 40.0, 43.0, np.nan, 44.0, np.nan, np.nan, 45.0, 46.0]
     rows.loc[7, "azimuth_deg"] = np.nan
     for frame in (rows, rows.drop(columns=["tilt_deg", "beamwidth_deg", "gain_dbi"])):
-        got = _check_sectors(frame)
+        got = pd.DataFrame(_check_sectors(frame))
         ref = _prepare_sectors(frame).drop(columns="tx")
         pd.testing.assert_frame_equal(got[list(ref.columns)], ref)
