@@ -446,9 +446,20 @@ def _perimeter_pos(dc, dr, lims, inv, h, w):  # pragma: no cover - compiled
 # --------------------------------------------------------------------------- sweep
 @njit(nogil=True, cache=True, inline="always")
 def _tangent(hx, hy, n, xr, yr):  # pragma: no cover - compiled
-    """:func:`covgap._sweep.hull_tangent` comparing cross products (one division)."""
+    """:func:`covgap._sweep.hull_tangent` comparing cross products (one division).
+
+    The slope from the receiver is unimodal along the hull and peaks at the last vertex
+    or one or two before it on most cells (the nearest ridge): a few steps back from the
+    end, then a binary search over what is left.
+    """
+    q = n - 1
+    for _ in range(4):
+        if q > 0 and (hy[q - 1] - yr) * (xr - hx[q]) >= (hy[q] - yr) * (xr - hx[q - 1]):
+            q -= 1
+        else:
+            return (hy[q] - yr) / (xr - hx[q])
     lo = 0
-    hi = n - 1
+    hi = q
     while lo < hi:
         mid = (lo + hi) // 2
         if (hy[mid] - yr) * (xr - hx[mid + 1]) < (hy[mid + 1] - yr) * (xr - hx[mid]):

@@ -42,6 +42,30 @@ def test_hull_keeps_the_upper_convex_chain():
     assert _sweep.hull_tangent(hx, hy, n, 5.0, 0.0) == pytest.approx(3.0 / 2.0)
 
 
+def test_fast_tangent_equals_brute_force_near_and_far_from_the_hull_end():
+    """The fast sweep's tangent: steps back from the end, then a binary search."""
+    from covgap._sweep_branch import _tangent
+
+    rng = np.random.default_rng(5)
+    hx, hy = np.empty(500), np.empty(500)
+    far_back = 0
+    for case in range(300):
+        n_pts = int(rng.integers(2, 400))
+        d = np.cumsum(rng.uniform(0.01, 0.2, n_pts))
+        # a dome (every sample a hull vertex, the tangent far back) or a rough profile
+        rough = 800 + np.cumsum(rng.normal(0, 25, n_pts))
+        h = 1000 - 50.0 * (d - d.mean()) ** 2 if case % 3 == 0 else rough
+        n = 0
+        for x, y in zip(d, h, strict=True):
+            n = _sweep.hull_push(hx, hy, n, x, y)
+        xr = d[-1] + rng.uniform(0.01, 5.0)
+        yr = rng.uniform(h.min() - 200, h.max() + 200)
+        slopes = (h - yr) / (xr - d)
+        far_back += n_pts - 1 - int(np.argmax(slopes)) > 4
+        assert _tangent(hx, hy, n, xr, yr) == pytest.approx(slopes.max(), rel=1e-12, abs=1e-12)
+    assert far_back > 30  # the binary search ran
+
+
 def test_hull_slopes_equal_brute_force_on_random_profiles():
     """Every sample in turn is the receiver of the samples before it: O(n^2) brute force."""
     rng = np.random.default_rng(1)
