@@ -8,12 +8,19 @@ rays, samples, hulls, line-of-sight test and scans; the losses of
 * the window is a contiguous copy, and every working array is per-thread scratch space
   reused from site to site (:func:`scratch`): no fresh pages to fault in;
 * the geometry packs the cells as rows and sorts the rows themselves (two counting
-  sorts), so that no pass gathers from scattered memory;
-* the walk keeps the running state of a ray (slopes, sums, counts) in local variables
-  and writes it to memory only when a cell needs :func:`covgap._sweep.ray_eval`
-  itself (P.1812's smooth-earth heights, Hata) or a ray branches;
-* bearings and elevation angles come from :func:`atan2_deg` (7e-4 degrees), antenna
-  patterns from :func:`pattern_table` (products instead of quotients).
+  sorts), so that no pass gathers from scattered memory; a cell's ray takes one
+  division (:func:`covgap._sweep.border_hit`), its sample count none;
+* the walk (:func:`_walk`) keeps the running state of a ray (slopes, sums, counts) in
+  local variables and writes it to memory only when a ray branches (or, for Hata, a
+  cell needs :func:`covgap._sweep.ray_eval` itself); it leaves each cell's terrain
+  terms (Bullington's ``x``, P.1812's smooth-earth heights where that term may be
+  positive) in an array, and a second loop (:func:`_losses`) turns them into every
+  sector's signal: apart from the walk, the loss loop keeps its constants in registers
+  and runs about three times as fast;
+* bearings (only for directional sectors) and elevation angles come from
+  :func:`atan2_deg` (7e-4 degrees), antenna patterns from :func:`pattern_table`
+  (products instead of quotients), hull tangents from :func:`_tangent` (a few steps
+  back from the hull's end, then a binary search).
 
 With ``spread = 0`` (``rays="full"``, the default of :func:`covgap.area.predict_site`)
 the rays are the full sweep's: one per border cell from the antenna, ``n_seg`` equal
