@@ -40,14 +40,15 @@ Branch rays (``spread > 0``, ``rays="branch"``)
     apart, so every cell is within ``s`` cells of a ray: a cell belongs to the nearest
     ray at the finest spacing that has already branched at the cell's distance. Every
     ray samples every ``step_km``, so the inherited samples keep their distances.
-    At ``s = 0.5`` the samples drop from 2.6 to 1.6 per cell, about 10 % of a site's
+    At ``s = 0.5`` the samples drop from 2.6 to 1.6 per cell, 5-10 % of a site's
     time. The price: a branch ray's profile before its branch point is its parent's,
     up to half a cell beside it, and cells near the antenna sit up to half a cell off
     their ray (the full sweep: half a cell times their distance over the ray's length).
     Diffraction over a ridge is that sensitive: on the bundled sample (5 sites, every
-    sector, 30 km) branch rays differ from the exact path by 0.10 dB in the median,
-    8.4 dB at the 99th percentile (12 % of the cell-sectors above 1 dB, up to 47 dB) and
-    the best-sector class (-105 / -115 dBm) agrees on 97.7-98.3 % of the cells; against
+    sector, 30 km; ``benchmarks/bench_area.py --accuracy 5``) branch rays differ from
+    the exact path by 0.09 dB in the median, 5.0 dB at the 99th percentile (9 % of the
+    14 M cell-sectors above 1 dB, up to 50 dB) and the best-sector class (-105 / -115
+    dBm) agrees on 98.6 % of the cells; against
     the point analysis's straight path the 99th percentile grows from 4.9 dB (full
     sweep) to 8.0 dB. :data:`TOL_MEDIAN_DB`, :data:`TOL_P99_DB` and
     :data:`TOL_CLASS_AGREE` are the documented bounds (``tests/test_area.py``).

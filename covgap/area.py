@@ -11,8 +11,8 @@ budget of :func:`covgap.propagation.signal_dbm`. By default the sweep is
 :mod:`covgap._sweep_branch` (scratch memory reused from site to site, the ray's state in
 registers, tabulated knife-edge loss from :mod:`covgap._sweep_loss`: within 0.05 dB of
 the exact values, 0.001 dB at the 99th percentile on the bundled sample);
-``rays="branch"`` lets rays branch off one another away from the antenna (about 10 %
-faster, a median 0.1 dB and a 99th percentile 8 dB off the exact values: see that
+``rays="branch"`` lets rays branch off one another away from the antenna (5-10 %
+faster, a median 0.1 dB and a 99th percentile 5 dB off the exact values: see that
 module); ``exact=True`` evaluates :func:`covgap._kernels.path_loss` and
 :func:`covgap._kernels.pattern_loss` bit for bit (:func:`covgap._sweep.sweep_sectors`).
 
@@ -152,7 +152,7 @@ def predict_site(
         With ``exact=False``: ``"full"`` (default, :data:`DEFAULT_RAYS`) walks one ray
         per border cell from the antenna, as the exact path does; ``"branch"`` walks a
         tree of rays that branch off one another where the cells need them (1.6 DEM
-        samples per cell instead of 2.6, about 10 % faster; within
+        samples per cell instead of 2.6, 5-10 % faster; within
         :data:`covgap._sweep_branch.TOL_MEDIAN_DB` in the median,
         :data:`covgap._sweep_branch.TOL_P99_DB` at the 99th percentile and the same
         best-sector class on :data:`covgap._sweep_branch.TOL_CLASS_AGREE` of the cells).

@@ -50,7 +50,7 @@ _MODELS = ("p1812", "bullington", "hata", "fspl")
     default="full",
     show_default=True,
     help="full: a ray to every border cell (within 0.003 dB of the exact path); branch: "
-    "rays branch off near the antenna (about 10 % faster, p99 5 dB off the exact path).",
+    "rays branch off near the antenna (5-10 % faster, p99 5 dB off the exact path).",
 )
 @click.option(
     "--cache",
