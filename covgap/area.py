@@ -121,6 +121,7 @@ def predict_site(
     resolution_m: float | None = None,
     exact: bool = False,
     rays: str | None = None,
+    warn_clipped: bool = True,
 ) -> SitePrediction:
     """Predict the signal of every sector of one site on every cell within ``radius_km``.
 
@@ -156,6 +157,10 @@ def predict_site(
         :data:`covgap._sweep_branch.TOL_MEDIAN_DB` in the median,
         :data:`covgap._sweep_branch.TOL_P99_DB` at the 99th percentile and the same
         best-sector class on :data:`covgap._sweep_branch.TOL_CLASS_AGREE` of the cells).
+    warn_clipped
+        Log a warning when the radius reaches beyond the DEM (the window is clipped to
+        it). ``False`` where that is expected, such as candidate sites near the DEM's
+        edge in a plan.
 
     Returns
     -------
@@ -192,7 +197,7 @@ def predict_site(
     else:
         grid, is_native = terrain, True
     (row0, col0, h, w), clipped = _window(grid, lon, lat, radius_km)
-    if clipped:
+    if clipped and warn_clipped:
         logger.warning(
             "site %s: the %g km radius reaches beyond the DEM; the window is clipped to it",
             site_id, radius_km,

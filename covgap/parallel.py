@@ -94,6 +94,7 @@ class _Context:
     resolution_m: float | None
     cache_dir: str | None
     rays: str | None = None
+    warn_clipped: bool = True
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def predict_area(
     cache: str | Path | None = None,
     info: Mapping[str, Any] | None = None,
     progress: bool = False,
+    warn_clipped: bool = True,
 ) -> AreaRasters:
     """Predict every sector of every site over its radius and build the best-server rasters.
 
@@ -153,6 +155,9 @@ def predict_area(
         Extra facts for the files' metadata (e.g. ``scenario``, ``synthetic``).
     progress
         Show a progress bar.
+    warn_clipped
+        Warn for every site whose radius reaches beyond the DEM (in the process that
+        runs it, worker or not); ``False`` where that is expected.
 
     Returns
     -------
@@ -171,7 +176,9 @@ def predict_area(
     dem = terrain
     terrain = resample_terrain(terrain, resolution_m)
     # the engine gets a DEM already at the output resolution: one lattice for all windows
-    ctx = _Context(terrain, float(radius_km), model, radio, None, _cache_dir(cache), rays)
+    ctx = _Context(
+        terrain, float(radius_km), model, radio, None, _cache_dir(cache), rays, warn_clipped
+    )
     # cache keys are computed by the workers (they hash DEM windows): off the main process
     tasks = [_Task(str(sid), group) for sid, group in sites.groupby("site_id", sort=True)]
     n_workers = workers or _cores()
@@ -507,6 +514,7 @@ def _run_task(ctx: _Context, task: _Task) -> tuple[SiteLayers, bool]:
         radio=ctx.radio,
         resolution_m=ctx.resolution_m,
         rays=ctx.rays,
+        warn_clipped=ctx.warn_clipped,
     )
     layers = site_layers(prediction)
     if path is not None:

@@ -187,16 +187,7 @@ class Plan:
         key = ("coverage", radius_km)
         if key not in self._cache:
             sectors = self.new_sectors()
-            # a window clipped at the DEM's edge is expected here: no warning for it
-            area_log = logging.getLogger("covgap.area")
-            level = area_log.level
-            area_log.setLevel(max(level, logging.ERROR))
-            try:
-                self._cache[key] = (
-                    self._predict(sectors, radius_km, progress) if len(sectors) else None
-                )
-            finally:
-                area_log.setLevel(level)
+            self._cache[key] = self._predict(sectors, radius_km, progress) if len(sectors) else None
         return self._cache[key]
 
     def _predict(self, sectors: pd.DataFrame, radius_km: float, progress: bool) -> Any:
@@ -208,6 +199,7 @@ class Plan:
             self.before.terrain, sectors, radius_km=radius_km, model=scenario.radio.model,
             radio=scenario.radio, thresholds=scenario.thresholds,
             info=info | {"layer": "proposed sites"}, progress=progress,
+            warn_clipped=False,  # a proposed site near the DEM's edge: expected
         )  # fmt: skip
 
     def map(self, *, lang: str = "vi") -> folium.Map:

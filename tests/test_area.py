@@ -1,6 +1,7 @@
 import logging
 import math
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -209,6 +210,12 @@ def test_errors_and_clipping(rough, caplog):
     with caplog.at_level(logging.WARNING, logger="covgap.area"):
         pred = predict_site(rough, site(lon=103.01, lat=22.29), radius_km=10.0)
     assert "clipped" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="covgap.area"):
+        quiet = predict_site(rough, site(lon=103.01, lat=22.29), radius_km=10.0,
+                             warn_clipped=False)  # fmt: skip
+    assert "clipped" not in caplog.text
+    np.testing.assert_array_equal(quiet.signal_dbm, pred.signal_dbm)
     assert pred.window_offset == (0, 0)
     assert np.isfinite(pred.signal_dbm).any()
     g = sample_heights(rough, 103.01, 22.29)
@@ -281,3 +288,19 @@ def test_sector_table_matches_the_point_analysis_defaults():
         got = pd.DataFrame(_check_sectors(frame))
         ref = _prepare_sectors(frame).drop(columns="tx")
         pd.testing.assert_frame_equal(got[list(ref.columns)], ref)
+
+
+def test_predict_area_passes_warn_clipped_to_the_engine(rough, caplog):
+    """A site whose radius leaves the DEM: warned by default, quiet when expected."""
+    from covgap.parallel import predict_area
+
+    edge = gpd.GeoDataFrame(
+        site(lon=103.01, lat=22.29).assign(power_dbm=46.0, gain_dbi=18.0, tilt_deg=2.0,
+                                           beamwidth_deg=65.0),
+        geometry=gpd.points_from_xy([103.01] * 3, [22.29] * 3), crs="EPSG:4326",
+    )  # fmt: skip
+    for warn in (True, False):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="covgap.area"):
+            predict_area(rough, edge, radius_km=10.0, workers=1, warn_clipped=warn)
+        assert ("clipped" in caplog.text) is warn

@@ -47,6 +47,7 @@ def fake_predict_site(
     radio: Radio = Radio(),
     resolution_m: float | None = None,
     rays: str | None = None,
+    warn_clipped: bool = True,
 ) -> FakePrediction:
     """Free-space RSRP over the window of cells within ``radius_km`` of the site."""
     lon, lat = float(sectors.geometry.x.iloc[0]), float(sectors.geometry.y.iloc[0])
