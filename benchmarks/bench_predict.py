@@ -14,12 +14,20 @@ Prints the first call (JIT compile or cache load included), a warm call and pair
    ``--repeat`` runs per site: the machine is shared),
    and the agreement of the raster cell containing a village point with the point
    analysis at that point (median/p90 dB and the same-class rate).
+4. ``--splat`` (also run at the end when SPLAT! is installed): covgap and SPLAT!
+   (Longley-Rice, ``-olditm``) side by side on the same DEM, site, antenna height and
+   30 km radius: per-site seconds of both, their ratio, peak memory and the median and
+   90th-percentile path-loss difference; ``--hd`` adds 30 m (``splat-hd``). This is the
+   per-site part of ``bench_area.py``, which also runs the whole province and
+   ``gdal_viewshed``.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -35,6 +43,7 @@ from covgap.terrain import Terrain, distance_km
 
 ROOT = Path(__file__).resolve().parents[1]
 RES = 1 / 1200
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_area, compare_splat
 
 
 def synthetic_terrain(seed: int = 1) -> Terrain:
@@ -127,7 +136,11 @@ def main() -> None:
     parser.add_argument("--synthetic-only", action="store_true")
     parser.add_argument("--area-only", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="runs per site (area)")
+    parser.add_argument("--splat", action="store_true", help="only covgap vs SPLAT! per site")
+    parser.add_argument("--hd", action="store_true", help="with --splat: also 30 m (splat-hd)")
     args = parser.parse_args()
+    if args.splat:
+        raise SystemExit(splat_main(args.hd))
     if args.area_only:
         area_main(args.repeat)
         return
@@ -144,6 +157,17 @@ def main() -> None:
         else:
             run("bundled sample", *inputs)
     area_main(args.repeat)
+    if shutil.which("splat"):
+        splat_main(hd=False)
+    else:
+        print("\nSPLAT! not installed (apt install splat gdal-bin): side by side skipped")
+
+
+def splat_main(hd: bool) -> int:
+    """covgap and SPLAT! side by side on one site (``bench_area.py``'s per-site part)."""
+    import bench_area
+
+    return bench_area.main(["--accuracy", "0", *(["--hd"] if hd else [])])
 
 
 # --------------------------------------------------------------------------- area
