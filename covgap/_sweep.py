@@ -370,7 +370,7 @@ def site_geometry(
     ray = np.full(h * w, -1, dtype=np.int32)
     kk = np.zeros(h * w, dtype=np.int32)
     k_max = 0
-    inv = border_inverses(c0, r0, col0, row0, h, w)
+    inv = border_inverses(border_offsets(c0, r0, col0, row0, h, w))
     ray_seg = ray_len / ray_nseg
     ray_inv_seg = ray_nseg / ray_len
     half = 0.5 * step_km
@@ -442,9 +442,14 @@ def border_hit(dc, dr, inv, c0, r0, col0, row0, h, w):  # pragma: no cover - com
 
 
 @njit(nogil=True, cache=True)
-def border_inverses(c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
-    """Return the ``inv`` of :func:`border_hit` for a window."""
-    lims = np.array([col0 - c0, col0 + w - 1 - c0, row0 - r0, row0 + h - 1 - r0])
+def border_offsets(c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
+    """Grid offsets ``(c_lo, c_hi, r_lo, r_hi)`` of a window's border from the antenna."""
+    return np.array([col0 - c0, col0 + w - 1 - c0, row0 - r0, row0 + h - 1 - r0])
+
+
+@njit(nogil=True, cache=True)
+def border_inverses(lims):  # pragma: no cover - compiled
+    """Return the ``inv`` of :func:`border_hit`: the reciprocals of :func:`border_offsets`."""
     inv = np.zeros(4)
     for q in range(4):
         if lims[q] != 0.0:

@@ -95,6 +95,7 @@ from ._sweep import (
     _scan_x,
     border_hit,
     border_inverses,
+    border_offsets,
     hull_push,
     hull_support,
     planar_km,
@@ -276,8 +277,8 @@ def branch_geometry(
         dr = row0 + r - r0
         north[r] = dr * ey * m_deg if geo else dr * ey
         cos_lat[r] = math.cos(math.radians(0.5 * (lat0 + dr * ey + lat0)))
-    lims = np.array([col0 - c0, col0 + w - 1 - c0, row0 - r0, row0 + h - 1 - r0])
-    inv = border_inverses(c0, r0, col0, row0, h, w)
+    lims = border_offsets(c0, r0, col0, row0, h, w)
+    inv = border_inverses(lims)
     ray_seg = ray_len / ray_div  # (spread 0: the sweep's n_seg equal segments)
     ray_inv_seg = ray_div / ray_len
     half = 0.5 * step_km

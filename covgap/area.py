@@ -269,9 +269,10 @@ def _sweep_fast(window: tuple, antennas: list, code: int, signal: np.ndarray, sp
     scratch = _sweep_branch.scratch
     win = scratch("win", h * w, heights.dtype).reshape(h, w)
     win[:] = heights[row0 : row0 + h, col0 : col0 + w]
-    # bearings only for horizontal patterns (sectors[2]: azimuth, sectors[3]: beamwidth)
+    # bearings only for horizontal patterns (pattern_table's 12 / beamwidth^2, 0 for omni)
     directional = any(
-        bool(np.any(~np.isnan(sec[2]) & (sec[3] < OMNI_BEAMWIDTH_DEG))) for *_, sec in antennas
+        bool(np.any(_sweep_branch.pattern_table(sec, ant[12])[:, 0] > 0.0))
+        for ant, _, sec in antennas
     )
     geom = _sweep_branch.branch_geometry(
         win, row0, col0, c0, r0, *window[7:], spread,
