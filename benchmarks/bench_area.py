@@ -9,7 +9,7 @@ What is measured
 * **One site, one core, like with like** (the site nearest the DEM's centre unless
   ``--site``): SPLAT! computes one antenna at one frequency per run, so covgap gets ONE
   omni 2G sector at ``--freq`` MHz on the site's antenna height, receiver 1.5 m, radius
-  ``--radius-km``, no pattern. covgap: :func:`covgap.area.predict_site` in this process
+  ``--radius-km``, no pattern. covgap: :func:`covgap.radio.area.predict_site` in this process
   (after one warm-up call that loads the numba cache), best of ``--repeat`` runs, wall and
   CPU seconds and the peak of numpy allocations (tracemalloc), with the default rays
   (``"full"``) and with ``rays="branch"``, once before and once after the SPLAT! runs
@@ -24,7 +24,7 @@ What is measured
   like. Terrain for SPLAT! is written as SRTM
   tiles with the functions of ``compare_splat.py`` (cell for cell onto the posts).
 * **The whole site**: every sector of the site in the sample (all carriers, technologies
-  and bands, with their patterns) in one :func:`~covgap.area.predict_site` call, against
+  and bands, with their patterns) in one :func:`~covgap.radio.area.predict_site` call, against
   the SPLAT! runs it would take (one per sector).
 * **Path-loss difference** over the cells both predict: covgap's path loss is
   ``P + G - signal`` of the sector (antenna pattern and cable loss set to zero), SPLAT!'s
@@ -40,7 +40,7 @@ What is measured
   same grid is given to covgap (as a Terrain whose cell centres are the 1" posts) and to
   ``splat-hd`` (as 1" SRTM tiles through ``srtm2sdf-hd``).
 * **Whole province** (``--province``: the DEM's 3"; ``--province-hd``: the whole DEM
-  upsampled 3 x to 1"): :func:`covgap.parallel.predict_area` on every sector of every
+  upsampled 3 x to 1"): :func:`covgap.radio.parallel.predict_area` on every sector of every
   carrier and technology, radius ``--radius-km``, with ``--workers`` processes; wall
   seconds, CPU seconds of the workers and of this process, peak RSS of this process and
   of the largest worker. It runs first, so that the workers' peak is not SPLAT!'s.
@@ -87,7 +87,7 @@ from compare_splat import (
 )
 
 from covgap.config import Radio
-from covgap.terrain import Terrain, distance_km, sample_heights
+from covgap.io.terrain import Terrain, distance_km, sample_heights
 
 POWER_DBM, GAIN_DBI = 43.0, 0.0
 #: Link budget with no pattern and no cable loss: path loss = P + G - signal.
@@ -142,7 +142,7 @@ def bench_sector(site: pd.Series, freq: float) -> pd.DataFrame:
 
 def covgap_site(terrain: Terrain, sector: pd.DataFrame, radius_km: float, repeat: int, **options):
     """predict_site: warm-up, then best wall / CPU seconds of ``repeat`` runs and peak MB."""
-    from covgap.area import predict_site
+    from covgap.radio.area import predict_site
 
     kw = {"radius_km": radius_km, "model": "p1812", "radio": BENCH_RADIO, **options}
     t0 = time.perf_counter()
@@ -234,7 +234,7 @@ def loss_difference(pred, ano: pd.DataFrame) -> dict:
 
 def full_site(terrain: Terrain, sites: pd.DataFrame, site_id: str, radius_km: float, repeat: int):
     """Every sector of the site (all carriers, technologies, bands) as in the sample."""
-    from covgap.area import predict_site
+    from covgap.radio.area import predict_site
 
     rows = sites[sites["site_id"] == site_id]
     predict_site(terrain, rows, radius_km=radius_km)
@@ -254,7 +254,7 @@ def accuracy(terrain: Terrain, sites: pd.DataFrame, n_sites: int, radius_km: flo
     |difference| of the signal (dB): median, 99th percentile, maximum, share above 1 dB,
     and the share of cells whose best-sector class (4G thresholds -105 / -115 dBm) agrees.
     """
-    from covgap.area import predict_site
+    from covgap.radio.area import predict_site
 
     ids = sorted(sites["site_id"].unique())
     picked = [ids[i] for i in np.linspace(0, len(ids) - 1, n_sites).round().astype(int)]
@@ -288,7 +288,7 @@ def upsample_province(terrain: Terrain, factor: int = 3) -> Terrain:
     """The whole DEM upsampled ``factor`` times (bilinear; 3" -> 1" for the sample).
 
     Cell centres of the new grid at ``(i + 0.5) / factor - 0.5`` of the old one, as
-    :func:`covgap.parallel.resample_terrain` does, on a lattice exactly ``factor`` times
+    :func:`covgap.radio.parallel.resample_terrain` does, on a lattice exactly ``factor`` times
     finer.
     """
     from scipy import ndimage
@@ -369,7 +369,7 @@ def viewshed(terrain: Terrain, site: pd.Series, radius_km: float, work: Path) ->
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-    from covgap.terrain import cell_size_m
+    from covgap.io.terrain import cell_size_m
 
     res = min(cell_size_m(terrain))
     dst_crs = "EPSG:32648"
@@ -422,7 +422,7 @@ def viewshed(terrain: Terrain, site: pd.Series, radius_km: float, work: Path) ->
 def province(
     terrain: Terrain, sites: pd.DataFrame, radius_km: float, workers: int, rays: str = "full"
 ) -> dict:
-    from covgap.parallel import predict_area
+    from covgap.radio.parallel import predict_area
 
     t0, c0, k0 = time.perf_counter(), time.process_time(), child_rusage()
     rasters = predict_area(terrain, sites, radius_km=radius_km, workers=workers, rays=rays)
@@ -590,7 +590,7 @@ def main(argv=None) -> int:
             f"error: {', '.join(missing)} not found (apt install splat gdal-bin)", file=sys.stderr
         )
         return 2
-    from covgap.io import read_sites
+    from covgap.io.readers import read_sites
 
     terrain = load_terrain(args.dem)
     sites = read_sites(args.sites)

@@ -21,7 +21,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from covgap.optimize import greedy_mclp, solve_mclp
+from covgap.plan.mclp import greedy_mclp, solve_mclp
 
 TARGET_S = 60.0
 

@@ -18,11 +18,17 @@ import time
 
 import pandas as pd
 
-from covgap.candidates import candidate_sectors, generate_candidates, upgrade_candidates
 from covgap.pipeline import run
-from covgap.plan import _target_mask, _target_points, _weights, coverage_matrix, plan_network
-from covgap.roads import read_roads
-from covgap.sample import sample_scenario
+from covgap.plan.candidates import candidate_sectors, generate_candidates, upgrade_candidates
+from covgap.plan.roads import read_roads
+from covgap.plan.site_plan import (
+    _target_mask,
+    _target_points,
+    _weights,
+    coverage_matrix,
+    plan_network,
+)
+from covgap.sample.generate import sample_scenario
 
 TARGET_S = 60.0
 

@@ -1,4 +1,4 @@
-"""Benchmark covgap.predict.best_servers at the size of the bundled Lai Chau sample.
+"""Benchmark covgap.radio.point.best_servers at the size of the bundled Lai Chau sample.
 
 Run: ``python benchmarks/bench_predict.py [--sample-only | --synthetic-only]``.
 
@@ -8,7 +8,7 @@ Run: ``python benchmarks/bench_predict.py [--sample-only | --synthetic-only]``.
    rasterio), its points being the village centres and clusters.
 
 Prints the first call (JIT compile or cache load included), a warm call and pairs/s.
-3. ``--area-only`` (also run at the end): :func:`covgap.area.predict_site` per-site
+3. ``--area-only`` (also run at the end): :func:`covgap.radio.area.predict_site` per-site
    seconds at the DEM's 90 m for every model, exact (``exact=True``) and fast (the
    default), with the largest fast-exact difference (wall and CPU time, best of
    ``--repeat`` runs per site: the machine is shared),
@@ -38,8 +38,8 @@ from pyproj import CRS
 from scipy import ndimage
 
 from covgap.config import Radio
-from covgap.predict import best_servers
-from covgap.terrain import Terrain, distance_km
+from covgap.io.terrain import Terrain, distance_km
+from covgap.radio.point import best_servers
 
 ROOT = Path(__file__).resolve().parents[1]
 RES = 1 / 1200
@@ -174,13 +174,13 @@ def splat_main(hd: bool) -> int:
 def run_area(
     terrain, sites, pts=None, *, n_sites: int = 12, radius_km: float = 30.0, repeat: int = 3
 ) -> None:
-    """Per-site seconds of covgap.area.predict_site (one core) and point/raster agreement.
+    """Per-site seconds of covgap.radio.area.predict_site (one core) and point/raster agreement.
 
     Each site runs ``repeat`` times and keeps its fastest wall and CPU time (the machine
     is shared: the minimum is the least disturbed run); the figures are the medians over
     the sites, and the province line scales the CPU median to every site on two cores.
     """
-    from covgap.area import predict_site
+    from covgap.radio.area import predict_site
 
     all_ids = sorted(sites.site_id.unique())
     ids = all_ids[:: max(len(all_ids) // n_sites, 1)][:n_sites]

@@ -11,9 +11,9 @@ For ``N`` transmitter -> receiver links (transmitters: unique sites of
 over the distance bands 2-5, 5-10, 10-20 and 20-30 km; random positions on the DEM when
 those files are absent), at 1800 MHz:
 
-* covgap: :func:`covgap.predict.predict_link` -- free-space loss (ITU-R P.525) plus
+* covgap: :func:`covgap.radio.point.predict_link` -- free-space loss (ITU-R P.525) plus
   ITU-R P.526 Bullington diffraction over the DEM profile, k = 4/3; and, for speed only,
-  the batched :func:`covgap.predict.best_servers` on the same sites and villages.
+  the batched :func:`covgap.radio.point.best_servers` on the same sites and villages.
 * SPLAT! 1.4.2 point-to-point (``splat -t tx.qth -r rx.qth -metric -m 1.333 -olditm``):
   the Longley-Rice ITM 1.2.2 path loss (or ITWOM 3.0 with ``--splat-model itwom``), its
   free-space loss, its propagation mode and model error number, and whether it reports
@@ -86,9 +86,9 @@ import pandas as pd
 from pyproj import Transformer
 
 from covgap.config import Radio, Thresholds
-from covgap.predict import best_servers, predict_link
-from covgap.propagation import signal_dbm
-from covgap.terrain import EARTH_RADIUS_KM, Terrain, distance_km, sample_heights
+from covgap.io.terrain import EARTH_RADIUS_KM, Terrain, distance_km, sample_heights
+from covgap.radio.point import best_servers, predict_link
+from covgap.radio.propagation import signal_dbm
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEM = ROOT / "data" / "dem" / "laichau_synthetic_dem.tif"
@@ -105,7 +105,7 @@ POWER_DBM, GAIN_DBI = 46.0, 18.0
 def load_terrain(path: Path) -> Terrain:
     """Read the DEM with covgap's reader, or with rasterio when that is unavailable."""
     try:
-        from covgap.io import read_dem
+        from covgap.io.readers import read_dem
     except ImportError:  # pragma: no cover - older covgap without io.read_dem
         read_dem = None
     if read_dem is not None:

@@ -255,7 +255,7 @@ def main(argv=None) -> int:
 
     html_path = args.html
     if html_path is None:
-        from covgap.maps import coverage_map, save_map
+        from covgap.outputs.maps import coverage_map, save_map
 
         villages, sites, districts = synthetic_inputs(args.villages, args.sites)
         t0 = time.perf_counter()
@@ -279,7 +279,7 @@ def main(argv=None) -> int:
             naive_path = args.out.with_name(args.out.stem + "_markers.html")
             naive_path.write_text(naive, encoding="utf-8")
             if not args.cdn:
-                from covgap.maps import _inline_leaflet, _leaflet_dir
+                from covgap.outputs.maps import _inline_leaflet, _leaflet_dir
 
                 naive_path.write_text(_inline_leaflet(naive, _leaflet_dir(True)), "utf-8")
             shot = run_chromium(naive_path, args.out.with_name(args.out.stem + "_markers.png"),
@@ -288,7 +288,7 @@ def main(argv=None) -> int:
 
     elif not args.cdn and 'leaflet.js"></script>' in html_path.read_text(encoding="utf-8"):
         # a saved page that links Leaflet from its CDN: test an inlined copy (offline here)
-        from covgap.maps import _inline_leaflet, _leaflet_dir
+        from covgap.outputs.maps import _inline_leaflet, _leaflet_dir
 
         inlined = args.out.with_suffix(".html")
         page = html_path.read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """Scenario configuration: input files, thresholds and radio defaults, from TOML.
 
-A scenario file has three optional tables; anything left out keeps its default::
+A scenario file has four optional tables; anything left out keeps its default::
 
     [inputs]
     villages = "data/villages/villages.csv"
@@ -17,6 +17,10 @@ A scenario file has three optional tables; anything left out keeps its default::
     rx_height_m = 1.5
     ...
 
+    [costs]
+    new_site_usd = 120000
+    fibre_per_km_usd = 15850
+
 Relative paths in a file are taken relative to the file's folder.
 ``covgap run --print-config`` prints every key with its default.
 """
@@ -29,10 +33,83 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .costs import PlanCosts
 from .errors import DataFileError, InputError
+from .schema import MODEL_NAMES
 
-__all__ = ["Radio", "Scenario", "Thresholds", "load_scenario"]
+__all__ = ["PlanCosts", "Radio", "Scenario", "Thresholds", "load_scenario"]
+
+
+@dataclass(frozen=True)
+class PlanCosts:
+    """Unit costs (USD) and backhaul rules used by :mod:`covgap.plan.site_plan`.
+
+    The backhaul figures are DOMAIN.md's "Fibre and backhaul" values (the ITU/Giga
+    connectivity planning method): USD 500 per connection point plus USD 20,000 per km of
+    fibre along roads with a routing factor of 1.1, and about USD 40,000 a microwave link
+    with first-Fresnel-zone clearance up to 30 km. The site and satellite figures are
+    covgap's own assumptions for a rural macro site in an emerging market (no figure is
+    given in DOMAIN.md): set them from the carrier's or the Ministry's own price lists.
+    In a scenario file they go in the ``[costs]`` table.
+
+    Attributes
+    ----------
+    new_site_usd
+        A new macro site: tower, power, shelter and a 3-sector 4G radio (assumption).
+    add_4g_usd
+        Adding 4G radios to an existing 2G-only site (assumption).
+    add_sector_usd
+        Adding one sector (antenna and radio) to an existing site (assumption).
+    fibre_per_km_usd
+        Fibre laid along roads, per km of route (DOMAIN.md: USD 20,000; rural fibre in
+        emerging markets is about USD 15,850, Analysys Mason 2011).
+    fibre_per_point_usd
+        Connecting one point (a site or a village) to the fibre (DOMAIN.md: USD 500).
+    routing_factor
+        Fibre length over the road-path length: slack, poles, detours (DOMAIN.md: 1.1).
+    microwave_link_usd
+        One microwave link, both ends (DOMAIN.md: about USD 40,000).
+    microwave_max_km
+        Longest microwave hop considered (DOMAIN.md: 30 km).
+    microwave_freq_mhz
+        Microwave band used for the Fresnel-zone check (7 GHz: long rural hops).
+    fresnel_clearance
+        Fraction of the first Fresnel zone that must be clear of the terrain (1.0: the
+        whole zone, with earth curvature at k = 4/3).
+    satellite_usd
+        A satellite (VSAT) backhaul terminal: always feasible, costly per Mb/s
+        (assumption; capital cost only).
+    """
+
+    new_site_usd: float = 100_000.0
+    add_4g_usd: float = 30_000.0
+    add_sector_usd: float = 15_000.0
+    fibre_per_km_usd: float = 20_000.0
+    fibre_per_point_usd: float = 500.0
+    routing_factor: float = 1.1
+    microwave_link_usd: float = 40_000.0
+    microwave_max_km: float = 30.0
+    microwave_freq_mhz: float = 7_000.0
+    fresnel_clearance: float = 1.0
+    satellite_usd: float = 60_000.0
+
+    def __post_init__(self) -> None:
+        bad = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                bad.append(f"costs.{f.name} = {value!r} must be a finite number >= 0")
+        if not bad and self.routing_factor < 1.0:
+            bad.append(f"costs.routing_factor = {self.routing_factor} must be >= 1")
+        if not bad and not 0 < self.fresnel_clearance <= 1.0:
+            bad.append(f"costs.fresnel_clearance = {self.fresnel_clearance} must be in (0, 1]")
+        if not bad and not 100 <= self.microwave_freq_mhz <= 100_000:
+            bad.append(f"costs.microwave_freq_mhz = {self.microwave_freq_mhz} is not a band")
+        if bad:
+            raise InputError("; ".join(bad))
+
+    def fibre_usd(self, road_km: float) -> float:
+        """Cost of a fibre connection over ``road_km`` km of road (one point)."""
+        return self.fibre_per_point_usd + self.fibre_per_km_usd * self.routing_factor * road_km
 
 
 @dataclass(frozen=True)
@@ -99,7 +176,7 @@ class Radio:
     profile_step_m
         Spacing of terrain profile samples; ``None`` uses the DEM's cell size.
     model
-        Propagation model (:data:`covgap.models.MODELS`): ``"p1812"`` (free space +
+        Propagation model (:data:`covgap.radio.models.MODELS`): ``"p1812"`` (free space +
         delta-Bullington over the DEM, the default), ``"bullington"`` (free space + P.526
         Bullington), ``"hata"`` / ``"hata-open"`` (Okumura-Hata / COST-231, no terrain
         profile) or ``"fspl"``. Points and rasters use the same model code.
@@ -121,11 +198,10 @@ class Radio:
     model: str = "p1812"
 
     def __post_init__(self) -> None:
-        from .models import MODELS
-
-        if self.model not in MODELS:
+        if self.model not in MODEL_NAMES:
             raise InputError(
-                f"radio.model = {self.model!r} is not a known model; use one of {sorted(MODELS)}"
+                f"radio.model = {self.model!r} is not a known model; use one of "
+                f"{sorted(MODEL_NAMES)}"
             )
         checks = [
             ("rx_height_m", 0 < self.rx_height_m <= 100, "between 0 and 100 m"),
@@ -196,14 +272,14 @@ class Scenario:
         Optional GeoPackage with ``districts`` (and ``communes``) polygon layers.
     crosswalk
         Optional CSV mapping pre-2025 communes to the units of 07/2025
-        (:func:`covgap.reform.read_crosswalk`).
+        (:func:`covgap.io.reform.read_crosswalk`).
     roads
-        Optional road lines (:func:`covgap.roads.read_roads`), for backhaul planning.
+        Optional road lines (:func:`covgap.plan.roads.read_roads`), for backhaul planning.
     fibre_nodes
-        Optional fibre points of presence (:func:`covgap.backhaul.read_fibre_nodes`),
+        Optional fibre points of presence (:func:`covgap.plan.backhaul.read_fibre_nodes`),
         besides the sites marked ``fibre_backhaul``.
     candidates
-        Optional candidate sites for planning (:func:`covgap.candidates.read_candidates`).
+        Optional candidate sites for planning (:func:`covgap.plan.candidates.read_candidates`).
     crs
         CRS of projected x/y columns in the tables; ``None`` for lon/lat in WGS 84.
     local_crs
@@ -215,7 +291,7 @@ class Scenario:
         True for the bundled synthetic sample: maps and tables say so.
     thresholds, radio, costs
         Class thresholds, radio settings and planning unit costs
-        (:class:`covgap.costs.PlanCosts`).
+        (:class:`covgap.config.PlanCosts`).
     """
 
     villages: Path | None = None

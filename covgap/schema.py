@@ -41,6 +41,10 @@ COVERED, LOW_SIGNAL, WHITE = "covered", "low_signal", "white"
 #: Village classes, best first.
 CLASSES: tuple[str, ...] = (COVERED, LOW_SIGNAL, WHITE)
 
+#: Propagation model names a scenario may choose (:data:`covgap.radio.models.MODELS`
+#: gives each its kernel code).
+MODEL_NAMES: tuple[str, ...] = ("fspl", "bullington", "p1812", "hata", "hata-suburban", "hata-open")
+
 #: Columns of a canonical village table (after reading), besides ``geometry`` (WGS 84 Point
 #: of the village centre). ``cluster_*`` are the optional extra population-cluster points.
 VILLAGE_COLUMNS: tuple[str, ...] = (

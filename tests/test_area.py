@@ -9,12 +9,12 @@ from affine import Affine
 from pyproj import CRS
 from scipy import ndimage
 
-from covgap.area import SitePrediction, predict_site
 from covgap.config import Radio
 from covgap.errors import InputError
-from covgap.predict import best_servers
-from covgap.propagation import bullington_correction_db, fspl_db, knife_edge_loss_db
-from covgap.terrain import EARTH_RADIUS_KM, Terrain, distance_km, sample_heights
+from covgap.io.terrain import EARTH_RADIUS_KM, Terrain, distance_km, sample_heights
+from covgap.radio.area import SitePrediction, predict_site
+from covgap.radio.point import best_servers
+from covgap.radio.propagation import bullington_correction_db, fspl_db, knife_edge_loss_db
 
 RES = 1 / 1200
 LEFT, TOP = 103.0, 22.3
@@ -207,11 +207,11 @@ def test_errors_and_clipping(rough, caplog):
                    CRS.from_epsg(2227))  # fmt: skip
     with pytest.raises(InputError, match="metre"):
         predict_site(feet, site())
-    with caplog.at_level(logging.WARNING, logger="covgap.area"):
+    with caplog.at_level(logging.WARNING, logger="covgap.radio.area"):
         pred = predict_site(rough, site(lon=103.01, lat=22.29), radius_km=10.0)
     assert "clipped" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="covgap.area"):
+    with caplog.at_level(logging.WARNING, logger="covgap.radio.area"):
         quiet = predict_site(rough, site(lon=103.01, lat=22.29), radius_km=10.0,
                              warn_clipped=False)  # fmt: skip
     assert "clipped" not in caplog.text
@@ -225,7 +225,7 @@ def test_errors_and_clipping(rough, caplog):
 def sample_terrain_and_sites():
     from pathlib import Path
 
-    from covgap.io import read_dem
+    from covgap.io.readers import read_dem
 
     root = Path(__file__).resolve().parents[1] / "data"
     dem, table = root / "dem/laichau_synthetic_dem.tif", root / "bts_sites/sites.csv"
@@ -238,9 +238,9 @@ def test_branch_rays_stay_within_their_documented_tolerance():
     """``rays="branch"`` against exact: median, 99th percentile, class agreement.
 
     Two sample sites at 30 km (every sector) and the rough fixture: the bounds of
-    :mod:`covgap._sweep_branch`, and the default ``rays="full"`` far inside them.
+    :mod:`covgap.radio.sweep_fast`, and the default ``rays="full"`` far inside them.
     """
-    from covgap import _sweep_branch as sb
+    from covgap.radio import sweep_fast as sb
 
     terrain, sites = sample_terrain_and_sites()
     ids = sorted(sites.site_id.unique())
@@ -273,8 +273,8 @@ def test_rays_option(rough):
 
 def test_sector_table_matches_the_point_analysis_defaults():
     """area's numpy sector table = predict._prepare_sectors (defaults, order, types)."""
-    from covgap.area import _check_sectors
-    from covgap.predict import _prepare_sectors
+    from covgap.radio.area import _check_sectors
+    from covgap.radio.point import _prepare_sectors
 
     rows = site(bands=(("4G", 1800), ("2G", 900), ("3G", 2100)))
     rows.loc[1, "height_m"] = 20.0
@@ -292,7 +292,7 @@ def test_sector_table_matches_the_point_analysis_defaults():
 
 def test_predict_area_passes_warn_clipped_to_the_engine(rough, caplog):
     """A site whose radius leaves the DEM: warned by default, quiet when expected."""
-    from covgap.parallel import predict_area
+    from covgap.radio.parallel import predict_area
 
     edge = gpd.GeoDataFrame(
         site(lon=103.01, lat=22.29).assign(power_dbm=46.0, gain_dbi=18.0, tilt_deg=2.0,
@@ -301,6 +301,6 @@ def test_predict_area_passes_warn_clipped_to_the_engine(rough, caplog):
     )  # fmt: skip
     for warn in (True, False):
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="covgap.area"):
+        with caplog.at_level(logging.WARNING, logger="covgap.radio.area"):
             predict_area(rough, edge, radius_km=10.0, workers=1, warn_clipped=warn)
         assert ("clipped" in caplog.text) is warn

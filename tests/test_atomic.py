@@ -3,8 +3,8 @@ import stat
 
 import pytest
 
-from covgap._atomic import atomic_path
 from covgap.errors import DataFileError
+from covgap.io.atomic import atomic_path
 
 
 def test_success_moves_into_place_with_umask_permissions(tmp_path):

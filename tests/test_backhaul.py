@@ -1,4 +1,4 @@
-"""Tests of covgap.backhaul: road routing, Fresnel clearance, backhaul costs and plans."""
+"""Tests of covgap.plan.backhaul: road routing, Fresnel clearance, backhaul costs and plans."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Geod
 
-from covgap.backhaul import (
+from covgap.config import PlanCosts
+from covgap.errors import InputError, ValidationError
+from covgap.io.terrain import Terrain
+from covgap.plan.backhaul import (
     RoadNetwork,
     fibre_nodes,
     fibre_rollout,
@@ -26,9 +29,6 @@ from covgap.backhaul import (
     read_fibre_nodes,
     standalone_backhaul,
 )
-from covgap.costs import PlanCosts
-from covgap.errors import InputError, ValidationError
-from covgap.terrain import Terrain
 
 GEOD = Geod(ellps="WGS84")
 LON0, LAT0 = 103.4, 22.3
@@ -140,7 +140,7 @@ def test_a_fibre_node_nearer_than_the_road_is_joined_straight(network):
 
 def test_cut_off_points_are_flagged_and_all_cut_off_is_an_error(network, pop, caplog):
     pts = _points(A=(20, 0.2), ISLAND=(2, 30.2))
-    with caplog.at_level(logging.WARNING, logger="covgap.backhaul"):
+    with caplog.at_level(logging.WARNING, logger="covgap.plan.backhaul"):
         nf = network.nearest_fibre(pts["lon"], pts["lat"], pop)
     assert list(nf["reachable"]) == [True, False]
     assert np.isnan(nf["road_km"].iloc[1]) and pd.isna(nf["fibre_node_id"].iloc[1])
@@ -439,8 +439,8 @@ def test_fibre_nodes_from_fed_sites_and_pops():
 # ------------------------------------------------------------------------ sample data
 @pytest.fixture(scope="module")
 def sample() -> dict:
-    from covgap.io import read_dem, read_sites, read_villages
-    from covgap.roads import read_roads
+    from covgap.io.readers import read_dem, read_sites, read_villages
+    from covgap.plan.roads import read_roads
 
     if not (DATA / "roads" / "laichau_synthetic_roads.gpkg").exists():
         pytest.skip("no bundled sample data")

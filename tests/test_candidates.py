@@ -1,4 +1,4 @@
-"""Tests of covgap.candidates: generated, upgrade and user candidate sites."""
+"""Tests of covgap.plan.candidates: generated, upgrade and user candidate sites."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from affine import Affine
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, Point
 
-from covgap.candidates import (
+from covgap.config import PlanCosts
+from covgap.errors import InputError, ValidationError
+from covgap.io.terrain import Terrain, bearing_deg, distance_km
+from covgap.plan.candidates import (
     CANDIDATE_COLUMNS,
     add_visibility,
     candidate_sectors,
@@ -23,11 +26,8 @@ from covgap.candidates import (
     read_candidates,
     upgrade_candidates,
 )
-from covgap.costs import PlanCosts
-from covgap.errors import InputError, ValidationError
-from covgap.predict import _prepare_sectors, best_servers
+from covgap.radio.point import _prepare_sectors, best_servers
 from covgap.schema import SITE_COLUMNS
-from covgap.terrain import Terrain, bearing_deg, distance_km
 
 LON0, LAT0 = 103.0, 22.2  # top-left corner of the synthetic grids
 CELL_DEG = 0.001
@@ -497,7 +497,7 @@ def test_sample_gives_500_candidates():
     if not (root / "scenario.toml").exists():
         pytest.skip("bundled sample not present")
     from covgap import config, pipeline
-    from covgap.roads import read_roads
+    from covgap.plan.roads import read_roads
 
     scenario = config.load_scenario(root / "scenario.toml")
     inputs = pipeline.load_inputs(scenario)

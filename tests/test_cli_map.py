@@ -92,7 +92,7 @@ def test_missing_dem_draws_without_hillshade(results: Path, tmp_path: Path, capl
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("dem.tif", "gone.tif"), encoding="utf-8")
     out = tmp_path / "m.html"
-    with caplog.at_level("WARNING", logger="covgap.maps"):
+    with caplog.at_level("WARNING", logger="covgap.outputs.maps"):
         assert _map("--results", str(results), "--out", str(out)).exit_code == 0
     assert "no hillshade" in caplog.text
     assert 'L.imageOverlay("data:' not in out.read_text(encoding="utf-8")
@@ -102,9 +102,9 @@ def _write_area(results: Path, folder: Path, tiny_scenario: dict[str, Path]) -> 
     """Predict the tiny scenario's area and write its COGs and zones.gpkg into ``folder``."""
     import geopandas as gpd
 
-    from covgap.io import read_dem
-    from covgap.parallel import predict_area
-    from covgap.zones import area_zones, write_zones
+    from covgap.analysis.zones import area_zones, write_zones
+    from covgap.io.readers import read_dem
+    from covgap.radio.parallel import predict_area
 
     sites = gpd.read_file(results / "villages.gpkg", layer="sites")
     rasters = predict_area(read_dem(tiny_scenario["dem"]), sites, radius_km=20, workers=1)
@@ -140,7 +140,7 @@ def test_map_picks_up_rasters_and_zones(results: Path, tmp_path: Path, tiny_scen
 
 
 def test_map_from_results_without_area(results: Path, tmp_path: Path, tiny_scenario):
-    from covgap.maps import map_from_results
+    from covgap.outputs.run_files import map_from_results
 
     _write_area(results, results, tiny_scenario)
     page = map_from_results(results, area=False).get_root().render()

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from covgap.cli.request import request
-from covgap.labels import label
+from covgap.outputs.labels import label
 
 
 def test_request_on_tiny_scenario(tiny_scenario, tmp_path):

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from covgap import io, pipeline
+from covgap import pipeline
 from covgap.cli import main
 from covgap.errors import ValidationError
-from covgap.sample import sample_scenario
+from covgap.io import readers as io
+from covgap.sample.generate import sample_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("COVGAP_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -98,7 +99,7 @@ def test_real_villages_classified_over_the_sample_network(sample, tmp_path):
 
 
 def test_sample_carries_its_own_crosswalk(sample):
-    from covgap.reform import read_crosswalk
+    from covgap.io.reform import read_crosswalk
 
     table = read_crosswalk(sample.crosswalk)
     assert table["new_unit"].nunique() == 38

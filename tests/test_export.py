@@ -10,8 +10,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from covgap import export
-from covgap.labels import label
+from covgap.outputs.labels import label
+from covgap.request import export
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_workbook import HOSTILE, literal_dossier

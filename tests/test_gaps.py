@@ -4,8 +4,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from covgap.analysis.classify import (
+    add_district,
+    classify_points,
+    classify_villages,
+    summarise,
+    village_points,
+)
 from covgap.config import Radio
-from covgap.gaps import add_district, classify_points, classify_villages, summarise, village_points
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from covgap.terrain import Terrain, hillshade
+from covgap.io.terrain import Terrain, hillshade
 
 
 def _ramp(east: bool) -> Terrain:

@@ -13,9 +13,9 @@ import rasterio
 from affine import Affine
 from pyproj import CRS, Geod, Transformer
 
-from covgap import io
 from covgap.errors import DataFileError, ValidationError
-from covgap.terrain import Terrain
+from covgap.io import readers as io
+from covgap.io.terrain import Terrain
 
 GEOD = Geod(ellps="WGS84")
 

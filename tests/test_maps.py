@@ -1,4 +1,4 @@
-"""Tests of covgap.maps and covgap.labels: render the HTML and assert on it."""
+"""Tests of covgap.outputs.maps and covgap.outputs.labels: render the HTML and assert on it."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from shapely.geometry import Point, box
 
 from covgap.config import Thresholds
 from covgap.errors import DataFileError, InputError
-from covgap.labels import LABELS, LANGS, format_number, label, rename_columns
-from covgap.maps import CLASS_COLOURS, coverage_map, save_map
+from covgap.io.locale import LANGS, format_number
+from covgap.outputs.labels import LABELS, label, rename_columns
+from covgap.outputs.maps import CLASS_COLOURS, coverage_map, save_map
 
 folium = pytest.importorskip("folium")
 
@@ -368,7 +369,7 @@ def test_save_map_inline_assets_missing_folder(tmp_path, villages, sites):
 def terrain(tmp_path):
     from conftest import write_tiny_scenario
 
-    from covgap.io import read_dem
+    from covgap.io.readers import read_dem
 
     return read_dem(write_tiny_scenario(tmp_path / "tiny")["dem"])
 
@@ -395,7 +396,7 @@ def test_relief_png(terrain):
 
     from PIL import Image
 
-    from covgap.maps import relief_png
+    from covgap.outputs.maps import relief_png
 
     png, bounds = relief_png(terrain, max_px=200)
     image = np.asarray(Image.open(io.BytesIO(png)))
@@ -470,7 +471,7 @@ def test_hostile_site_and_commune_names(villages, sites):
 
 
 def test_vendored_plugins_and_licences():
-    from covgap import _vendor
+    from covgap.outputs import web as _vendor
 
     folder = Path(_vendor.__file__).parent
     readme = (folder / "README.md").read_text(encoding="utf-8")
@@ -534,7 +535,7 @@ def area_rasters():
     from affine import Affine
     from pyproj import CRS
 
-    from covgap.rasters import AreaRasters, Grid
+    from covgap.radio.rasters import AreaRasters, Grid
 
     rows, cols = 60, 80  # 103.1-103.5, 22.2-22.5
     grid = Grid(Affine(AREA_CELL, 0, 103.1, 0, -AREA_CELL, 22.5), CRS.from_epsg(4326), (rows, cols))
@@ -626,7 +627,7 @@ def test_signal_overlays_layers_and_legend(villages, sites, area_rasters):
 
 
 def test_signal_overlay_transparent_where_nan(villages, sites, area_rasters):
-    from covgap._map_layers import RAMP_COLOURS
+    from covgap.outputs.map_layers import RAMP_COLOURS
 
     page = _render(coverage_map(villages, sites, rasters=area_rasters))
     image = _overlays(page)[0]  # the any-carrier 4G layer
@@ -644,7 +645,7 @@ def test_signal_overlay_transparent_where_nan(villages, sites, area_rasters):
 
 
 def test_signal_png_bounds_and_breaks(area_rasters):
-    from covgap._map_layers import ramp_breaks, ramp_index, signal_png
+    from covgap.outputs.map_layers import ramp_breaks, ramp_index, signal_png
 
     png, bounds = signal_png(area_rasters.signal[("any", "4G")], area_rasters.grid, max_px=100)
     (south, west), (north, east) = bounds
@@ -691,7 +692,7 @@ def test_zone_popups_escape_hostile_names(villages, sites, zones):
 
 
 def test_zones_pair_and_bad_inputs(villages, sites, zones, area_rasters):
-    from covgap.maps import coverage_map as cm
+    from covgap.outputs.maps import coverage_map as cm
 
     summary = pd.DataFrame({"district": ["x"]})
     page = _render(cm(villages, sites, zones=(zones, summary), lang="en"))
@@ -713,9 +714,9 @@ def test_area_layers_size(villages, sites, area_rasters, zones):
 
 def test_area_layers_from_predict_area(tiny_scenario, tmp_path):
     """The real engine's rasters and zones on the tiny scenario, drawn and read back."""
-    from covgap.io import read_dem
-    from covgap.parallel import predict_area
-    from covgap.zones import area_zones
+    from covgap.analysis.zones import area_zones
+    from covgap.io.readers import read_dem
+    from covgap.radio.parallel import predict_area
 
     terrain = read_dem(tiny_scenario["dem"])
     sites = pd.read_csv(tiny_scenario["sites"])

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from covgap import _kernels
 from covgap.config import Radio
 from covgap.errors import InputError
-from covgap.models import (
+from covgap.io.terrain import EARTH_RADIUS_KM
+from covgap.radio import kernels as _kernels
+from covgap.radio.models import (
     MODELS,
     coverage_probability,
     delta_bullington_loss_db,
@@ -19,8 +20,7 @@ from covgap.models import (
     smooth_surface_heights,
     spherical_earth_loss_db,
 )
-from covgap.propagation import bullington_loss_db, fspl_db
-from covgap.terrain import EARTH_RADIUS_KM
+from covgap.radio.propagation import bullington_loss_db, fspl_db
 
 AE = EARTH_RADIUS_KM * 4 / 3
 

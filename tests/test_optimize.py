@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from covgap.errors import InputError, SolverError
-from covgap.optimize import Solution, greedy_mclp, solve_mclp
+from covgap.plan.mclp import Solution, greedy_mclp, solve_mclp
 
 
 def _cover(m: int, n: int, sets: dict[int, list[int]]) -> np.ndarray:

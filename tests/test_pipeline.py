@@ -6,7 +6,7 @@ import pytest
 from covgap import pipeline
 from covgap.config import Scenario, Thresholds
 from covgap.errors import InputError, ValidationError
-from covgap.reports import OUTPUT_FILES
+from covgap.outputs.run_files import OUTPUT_FILES, write_outputs
 
 
 def _scenario(paths: dict[str, Path], **kw) -> Scenario:
@@ -69,13 +69,13 @@ def test_write_is_all_or_nothing(tiny_scenario, tmp_path, monkeypatch):
     def broken_map(*args, **kwargs):
         raise RuntimeError("map failed")
 
-    monkeypatch.setattr("covgap.maps.coverage_map", broken_map)
+    monkeypatch.setattr("covgap.outputs.maps.coverage_map", broken_map)
     with pytest.raises(RuntimeError, match="map failed"):
-        result.write(out)
+        write_outputs(result, out)
     assert (out / "villages.csv").read_text(encoding="utf-8") == "previous run"
     assert sorted(p.name for p in out.iterdir()) == ["villages.csv"]
     monkeypatch.undo()
-    paths = result.write(out, lang="en")
+    paths = write_outputs(result, out, lang="en")
     assert set(paths) == set(OUTPUT_FILES)
     assert all(p.stat().st_size > 0 for p in paths.values())
     assert (out / "villages.csv").read_text(encoding="utf-8-sig").startswith("village_id,")
@@ -84,8 +84,8 @@ def test_write_is_all_or_nothing(tiny_scenario, tmp_path, monkeypatch):
 def test_area_rasters_agree_with_the_point_analysis(tiny_scenario, tmp_path):
     """With area=True the rasters, zones and the village classes come from the same model:
     the class of each village centre's raster cell matches its point class."""
-    from covgap.gaps import classify_points
-    from covgap.rasters import ANY_CARRIER
+    from covgap.analysis.classify import classify_points
+    from covgap.radio.rasters import ANY_CARRIER
 
     result = pipeline.run(_scenario(tiny_scenario), area=True)
     assert result.rasters is not None and "area_s" in result.timings
@@ -101,7 +101,7 @@ def test_area_rasters_agree_with_the_point_analysis(tiny_scenario, tmp_path):
     behind = v[v["village_id"] == "V3"].geometry.iloc[0]
     white = zones[zones["zone_class"] == "white"].to_crs(4326)
     assert white.contains(behind).any()
-    paths = result.write(tmp_path / "out")
+    paths = write_outputs(result, tmp_path / "out")
     assert paths["zones"].exists() and paths["zones_csv"].exists()
     cogs = sorted(p.name for p in (tmp_path / "out").glob("*.tif"))
     assert any(name.startswith("signal_") for name in cogs), cogs

@@ -17,13 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from covgap.cli import main
-from covgap.config import Scenario
-from covgap.costs import PlanCosts
+from covgap.config import PlanCosts, Scenario
 from covgap.errors import InputError
-from covgap.pipeline import run
-from covgap.plan import _target_mask, coverage_matrix, plan_network, run_plan
-from covgap.predict import best_servers
-from covgap.roads import read_roads
+from covgap.pipeline import run, run_plan
+from covgap.plan.map import plan_map
+from covgap.plan.roads import read_roads
+from covgap.plan.site_plan import _target_mask, coverage_matrix, plan_network
+from covgap.radio.point import best_servers
 from covgap.schema import COVERED
 
 
@@ -90,7 +90,7 @@ def test_best_servers_by_site_keeps_each_site(before):
 
 
 def test_coverage_matrix_ridge_site_covers_the_shadowed_village(before):
-    from covgap.candidates import candidate_sectors
+    from covgap.plan.candidates import candidate_sectors
 
     cands = _candidates(_ridge_candidate("R1"), _ridge_candidate("FAR", 103.01, 22.19))
     cover, signals = coverage_matrix(before, candidate_sectors(cands))
@@ -135,8 +135,8 @@ def test_plan_k1_picks_the_ridge_and_covers_v3(before, roads):
 
 def test_plan_coverage_rasters_and_map_layer(before, roads):
     """The proposed sites' own rasters: only their sectors, covering V3; drawn on the map."""
-    from covgap.labels import label
-    from covgap.rasters import ANY_CARRIER
+    from covgap.outputs.labels import label
+    from covgap.radio.rasters import ANY_CARRIER
 
     user = _candidates(_ridge_candidate("R1"))
     plan = plan_network(before, roads=roads, k=1, candidates=user, generate=False,
@@ -149,7 +149,7 @@ def test_plan_coverage_rasters_and_map_layer(before, roads):
     col, row = ~rasters.grid.transform * (v3.x, v3.y)  # the grid is in lon/lat here
     rsrp = rasters.signal[(ANY_CARRIER, "4G")][int(row), int(col)]
     assert rsrp > before.scenario.thresholds.covered_dbm
-    html = plan.map(lang="en").get_root().render()
+    html = plan_map(plan, lang="en").get_root().render()
     assert label("plan_layer_coverage", "en") in html
 
 
@@ -272,7 +272,6 @@ def test_cli_plan_errors(tiny, tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_plan():
-    from covgap.plan import run_plan
 
     return run_plan(k=10)
 

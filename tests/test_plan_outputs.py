@@ -1,4 +1,4 @@
-"""Tests of covgap._plan_outputs: a plan's files (CSV, GPKG, workbook, JSON) and its map.
+"""Tests of covgap.plan.outputs: a plan's files (CSV, GPKG, workbook, JSON) and its map.
 
 The plan is built by hand on the real analysis of the bundled sample: three gap villages
 are made covered by two proposed sites (a new site with a formula-like note and a 4G
@@ -21,15 +21,16 @@ from openpyxl import load_workbook
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString, Point
 
-from covgap import _plan_map, _plan_outputs
-from covgap._labels_plan import LABELS as PLAN_LABELS
-from covgap._plan_outputs import PLAN_FILES, plan_map, write_plan
-from covgap.costs import PlanCosts
-from covgap.labels import LABELS, label
-from covgap.maps import coverage_map
-from covgap.optimize import Solution
+from covgap.config import PlanCosts
+from covgap.outputs.labels import LABELS, label
+from covgap.outputs.labels.plan import LABELS as PLAN_LABELS
+from covgap.outputs.maps import coverage_map
 from covgap.pipeline import run
-from covgap.plan import PROPOSED_COLUMNS, Plan, before_after
+from covgap.plan import map as _plan_map
+from covgap.plan import outputs as _plan_outputs
+from covgap.plan.mclp import Solution
+from covgap.plan.outputs import PLAN_FILES, plan_map, write_plan
+from covgap.plan.site_plan import PROPOSED_COLUMNS, Plan, before_after
 
 folium = pytest.importorskip("folium")
 pytest.importorskip("xstatic.pkg.leaflet", reason="xstatic-leaflet not installed (offline)")
@@ -400,14 +401,6 @@ def test_empty_plan_and_mixed_routes(plan, tmp_path, monkeypatch):
     assert doc["stats"]["sites"] == 0 and doc["stats"]["people_per_million_usd"] is None
 
 
-def test_plan_methods_call_this_module(plan, tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(_plan_outputs, "plan_map", lambda p, *, lang: calls.append(lang) or 1)
-    monkeypatch.setattr(_plan_outputs, "write_plan", lambda p, d, *, lang: calls.append(d) or {})
-    assert plan.map(lang="en") == 1 and plan.write(tmp_path, lang="en") == {}
-    assert calls == ["en", tmp_path]
-
-
 def test_bad_lang(plan, tmp_path):
     from covgap.errors import InputError
 
@@ -480,7 +473,7 @@ def _sample_map(**extra):
 
 def test_coverage_map_without_extra_layers_unchanged():
     assert _sample_map() == _sample_map(extra_layers=(), extra_legend_html=None)
-    from covgap._map_elements import _layer
+    from covgap.outputs.map_elements import _layer
 
     extra = _layer([[103.2, 22.3]], name="Extra layer", kind="rings", options={})
     html = _sample_map(extra_layers=[extra], extra_legend_html="<div>plan legend</div>")

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from covgap import planning
+from covgap.analysis.priority import PriorityWeights, priority_score, rank_villages
 from covgap.config import Scenario
 from covgap.errors import InputError
-from covgap.planning import PriorityWeights, add_local_xy, priority_score, rank_villages
+from covgap.io.positions import add_local_xy
+from covgap.request import dossier as planning
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import write_tiny_scenario

@@ -6,9 +6,9 @@ from pyproj import CRS
 
 from covgap.config import Radio
 from covgap.errors import InputError
-from covgap.predict import SERVER_COLUMNS, best_servers, nearest_sites, predict_link
-from covgap.propagation import antenna_pattern_db, signal_dbm
-from covgap.terrain import Terrain, distance_km
+from covgap.io.terrain import Terrain, distance_km
+from covgap.radio.point import SERVER_COLUMNS, best_servers, nearest_sites, predict_link
+from covgap.radio.propagation import antenna_pattern_db, signal_dbm
 
 RES = 1 / 1200  # 3 arc-seconds
 LEFT, TOP = 103.0, 22.3

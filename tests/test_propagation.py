@@ -8,23 +8,23 @@ from hypothesis import strategies as st
 from pyproj import CRS
 from scipy import ndimage
 
-from covgap import _kernels
 from covgap.config import Radio
 from covgap.errors import InputError
-from covgap.propagation import (
-    antenna_pattern_db,
-    bullington_loss_db,
-    fspl_db,
-    knife_edge_loss_db,
-    signal_dbm,
-)
-from covgap.terrain import (
+from covgap.io.terrain import (
     EARTH_RADIUS_KM,
     Terrain,
     distance_km,
     grid_index,
     profile_segments,
     terrain_profile,
+)
+from covgap.radio import kernels as _kernels
+from covgap.radio.propagation import (
+    antenna_pattern_db,
+    bullington_loss_db,
+    fspl_db,
+    knife_edge_loss_db,
+    signal_dbm,
 )
 
 CE = 1.0 / (EARTH_RADIUS_KM * 4.0 / 3.0)

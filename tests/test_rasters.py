@@ -12,11 +12,11 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 
-from covgap import rasters
+from covgap.analysis.classify import classify_points
 from covgap.config import Radio, Thresholds
 from covgap.errors import SolverError
-from covgap.gaps import classify_points
-from covgap.rasters import (
+from covgap.radio import rasters
+from covgap.radio.rasters import (
     ANY_CARRIER,
     CLASS_CODES,
     CLASS_NODATA,

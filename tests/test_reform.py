@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from covgap import reform
 from covgap.errors import InputError
+from covgap.io import reform
 
 CSV = (
     "old_commune_code,old_commune,old_district_code,old_district,new_unit_code,new_unit,new_unit_type\n"

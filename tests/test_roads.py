@@ -1,4 +1,4 @@
-"""Tests of covgap.roads: reading road lines, the road graph and snapping points to roads."""
+"""Tests of covgap.plan.roads: reading road lines, the road graph and snapping points to roads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import shapely
 from pyproj import Geod
 
 from covgap.errors import DataFileError, ValidationError
-from covgap.roads import HIGHWAY_CLASSES, read_roads, road_graph, snap_to_roads
+from covgap.plan.roads import HIGHWAY_CLASSES, read_roads, road_graph, snap_to_roads
 
 GEOD = Geod(ellps="WGS84")
 KM_LON = 111.32 * np.cos(np.radians(22.3))  # km per degree of longitude near Lai Châu

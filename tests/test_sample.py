@@ -16,10 +16,10 @@ import rasterio
 import shapely
 
 import covgap
-from covgap._synth import DISTRICTS, RIVERS
 from covgap.config import load_scenario
-from covgap.roads import HIGHWAY_CLASSES, read_roads, road_graph, snap_to_roads
-from covgap.sample import SAMPLE_FILES, generate_sample, sample_scenario
+from covgap.plan.roads import HIGHWAY_CLASSES, read_roads, road_graph, snap_to_roads
+from covgap.sample.common import DISTRICTS, RIVERS
+from covgap.sample.generate import SAMPLE_FILES, generate_sample, sample_scenario
 from covgap.schema import BANDS_MHZ
 
 DATA = Path(covgap.__file__).resolve().parents[1] / "data"
@@ -285,3 +285,11 @@ def test_small_sample_roads(small):
 @needs_data
 def test_committed_roads():
     _check_roads(DATA)
+
+
+def test_sample_scenario_reads_the_bundled_files_in_a_checkout():
+    # not a regenerated copy in the cache: the files next to the package
+    from covgap.sample import sample_scenario
+
+    scenario = sample_scenario()
+    assert Path(scenario.villages).resolve() == (DATA / "villages" / "villages.csv").resolve()

@@ -12,11 +12,11 @@ from affine import Affine
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import Point, box
 
-from covgap import static_maps
 from covgap.errors import DataFileError, InputError
-from covgap.labels import label
+from covgap.io.terrain import Terrain
+from covgap.outputs import static_maps
+from covgap.outputs.labels import label
 from covgap.schema import CLASSES
-from covgap.terrain import Terrain
 
 HOSTILE = "Bản $\\frac{1}{0}$ <script>alert(1)</script>\nNậm Xe Phìn Hồ rất rất dài"
 INFO = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from covgap import status
+from covgap.analysis import status
 from covgap.config import Scenario
 
 sys.path.insert(0, str(Path(__file__).parent))

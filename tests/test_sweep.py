@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from covgap import _kernels, _sweep
-from covgap.terrain import EARTH_RADIUS_KM
+from covgap.io.terrain import EARTH_RADIUS_KM
+from covgap.radio import kernels as _kernels
+from covgap.radio import sweep as _sweep
 
 CE = 1.0 / (EARTH_RADIUS_KM * 4.0 / 3.0)
 AE = 1.0 / CE
@@ -44,7 +45,7 @@ def test_hull_keeps_the_upper_convex_chain():
 
 def test_fast_tangent_equals_brute_force_near_and_far_from_the_hull_end():
     """The fast sweep's tangent: steps back from the end, then a binary search."""
-    from covgap._sweep_branch import _tangent
+    from covgap.radio.sweep_fast import _tangent
 
     rng = np.random.default_rng(5)
     hx, hy = np.empty(500), np.empty(500)
@@ -208,7 +209,7 @@ def test_smooth_earth_term_is_not_monotone_in_the_antenna():
 
 # --------------------------------------------------------------------------- fast path
 def test_tabulated_knife_edge_is_within_a_thousandth_of_a_db():
-    from covgap import _sweep_loss
+    from covgap.radio import sweep_loss as _sweep_loss
 
     lam = 299_792_458.0 / 900e6
     for nu in np.concatenate([np.linspace(-1.0, 70.0, 20_011), [-0.78, -0.7799, 59.999]]):
@@ -221,7 +222,7 @@ def test_tabulated_knife_edge_is_within_a_thousandth_of_a_db():
 
 @pytest.mark.parametrize("code", [_kernels.P1812, _kernels.BULLINGTON, _kernels.HATA_SUBURBAN])
 def test_fast_band_losses_are_within_a_hundredth_of_a_db(code):
-    from covgap import _sweep_loss
+    from covgap.radio import sweep_loss as _sweep_loss
 
     freqs = np.array([700.0, 900.0, 1800.0, 2100.0, 2600.0])
     bands = _sweep.band_table(freqs, code, 1.5, AE)
@@ -240,7 +241,7 @@ def test_fast_band_losses_are_within_a_hundredth_of_a_db(code):
 # --------------------------------------------------------------------------- branch rays
 def window_geometry(spread, h=121, w=141, c0=63.3, r0=58.7, radius_km=5.0, nodata=False):
     """A projected 90 m window (random heights) and its geometry."""
-    from covgap import _sweep_branch
+    from covgap.radio import sweep_fast as _sweep_branch
 
     rng = np.random.default_rng(11)
     win = (800 + 100 * rng.random((h, w))).astype("float32")
@@ -269,7 +270,7 @@ def walk_samples(geom):
 
 
 def test_fast_atan2_is_within_seven_ten_thousandths_of_a_degree():
-    from covgap._sweep_branch import atan2_deg
+    from covgap.radio.sweep_fast import atan2_deg
 
     rng = np.random.default_rng(5)
     scaled = rng.normal(size=(20_000, 2)) * 10.0 ** rng.uniform(-3, 4, (20_000, 1))
@@ -281,7 +282,7 @@ def test_fast_atan2_is_within_seven_ten_thousandths_of_a_degree():
 
 
 def test_perimeter_positions_round_trip():
-    from covgap._sweep_branch import _perimeter_cell, _perimeter_pos
+    from covgap.radio.sweep_fast import _perimeter_cell, _perimeter_pos
 
     h, w, c0, r0 = 9, 13, 5.3, 3.6
     lims = np.array([-c0, w - 1 - c0, -r0, h - 1 - r0])
@@ -335,7 +336,7 @@ def test_branch_rays_sample_the_dem_far_less():
 
 
 def test_scratch_space_is_reused_and_grown():
-    from covgap._sweep_branch import scratch
+    from covgap.radio.sweep_fast import scratch
 
     a = scratch("test_scratch", 1000, np.float64)
     assert scratch("test_scratch", 500, np.float64).base is a.base

@@ -5,8 +5,7 @@ import pytest
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from covgap import _kernels
-from covgap.terrain import (
+from covgap.io.terrain import (
     Terrain,
     _bilinear,
     bearing_deg,
@@ -16,6 +15,7 @@ from covgap.terrain import (
     sample_heights,
     terrain_profile,
 )
+from covgap.radio import kernels as _kernels
 
 RES = 0.01  # degrees per cell
 LEFT, TOP = 103.0, 22.5

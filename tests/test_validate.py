@@ -1,4 +1,4 @@
-"""Tests of covgap.validate: every problem kind, reported all at once, with row and column."""
+"""Tests of covgap.io.validate: every problem kind, reported all at once, with row and column."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 
-from covgap import io
 from covgap.errors import DataFileError, InputError, Problem, ValidationError
-from covgap.terrain import Terrain
-from covgap.validate import check_within_terrain, detect_kind, validate_file
+from covgap.io import readers as io
+from covgap.io.terrain import Terrain
+from covgap.io.validate import check_within_terrain, detect_kind, validate_file
 
 
 def village_rows(**changes) -> pd.DataFrame:

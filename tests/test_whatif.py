@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covgap import pipeline, whatif
+from covgap import pipeline
+from covgap.analysis import whatif
 from covgap.config import Scenario, Thresholds
 from covgap.errors import InputError, ValidationError
 from covgap.schema import CLASSES

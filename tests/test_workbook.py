@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from covgap import status
-from covgap.labels import label
-from covgap.planning import Dossier, add_local_xy, rank_villages
-from covgap.workbook import write_workbook
+from covgap.analysis import status
+from covgap.analysis.priority import rank_villages
+from covgap.io.positions import add_local_xy
+from covgap.outputs.labels import label
+from covgap.request.dossier import Dossier
+from covgap.request.workbook import write_workbook
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1:A2)"]
 

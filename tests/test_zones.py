@@ -13,9 +13,9 @@ from affine import Affine
 from pyproj import CRS, Geod
 from shapely.geometry import Point, box
 
+from covgap.analysis.zones import MIN_ZONE_AREA_KM2, write_zones, zone_polygons, zone_statistics
 from covgap.errors import InputError
-from covgap.rasters import CLASS_CODES, Grid
-from covgap.zones import MIN_ZONE_AREA_KM2, write_zones, zone_polygons, zone_statistics
+from covgap.radio.rasters import CLASS_CODES, Grid
 
 W, L, C = CLASS_CODES["white"], CLASS_CODES["low_signal"], CLASS_CODES["covered"]
 UTM = CRS.from_epsg(32648)

@@ -26,8 +26,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .config import Radio, Thresholds
-from .schema import CARRIERS, CLASSES, COVERED, LOW_SIGNAL, WHITE, carrier_slug
+from ..config import Radio, Thresholds
+from ..schema import CARRIERS, CLASSES, COVERED, LOW_SIGNAL, WHITE, carrier_slug
 
 __all__ = ["add_district", "classify_points", "classify_villages", "summarise", "village_points"]
 
@@ -160,10 +160,10 @@ def classify_villages(
         Its reference points, from :func:`village_points`.
     servers
         Best server per point, carrier and technology, from
-        :func:`covgap.predict.best_servers`.
+        :func:`covgap.radio.point.best_servers`.
     nearest
         Nearest site of any carrier per point (``point_id``, ``site_id``, ``carrier``,
-        ``dist_km``), from :func:`covgap.predict.nearest_sites` with ``by=None``.
+        ``dist_km``), from :func:`covgap.radio.point.nearest_sites` with ``by=None``.
     thresholds, radio
         Class thresholds and radio settings (location-variability margin, range).
 

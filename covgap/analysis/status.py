@@ -3,7 +3,8 @@ r"""Per-village status for every carrier and technology, the 2G/3G switch-off, a
 :func:`village_status` lists, for every village, carrier (Viettel, VNPT, MobiFone and
 ``"any"``: the best operator counts, as in ITU SDG 9.c.1) and technology (2G, 3G, 4G), the
 best signal at the village centre, the serving and nearest sites and why the village is
-not covered, in plain words. 4G statuses are those of :func:`covgap.gaps.classify_villages`
+not covered, in plain words. 4G statuses are those of
+:func:`covgap.analysis.classify.classify_villages`
 (population clusters included); 2G RxLev and 3G RSCP use the VNPT drive-test bins around
 the usable floor :math:`F` (``Thresholds.min_2g_dbm`` / ``min_3g_dbm``):
 
@@ -30,16 +31,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .config import Radio, Thresholds
-from .gaps import CENTRE
-from .labels import format_number
-from .predict import nearest_sites
-from .schema import CARRIERS, CLASSES, COVERED, LOW_SIGNAL, TECHNOLOGIES, WHITE, carrier_slug
+from ..config import Radio, Thresholds
+from ..io.locale import format_number
+from ..radio.point import nearest_sites
+from ..schema import CARRIERS, CLASSES, COVERED, LOW_SIGNAL, TECHNOLOGIES, WHITE, carrier_slug
+from .classify import CENTRE
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .pipeline import Result
+    from .result import Result
 
 __all__ = [
     "ANY_CARRIER",
@@ -100,11 +101,11 @@ def status_table(
     Parameters
     ----------
     villages
-        Classified villages (:func:`covgap.gaps.classify_villages`).
+        Classified villages (:func:`covgap.analysis.classify.classify_villages`).
     points
-        Village reference points (:func:`covgap.gaps.village_points`).
+        Village reference points (:func:`covgap.analysis.classify.village_points`).
     servers
-        Best server per point, carrier and technology (:func:`covgap.predict.best_servers`).
+        Best server per point, carrier and technology (:func:`covgap.radio.point.best_servers`).
     sites
         The site table (for the nearest site of each carrier and technology).
     thresholds, radio
@@ -287,7 +288,7 @@ def sunset_impact(villages: pd.DataFrame, services: pd.DataFrame | None = None) 
         Village table with ``village_id`` (and ``name``, ``commune``, ``district``,
         ``households``, ``population`` when known). When ``services`` is ``None`` its
         ``services`` column (usable technologies of the best operator, as written by
-        :func:`covgap.gaps.classify_villages`) is used, for ``carrier="any"`` only.
+        :func:`covgap.analysis.classify.classify_villages`) is used, for ``carrier="any"`` only.
     services
         Usable technologies per village and carrier (:func:`service_table`).
 

@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from . import _aliases
-from .config import Radio, Thresholds
-from .errors import InputError, ValidationError
-from .pipeline import Inputs, Result, analyse
-from .schema import (
+import covgap.io.aliases as _aliases
+
+from ..config import Radio, Thresholds
+from ..errors import InputError, ValidationError
+from ..io.validate import RANGES, VIETNAM, check_within_terrain
+from ..schema import (
     BANDS_MHZ,
     CARRIER_SLUGS,
     CARRIERS,
@@ -44,7 +45,8 @@ from .schema import (
     TECHNOLOGIES,
     WHITE,
 )
-from .validate import RANGES, VIETNAM, check_within_terrain
+from .inputs import Inputs
+from .result import Result, analyse
 
 __all__ = [
     "DEFAULT_FREQ_MHZ",
@@ -60,7 +62,7 @@ logger = logging.getLogger(__name__)
 #: Band of a new sector when none is given (the usual rural macro layer in Vietnam).
 DEFAULT_FREQ_MHZ: dict[str, int] = {"2G": 900, "3G": 2100, "4G": 1800}
 
-#: Columns :func:`covgap.gaps.classify_villages` adds; dropped before re-classifying.
+#: Columns :func:`covgap.analysis.classify.classify_villages` adds; dropped before re-classifying.
 _CLASSIFIED = (
     "coverage_class",
     "rsrp_dbm",

@@ -1,7 +1,7 @@
 """White and low-signal zones: polygons from the class rasters, their area and people.
 
 :func:`zone_polygons` vectorises the cells of one class of a class raster
-(:func:`covgap.rasters.class_raster`) into polygons (:func:`rasterio.features.shapes`,
+(:func:`covgap.radio.rasters.class_raster`) into polygons (:func:`rasterio.features.shapes`,
 cells joined by their edges, 4-connectivity) and removes **slivers**: zones smaller than
 ``min_area_km2``, by default :data:`MIN_ZONE_AREA_KM2` = 0.1 km² (10 ha: about 13 cells
 of a 3″ DEM, 110 cells of a 1″ DEM). A zone that small is below what a 90 m terrain model
@@ -25,10 +25,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from ._atomic import atomic_path
-from .errors import InputError
-from .rasters import ANY_CARRIER, CLASS_CODES, CLASS_TECHNOLOGY, AreaRasters, Grid
-from .schema import LOW_SIGNAL, WHITE
+from ..errors import InputError
+from ..io.atomic import atomic_path
+from ..radio.rasters import ANY_CARRIER, CLASS_CODES, CLASS_TECHNOLOGY, AreaRasters, Grid
+from ..schema import LOW_SIGNAL, WHITE
 
 __all__ = [
     "MIN_ZONE_AREA_KM2",
@@ -98,7 +98,7 @@ def zone_polygons(
     Parameters
     ----------
     classes
-        uint8 class codes (:data:`covgap.rasters.CLASS_CODES`) on ``grid``.
+        uint8 class codes (:data:`covgap.radio.rasters.CLASS_CODES`) on ``grid``.
     grid
         Georeferencing of ``classes``.
     zone_classes
@@ -216,7 +216,7 @@ def area_zones(
     Parameters
     ----------
     rasters
-        From :func:`covgap.parallel.predict_area`.
+        From :func:`covgap.radio.parallel.predict_area`.
     villages, districts, communes
         As for :func:`zone_statistics`.
     min_area_km2

@@ -106,7 +106,7 @@ def scenario_from_options(
 
 
 def lang_option(help_text: str = "Language of the map's labels.") -> Callable[..., Any]:
-    """Return the ``--lang vi|en`` option (labels come from :mod:`covgap.labels`)."""
+    """Return the ``--lang vi|en`` option (labels come from :mod:`covgap.outputs.labels`)."""
     return click.option(
         "--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help=help_text
     )

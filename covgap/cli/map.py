@@ -45,7 +45,8 @@ def map_command(
     hillshade) from RESULTS/scenario.toml. By default the page carries Leaflet and its
     plugins, so it works without internet (only the web basemaps need a connection).
     """
-    from ..maps import map_from_results, save_map
+    from ..outputs.maps import save_map
+    from ..outputs.run_files import map_from_results
 
     ids = _read_ids(highlight) if highlight is not None else None
     m = map_from_results(results, lang=lang, highlight=ids, relief=not no_relief)

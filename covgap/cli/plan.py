@@ -142,7 +142,8 @@ def plan_command(
     fibre rollout list of white and low-signal villages, and a map. With no input
     options it plans the bundled synthetic sample.
     """
-    from ..plan import run_plan
+    from ..pipeline import run_plan
+    from ..plan import write_plan
 
     if k is not None and budget_usd is not None:
         raise click.UsageError("give --sites-budget or --budget-usd, not both")
@@ -165,7 +166,7 @@ def plan_command(
         method=method,
         time_limit_s=time_limit_s,
     )
-    paths = plan.write(out_dir, lang=lang)
+    paths = write_plan(plan, out_dir, lang=lang)
     _echo_summary(plan)
     for role, path in paths.items():
         click.echo(f"  {role:26s} {path}")

@@ -109,11 +109,11 @@ def predict_command(
     classes (class_*.tif), and the white and low-signal zones (zones.gpkg,
     zones_by_commune.csv). Every file is complete or absent: nothing is half-written.
     """
+    from ..analysis.zones import MIN_ZONE_AREA_KM2, area_zones, write_zones
     from ..config import load_scenario
-    from ..io import read_admin, read_dem, read_sites, read_villages
-    from ..parallel import predict_area
-    from ..reports import atomic_folder
-    from ..zones import MIN_ZONE_AREA_KM2, area_zones, write_zones
+    from ..io.atomic import atomic_folder
+    from ..io.readers import read_admin, read_dem, read_sites, read_villages
+    from ..radio.parallel import predict_area
 
     scenario = load_scenario(config_file)
     crs = crs or scenario.crs

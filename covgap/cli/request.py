@@ -58,10 +58,10 @@ def request(
     district), the same lists as CSV, GeoPackage and KML, and a printable map. With no
     input options it uses the bundled synthetic sample.
     """
-    from ..export import write_dossier
+    from ..io.reform import REAL_CROSSWALK, read_crosswalk
     from ..pipeline import run as run_pipeline
-    from ..planning import build_dossier
-    from ..reform import REAL_CROSSWALK, read_crosswalk
+    from ..request.dossier import build_dossier
+    from ..request.export import write_dossier
 
     scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
     result = run_pipeline(scenario, progress=progress_default() if progress is None else progress)

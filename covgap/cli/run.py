@@ -63,6 +63,7 @@ def run(
     the CRS given by --crs). Invalid input is refused with a report of every problem,
     and nothing is written.
     """
+    from ..outputs import write_outputs
     from ..pipeline import run as run_pipeline
 
     scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
@@ -72,7 +73,7 @@ def run(
     result = run_pipeline(
         scenario, progress=progress_default() if progress is None else progress, area=area
     )
-    paths = result.write(out_dir, lang=lang)
+    paths = write_outputs(result, out_dir, lang=lang)
     _echo_summary(result)
     for role, path in paths.items():
         click.echo(f"  {role:14s} {path}")

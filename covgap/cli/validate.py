@@ -30,8 +30,8 @@ def validate(
 
     Exits with status 1 when any file has errors (warnings alone pass).
     """
-    from ..io import read_dem
-    from ..validate import validate_file
+    from ..io.readers import read_dem
+    from ..io.validate import validate_file
 
     terrain = read_dem(list(dem)) if dem else None
     n_errors = n_warnings = 0

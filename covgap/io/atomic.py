@@ -1,21 +1,23 @@
 """Write a file all-or-nothing: into a temporary name beside it, then move it into place.
 
 Every writer of covgap (maps, workbooks, tables, rasters) goes through
-:func:`atomic_path`, so a failure or an interruption never leaves a half-written file and
-an existing file is replaced only by a complete new one.
+:func:`atomic_path` (one file) or :func:`atomic_folder` (a set of files), so a failure or
+an interruption never leaves a half-written file, and an existing file is replaced only
+by a complete new one.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DataFileError
+from ..errors import DataFileError
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_folder", "atomic_path"]
 
 
 def _default_mode() -> int:
@@ -64,3 +66,30 @@ def atomic_path(path: str | os.PathLike[str], *, create: bool = True) -> Iterato
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_folder(out_dir: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder whose files are moved into ``out_dir`` on success.
+
+    Parameters
+    ----------
+    out_dir
+        Destination folder, created if needed. Files already there that the block does
+        not write are left alone; those it writes are replaced only if the whole block
+        succeeds.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder to write into (same file system as ``out_dir``).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".covgap-tmp-", dir=out))
+    try:
+        yield tmp
+        for item in sorted(tmp.iterdir()):
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,12 +1,12 @@
-"""Positions and the cell primitives they share with :mod:`covgap._tables` (internal).
+"""Positions and the cell primitives they share with :mod:`covgap.io.tables` (internal).
 
 Turns position columns (lon/lat in degrees, or projected x/y with a CRS), a layer's
 geometry and the cluster columns of villages into WGS 84 lon/lat, and reports rows with
 no position, positions outside Vietnam, swapped lon/lat or X/Y, and metres read as degrees.
 
-It also holds the primitives both modules need, so that :mod:`covgap._tables` imports
+It also holds the primitives both modules need, so that :mod:`covgap.io.tables` imports
 this module and never the reverse: :class:`_Report`, :func:`_row`, :func:`_as_text`,
-:func:`_numbers` and the constants :data:`VIETNAM` and ``_CLUSTERS``.
+:func:`_numbers`, :class:`RawTable` and the constants :data:`VIETNAM` and ``_CLUSTERS``.
 """
 
 from __future__ import annotations
@@ -14,21 +14,29 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from .errors import Problem
+from ..errors import Problem
 
-if TYPE_CHECKING:  # annotation only: _tables imports this module at run time
-    from ._tables import RawTable
+# Messages keep the logger name they had before this module was split off covgap.io.validate.
+logger = logging.getLogger("covgap.io.validate")
 
-# Messages keep the logger name they had before this module was split off covgap.validate.
-logger = logging.getLogger("covgap.validate")
+
+@dataclass
+class RawTable:
+    """A table as read from a file, before columns are mapped (internal)."""
+
+    frame: pd.DataFrame
+    file: str
+    geometry: gpd.GeoSeries | None = None
+    crs: CRS | None = None
 
 
 #: Vietnam's extent in WGS 84 (lon_min, lon_max, lat_min, lat_max) for plausibility checks.
@@ -326,4 +334,34 @@ def _cluster_positions(
                     )
                 lon, lat = np.where(both & ~bad, lon, np.nan), np.where(both & ~bad, lat, np.nan)
         out[lon_key], out[lat_key] = lon, lat
+    return out
+
+
+def add_local_xy(table: pd.DataFrame, local_crs: str = "EPSG:9205") -> pd.DataFrame:
+    """Add the national-grid coordinates ``easting_m`` and ``northing_m`` from lon/lat.
+
+    VN-2000 TM-3 (EPSG:9205 for Lai Châu) is the grid of official documents; PROJ applies
+    the datum shift from WGS 84 (≈ 223 m at Lai Châu city). Note that Vietnamese survey
+    practice calls the northing *X* and the easting *Y*.
+
+    Parameters
+    ----------
+    table
+        With ``lon`` and ``lat`` in WGS 84.
+    local_crs
+        Target CRS (any projected CRS pyproj knows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``easting_m`` and ``northing_m`` (rounded to 0.1 m) after ``lat``.
+    """
+    out = table.copy()
+    to_local = Transformer.from_crs("EPSG:4326", CRS.from_user_input(local_crs), always_xy=True)
+    x, y = to_local.transform(out["lon"].to_numpy(dtype=float), out["lat"].to_numpy(dtype=float))
+    at = list(out.columns).index("lat") + 1
+    for offset, (col, values) in enumerate((("easting_m", x), ("northing_m", y))):
+        if col in out:
+            out = out.drop(columns=col)
+        out.insert(at + offset, col, np.round(np.asarray(values, dtype=float), 1))
     return out

@@ -2,9 +2,9 @@
 
 The table readers accept CSV (UTF-8, UTF-8 with BOM or Windows-1258; ``,`` ``;`` or tab),
 Excel ``.xlsx``, GeoJSON, GeoPackage, Shapefile (also zipped) and KML; headers may be in
-English or Vietnamese, with or without diacritics (see :mod:`covgap._aliases`). Every
+English or Vietnamese, with or without diacritics (see :mod:`covgap.io.aliases`). Every
 problem in a file is collected first and reported at once in one
-:class:`~covgap.errors.ValidationError` (see :mod:`covgap.validate`).
+:class:`~covgap.errors.ValidationError` (see :mod:`covgap.io.validate`).
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import Resampling
 from scipy import ndimage
 
-from . import _aliases
-from ._tables import RawTable, build_table
-from .errors import DataFileError, InputError, Problem, ValidationError
+import covgap.io.aliases as _aliases
+
+from ..errors import DataFileError, InputError, Problem, ValidationError
+from .tables import RawTable, build_table
 from .terrain import Terrain
 
 __all__ = ["read_admin", "read_dem", "read_sites", "read_villages"]
@@ -260,7 +261,7 @@ def _fields(path: Path, layer: str) -> list[str]:
 def read_dem(
     paths: PathOrStr | Iterable[PathOrStr], *, max_fill_cells: int = MAX_FILL_CELLS
 ) -> Terrain:
-    """Read one or more DEM files into a :class:`~covgap.terrain.Terrain`.
+    """Read one or more DEM files into a :class:`~covgap.io.terrain.Terrain`.
 
     GeoTIFF in any CRS, SRTM ``.hgt`` and ``.hgt.zip`` tiles and anything else GDAL
     reads. Several files are mosaicked (the first file wins where they overlap) in the

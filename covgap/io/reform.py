@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import DataFileError, InputError
+from ..errors import DataFileError, InputError
 
 __all__ = [
     "CROSSWALK_COLUMNS",
@@ -50,7 +50,7 @@ CROSSWALK_COLUMNS: tuple[str, ...] = (
 )
 _REQUIRED = ("old_commune", "new_unit")
 #: The Lai Châu crosswalk of Resolution 1670/NQ-UBTVQH15 shipped with covgap (unofficial
-#: transcription; see ``covgap/_data/reform/README.md`` for its sources).
+#: transcription; see ``covgap/io/_data/reform/README.md`` for its sources).
 REAL_CROSSWALK = Path(__file__).resolve().parent / "_data" / "reform" / "laichau_2025_crosswalk.csv"
 _PREFIX = re.compile(
     r"^(xã|xa|phường|phuong|thị trấn|thi tran|tt\.?|huyện|huyen|thành phố|thanh pho|tp\.?)\s+",

@@ -1,24 +1,34 @@
-"""Table parsing behind :mod:`covgap.validate` and the readers of :mod:`covgap.io` (internal).
+"""Table parsing behind :mod:`covgap.io.validate` and the readers of :mod:`covgap.io` (internal).
 
 :func:`build_table` maps a raw table's headers to canonical names, parses every cell
 (numbers with decimal commas, yes/no values, carriers, bands), turns positions (lon/lat,
-projected x/y, or a layer's geometry) into WGS 84 with :mod:`covgap._positions` and
+projected x/y, or a layer's geometry) into WGS 84 with :mod:`covgap.io.positions` and
 collects every problem on the way in a :class:`_Report`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from . import _aliases, schema
-from ._positions import _CLUSTERS as _CLUSTERS  # re-exported for covgap.validate
-from ._positions import VIETNAM as VIETNAM  # re-exported: covgap.validate.VIETNAM
-from ._positions import (
+import covgap.io.aliases as _aliases
+
+from .. import schema
+from ..errors import Problem
+from ..schema import (
+    DEFAULT_BEAMWIDTH_DEG,
+    DEFAULT_GAIN_DBI,
+    DEFAULT_OMNI_GAIN_DBI,
+    DEFAULT_POWER_DBM,
+    DEFAULT_TILT_DEG,
+    OMNI_BEAMWIDTH_DEG,
+)
+from .positions import _CLUSTERS as _CLUSTERS  # re-exported for covgap.io.validate
+from .positions import VIETNAM as VIETNAM  # re-exported: covgap.io.validate.VIETNAM
+from .positions import RawTable as RawTable  # re-exported for covgap.io.readers
+from .positions import (
     _as_text,
     _cluster_positions,
     _column_positions,
@@ -28,26 +38,6 @@ from ._positions import (
     _Report,
     _row,
 )
-from .errors import Problem
-from .schema import (
-    DEFAULT_BEAMWIDTH_DEG,
-    DEFAULT_GAIN_DBI,
-    DEFAULT_OMNI_GAIN_DBI,
-    DEFAULT_POWER_DBM,
-    DEFAULT_TILT_DEG,
-    OMNI_BEAMWIDTH_DEG,
-)
-
-
-@dataclass
-class RawTable:
-    """A table as read from a file, before columns are mapped (internal)."""
-
-    frame: pd.DataFrame
-    file: str
-    geometry: gpd.GeoSeries | None = None
-    crs: CRS | None = None
-
 
 #: Allowed ranges (inclusive) of numeric columns; ``None`` means unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {

@@ -119,7 +119,7 @@ def grid_index(terrain: Terrain, lon: np.ndarray, lat: np.ndarray) -> tuple[np.n
 def _bilinear(heights: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
     """Bilinear interpolation at fractional (col, row); NaN outside or next to nodata.
 
-    :func:`covgap._kernels.bilinear` is the same arithmetic, one position at a time.
+    :func:`covgap.radio.kernels.bilinear` is the same arithmetic, one position at a time.
     """
     rows, cols = heights.shape
     col, row = np.broadcast_arrays(np.asarray(col, float), np.asarray(row, float))

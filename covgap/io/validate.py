@@ -18,11 +18,13 @@ import geopandas as gpd
 import numpy as np
 from pyproj import Transformer
 
-from . import _aliases, io
-from ._tables import _CLUSTERS, _Report, _row, build_table
-from ._tables import RANGES as RANGES  # re-exported: covgap.validate.RANGES
-from ._tables import VIETNAM as VIETNAM  # re-exported: covgap.validate.VIETNAM
-from .errors import DataFileError, InputError, Problem
+import covgap.io.aliases as _aliases
+import covgap.io.readers as io
+
+from ..errors import DataFileError, InputError, Problem
+from .tables import _CLUSTERS, _Report, _row, build_table
+from .tables import RANGES as RANGES  # re-exported: covgap.io.validate.RANGES
+from .tables import VIETNAM as VIETNAM  # re-exported: covgap.io.validate.VIETNAM
 from .terrain import Terrain
 
 __all__ = ["check_within_terrain", "detect_kind", "validate_file"]

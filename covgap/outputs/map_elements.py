@@ -1,6 +1,6 @@
 """Page elements of the coverage map: styles, popup text, HTML boxes, folium classes.
 
-Private to :mod:`covgap.maps`, which builds the layers and calls these. Here are the
+Private to :mod:`covgap.outputs.maps`, which builds the layers and calls these. Here are the
 colours and the stylesheet, the JavaScript that draws markers and popups in the browser
 with the escaped popup values it shows, the folium/branca element classes that carry
 them, the legend and title boxes, and the helpers that copy Leaflet into a saved page
@@ -24,10 +24,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .config import Thresholds
-from .errors import DataFileError, InputError
-from .labels import format_number, label
-from .schema import CARRIERS, CLASSES, carrier_slug
+from ..config import Thresholds
+from ..errors import DataFileError, InputError
+from ..io.locale import format_number
+from ..schema import CARRIERS, CLASSES, carrier_slug
+from .labels import label
 
 #: Okabe–Ito colours (safe for the common colour-vision deficiencies); gaps are also
 #: drawn larger, so the classes differ by size as well as by hue.
@@ -170,7 +171,7 @@ def _leaflet_dir(source: Any) -> Path:
 
 def _inline_leaflet(page: str, folder: Path) -> str:
     """Copy Leaflet (from ``folder``) and the vendored plugins into the page."""
-    from . import _vendor
+    import covgap.outputs.web as _vendor
 
     js = (folder / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     css = (folder / "leaflet.css").read_text(encoding="utf-8")
@@ -249,7 +250,7 @@ def _element_classes() -> dict[str, type]:
     from folium.map import Layer
     from jinja2 import Template
 
-    from . import _vendor
+    import covgap.outputs.web as _vendor
 
     class CovgapLayer(Layer):
         """A layer the page's ``covgap`` script draws from compact JSON data."""

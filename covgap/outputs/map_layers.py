@@ -1,6 +1,7 @@
 """Area layers of the coverage map: colour-ramped signal overlays and zone polygons.
 
-Private to :mod:`covgap.maps`. The best-server rasters (:class:`covgap.rasters.AreaRasters`)
+Private to :mod:`covgap.outputs.maps`. The best-server rasters
+(:class:`covgap.radio.rasters.AreaRasters`)
 become PNG image overlays on the same path as the hillshade: each layer is averaged onto a
 Web Mercator grid whose longer side is at most :data:`SIGNAL_MAX_PX` pixels (so it lines
 up with web tiles), cut into the few bands of :data:`RAMP_COLOURS` and written as a
@@ -13,7 +14,7 @@ an orange cell is a low-signal cell and a red one belongs to a white zone; two m
 breaks 10 and 20 dB above the covered threshold grade the covered area in blues
 (ColorBrewer RdBu, readable with the common colour-vision deficiencies).
 
-The white and low-signal zones (:func:`covgap.zones.area_zones`) are drawn as one GeoJSON
+The white and low-signal zones (:func:`covgap.analysis.zones.area_zones`) are drawn as one GeoJSON
 layer per class, simplified (:data:`ZONE_SIMPLIFY_DEG`) with coordinates rounded to 4
 decimals, each piece with a popup (class, area, villages, households and people inside,
 district and commune), every text HTML-escaped.
@@ -31,15 +32,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._map_elements import CLASS_COLOURS, _esc, _layer, _num, _present, _row_labels
-from .config import Thresholds
-from .labels import format_number, label
-from .schema import CARRIERS, LOW_SIGNAL, WHITE
+from ..config import Thresholds
+from ..io.locale import format_number
+from ..schema import CARRIERS, LOW_SIGNAL, WHITE
+from .labels import label
+from .map_elements import CLASS_COLOURS, _esc, _layer, _num, _present, _row_labels
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .rasters import AreaRasters, Grid
+    from ..radio.rasters import AreaRasters, Grid
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +185,7 @@ def signal_keys(rasters: AreaRasters) -> list[tuple[tuple[str, str], bool]]:
     has 4G, as it equals the composite) and the "any carrier" 2G and 3G layers (off).
     The other carrier × technology layers are left out to keep the page small.
     """
-    from .rasters import ANY_CARRIER
+    from ..radio.rasters import ANY_CARRIER
 
     keys = list(rasters.signal)
     four_g = [k for k in keys if k[1] == "4G" and k[0] != ANY_CARRIER]
@@ -203,7 +205,7 @@ def signal_layers(
     rasters: AreaRasters, thresholds: Thresholds, lang: str, *, max_px: int = SIGNAL_MAX_PX
 ) -> list[Any]:
     """Image-overlay layers of :func:`signal_keys`, named in ``lang``."""
-    from .rasters import ANY_CARRIER
+    from ..radio.rasters import ANY_CARRIER
 
     layers = []
     for (carrier, tech), show in signal_keys(rasters):
@@ -320,7 +322,7 @@ def area_legend_html(
     thresholds: Thresholds, lang: str, *, margin: float = 0.0, signal: bool, zones: bool
 ) -> str:
     """Legend rows of the signal ramp (a bar that states the thresholds) and of the zones."""
-    from .zones import MIN_ZONE_AREA_KM2
+    from ..analysis.zones import MIN_ZONE_AREA_KM2
 
     if not signal and not zones:
         return ""
@@ -392,7 +394,7 @@ def find_area_results(folder: Path) -> tuple[Path | None, Path | None]:
 
 
 def read_signal_rasters(folder: Path, *, max_px: int = SIGNAL_MAX_PX) -> AreaRasters | None:
-    """Read the signal COGs of a folder (:func:`covgap.rasters.write_rasters`) for the map.
+    """Read the signal COGs of a folder (:func:`covgap.radio.rasters.write_rasters`) for the map.
 
     Only the layers :func:`signal_keys` draws are read, decimated on reading (from the
     COG overviews) to at most twice ``max_px`` on the longer side. Class and serving-site
@@ -401,7 +403,7 @@ def read_signal_rasters(folder: Path, *, max_px: int = SIGNAL_MAX_PX) -> AreaRas
     import rasterio
     from rasterio.enums import Resampling
 
-    from .rasters import AreaRasters, Grid
+    from ..radio.rasters import AreaRasters, Grid
 
     signal: dict[tuple[str, str], np.ndarray] = {}
     files: dict[tuple[str, str], Path] = {}
@@ -440,7 +442,7 @@ def read_signal_rasters(folder: Path, *, max_px: int = SIGNAL_MAX_PX) -> AreaRas
 
 
 def read_zones(path: Path) -> gpd.GeoDataFrame | None:
-    """Read the ``zones`` layer of a GeoPackage (:func:`covgap.zones.write_zones`)."""
+    """Read the ``zones`` layer of a GeoPackage (:func:`covgap.analysis.zones.write_zones`)."""
     import geopandas as gpd
     import pyogrio
 
@@ -454,13 +456,15 @@ def read_zones(path: Path) -> gpd.GeoDataFrame | None:
 def area_inputs(
     rasters: AreaRasters | None, zones: Any
 ) -> tuple[AreaRasters | None, gpd.GeoDataFrame | None]:
-    """Check the ``rasters`` and ``zones`` arguments of :func:`covgap.maps.coverage_map`."""
-    from .errors import InputError
+    """Check the ``rasters`` and ``zones`` arguments of :func:`covgap.outputs.maps.coverage_map`."""
+    from ..errors import InputError
 
     if rasters is not None and not hasattr(rasters, "signal"):
-        raise InputError("rasters: expected covgap.rasters.AreaRasters (predict_area's result)")
+        raise InputError(
+            "rasters: expected covgap.radio.rasters.AreaRasters (predict_area's result)"
+        )
     if isinstance(zones, tuple):  # area_zones' (zones, summary)
         zones = zones[0]
     if zones is not None and not hasattr(zones, "geometry"):
-        raise InputError("zones: expected a GeoDataFrame (covgap.zones.area_zones)")
+        raise InputError("zones: expected a GeoDataFrame (covgap.analysis.zones.area_zones)")
     return rasters, zones

@@ -12,9 +12,9 @@ offline use.
 
 Size and speed: each layer is compact JSON (coordinates rounded to 5 decimals, about
 1 m; sectors as ``[azimuth, beamwidth, kind]``; popups as value arrays with one label
-array per layer) that the page's script (``covgap/_vendor/covgap/map.js``) turns into
+array per layer) that the page's script (``covgap/outputs/web/covgap/map.js``) turns into
 canvas markers, clusters and wedges; the hillshade is an 8-bit PNG in Web Mercator.
-With the area prediction (``rasters=``, ``zones=``; :mod:`covgap._map_layers`), the
+With the area prediction (``rasters=``, ``zones=``; :mod:`covgap.outputs.map_layers`), the
 best-server signal layers are colour-ramped palette PNGs on the same path (reprojected to
 EPSG:3857, an ``L.imageOverlay`` each, transparent where no site reaches, ~60 kB each for
 the sample province) with a dBm ramp in the legend that states the thresholds, and the
@@ -39,8 +39,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_path
-from ._map_elements import (
+from ..config import Thresholds
+from ..errors import DataFileError, InputError
+from ..io.atomic import atomic_path
+from ..io.locale import check_lang
+from ..schema import CARRIERS, CLASSES
+from .labels import label
+from .map_elements import (
     _VILLAGE_ROWS,
     CARRIER_COLOURS,
     CLASS_COLOURS,
@@ -62,35 +67,29 @@ from ._map_elements import (
     _tools,
     _village_values,
 )
-from ._map_layers import (
+from .map_layers import (
     area_inputs,
     area_legend_html,
-    find_area_results,
     location_margin,
-    read_signal_rasters,
-    read_zones,
     signal_layers,
     signal_png,
     zone_layers,
 )
-from .config import Thresholds
-from .errors import DataFileError, InputError
-from .labels import check_lang, label
-from .schema import CARRIERS, CLASSES
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from .rasters import AreaRasters
-    from .terrain import Terrain
+    from ..analysis.result import Result
+    from ..io.terrain import Terrain
+    from ..radio.rasters import AreaRasters
 
 __all__ = [
     "CARRIER_COLOURS",
     "CLASS_COLOURS",
     "coverage_map",
-    "map_from_results",
     "relief_png",
+    "result_map",
     "save_map",
     "signal_png",
 ]
@@ -118,10 +117,6 @@ LIGHT_ATTRIBUTION = (
     '&copy; <a href="https://carto.com/attributions">CARTO</a>'
 )
 
-_GPKG_LAYERS = ("villages", "sites", "districts", "communes")
-# facts of the scenario record's header the title block shows (it states thresholds itself)
-_RECORD_FACTS = ("model", "model_vi", "location_probability", "rx_height_m", "max_range_km", "dem",
-                 "dem_resolution_m", "date", "covgap_version")  # fmt: skip
 # Rows of a site popup (label keys); values are built by _site_layers in this order.
 _SITE_ROWS = ("site_id", "carrier", "height_m", "technologies", "bands", "sectors")
 _TOOL_TEXTS = {
@@ -130,6 +125,46 @@ _TOOL_TEXTS = {
     "measure": "map_measure", "minimap_show": "map_minimap_show",
     "minimap_hide": "map_minimap_hide",
 }  # fmt: skip
+
+
+def result_map(result: Result, *, lang: str = "vi", highlight: Any = "request") -> folium.Map:
+    """Interactive map of one analysis: villages, sites, boundaries, hillshade, tools.
+
+    Parameters
+    ----------
+    result
+        A finished analysis (:func:`covgap.pipeline.run`).
+    lang
+        ``"vi"`` or ``"en"``.
+    highlight
+        Village ids to ring on the map; ``"request"`` (default) rings the request list
+        (:func:`covgap.analysis.priority.request_ids`), ``None`` none.
+
+    Returns
+    -------
+    folium.Map
+        Shows inline in Jupyter; save it with :func:`save_map`.
+    """
+    from ..analysis.priority import request_ids
+
+    if isinstance(highlight, str) and highlight == "request":
+        highlight = request_ids(result.villages)
+    # the map states the thresholds itself, in the map's language
+    info = {k: v for k, v in result.info().items() if k not in ("thresholds", "scenario")}
+    return coverage_map(
+        result.villages,
+        result.sites,
+        districts=result.districts,
+        communes=result.communes,
+        thresholds=result.scenario.thresholds,
+        lang=lang,
+        title=result.scenario.name,
+        info=info,
+        terrain=result.terrain,
+        highlight=highlight,
+        rasters=result.rasters,
+        zones=result.zones,
+    )
 
 
 def coverage_map(
@@ -160,7 +195,7 @@ def coverage_map(
     Parameters
     ----------
     villages
-        Classified villages (:func:`covgap.gaps.classify_villages`): points with
+        Classified villages (:func:`covgap.analysis.classify.classify_villages`): points with
         ``coverage_class`` and the explanation columns of the design contract; missing
         optional columns are left out of the popups.
     sites
@@ -190,17 +225,17 @@ def coverage_map(
         below zoom 13). By default only the covered villages, so that every gap stays
         visible at the province scale.
     rasters
-        Best-server rasters (:func:`covgap.parallel.predict_area`, or read back from
+        Best-server rasters (:func:`covgap.radio.parallel.predict_area`, or read back from
         COGs): drawn as colour-ramped signal overlays with a dBm ramp in the legend that
         states the thresholds: "any carrier" 4G (on), 4G per carrier, "any carrier" 3G
         and 2G (off). Transparent where no site reaches.
     zones
-        White and low-signal zones (:func:`covgap.zones.area_zones`: its zone pieces, or
+        White and low-signal zones (:func:`covgap.analysis.zones.area_zones`: its zone pieces, or
         the ``(zones, summary)`` pair): one layer per class with popups (area, villages,
         households and people inside, district and commune).
     extra_layers
         More folium layers (e.g. a plan's proposed sites and backhaul routes,
-        :func:`covgap._plan_map.plan_map`), added after the map's own layers so that
+        :func:`covgap.plan.map.plan_map`), added after the map's own layers so that
         they are listed in the layer control. Their texts must be HTML-escaped already.
     extra_legend_html
         Ready-made (escaped) HTML shown in the legend after the classes.
@@ -277,7 +312,7 @@ def relief_png(terrain: Terrain, *, max_px: int = RELIEF_MAX_PX) -> tuple[bytes,
     """Hillshade of the DEM as an 8-bit PNG in Web Mercator, for a map overlay.
 
     The DEM is decimated so that the image's longer side is at most ``max_px``, shaded
-    (:func:`covgap.terrain.hillshade`), reprojected to EPSG:3857 (so that it lines up
+    (:func:`covgap.io.terrain.hillshade`), reprojected to EPSG:3857 (so that it lines up
     with web tiles at every latitude) and scaled so that flat and sunlit ground is white
     and shadows are grey: multiplied over a basemap it darkens only the shadows.
     Cells without data are white.
@@ -300,7 +335,7 @@ def relief_png(terrain: Terrain, *, max_px: int = RELIEF_MAX_PX) -> tuple[bytes,
     from pyproj import Transformer
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-    from .terrain import hillshade
+    from ..io.terrain import hillshade
 
     rows, cols = terrain.shape
     step = max(1, math.ceil(max(rows, cols) / (2 * max_px)))  # shade at up to 2x the output
@@ -380,88 +415,6 @@ def save_map(
         raise DataFileError(f"{path}: cannot write the map: {exc}") from exc
     logger.info("wrote %s (%.0f kB)", path, len(page.encode()) / 1e3)
     return path
-
-
-def map_from_results(
-    results: str | os.PathLike[str],
-    *,
-    lang: str = "vi",
-    highlight: Iterable[Any] | None = None,
-    relief: bool = True,
-    area: bool = True,
-) -> folium.Map:
-    """Rebuild the coverage map from the outputs of ``covgap run``.
-
-    Reads ``villages.gpkg`` (layers ``villages``, ``sites`` and, when present,
-    ``districts`` and ``communes``) and ``scenario.toml`` (thresholds, title, whether the
-    data are synthetic, the run's facts in its header comments, and the DEM for the
-    hillshade) from the folder, and, when present, the best-server rasters
-    (``signal_<layer>.tif`` of :func:`covgap.rasters.write_rasters`) and ``zones.gpkg``
-    (:func:`covgap.zones.write_zones`), in the folder or one of its subfolders.
-
-    Parameters
-    ----------
-    results
-        Folder written by ``covgap run`` (or :meth:`covgap.pipeline.Result.write`).
-    lang
-        ``"vi"`` or ``"en"``.
-    highlight
-        ``village_id`` values to ring (see :func:`coverage_map`).
-    relief
-        Draw the hillshade when the scenario's DEM files exist (a warning names the
-        missing files otherwise).
-    area
-        Draw the signal overlays and the zones when the folder holds them.
-
-    Returns
-    -------
-    folium.Map
-
-    Raises
-    ------
-    DataFileError
-        A results file is missing or unreadable.
-    """
-    import geopandas as gpd
-    import pyogrio
-
-    from .config import load_scenario
-    from .io import read_dem
-    from .reports import OUTPUT_FILES
-
-    folder = Path(results)
-    gpkg, record = folder / OUTPUT_FILES["villages_gpkg"], folder / OUTPUT_FILES["scenario"]
-    for path in (gpkg, record):
-        if not path.is_file():
-            raise DataFileError(f"{path}: not found; is {folder} a folder written by covgap run?")
-    scenario = load_scenario(record)
-    try:
-        names = {name for name, _ in pyogrio.list_layers(gpkg)}
-        frames = {k: gpd.read_file(gpkg, layer=k) if k in names else None for k in _GPKG_LAYERS}
-    except (OSError, pyogrio.errors.DataSourceError) as exc:
-        raise DataFileError(f"{gpkg}: cannot read the results: {exc}") from exc
-    missing = [k for k in ("villages", "sites") if frames[k] is None]
-    if missing:
-        raise DataFileError(f"{gpkg}: no layer(s) {', '.join(missing)}")
-    terrain = None
-    dems = [Path(p) for p in scenario.dem]
-    if relief and dems and all(p.is_file() for p in dems):
-        terrain = read_dem(dems)
-    elif relief and dems:
-        logger.warning("no hillshade: DEM file(s) not found: %s", [str(p) for p in dems])
-    info = _record_facts(record)
-    info["synthetic"] = scenario.synthetic
-    rasters = zones = None
-    if area:
-        raster_dir, zones_path = find_area_results(folder)
-        rasters = read_signal_rasters(raster_dir) if raster_dir is not None else None
-        zones = read_zones(zones_path) if zones_path is not None else None
-    return coverage_map(
-        frames["villages"], frames["sites"], districts=frames["districts"],
-        communes=frames["communes"], thresholds=scenario.thresholds, lang=lang,
-        title=scenario.name, info=info, terrain=terrain, highlight=highlight,
-        rasters=rasters, zones=zones,
-    )  # fmt: skip
 
 
 # --- layers -------------------------------------------------------------------------
@@ -725,7 +678,8 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 def _check_classes(villages: gpd.GeoDataFrame) -> None:
     if "coverage_class" not in villages:
         raise InputError(
-            "villages: no 'coverage_class' column; map the output of covgap.gaps.classify_villages"
+            "villages: no 'coverage_class' column; map the output of "
+            "covgap.analysis.classify.classify_villages"
         )
     bad = sorted(set(villages["coverage_class"].dropna().astype(str)) - set(CLASSES))
     if bad or villages["coverage_class"].isna().any():
@@ -763,15 +717,3 @@ def _bounds(transform: Any, width: int, height: int) -> tuple[float, float, floa
         transform.c + width * transform.a,
         transform.f,
     )
-
-
-def _record_facts(path: Path) -> dict[str, Any]:
-    """Return the ``# key: value`` header facts of a scenario record that the title shows."""
-    facts: dict[str, Any] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("# "):
-            break
-        key, sep, value = line[2:].partition(": ")
-        if sep and key in _RECORD_FACTS:
-            facts[key] = value
-    return facts

@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
-if TYPE_CHECKING:
-    from .pipeline import Result
+from ..errors import DataFileError
+from ..io.atomic import atomic_folder
 
-__all__ = ["OUTPUT_FILES", "atomic_folder", "village_table", "write_outputs"]
+if TYPE_CHECKING:
+    import folium
+
+    from ..analysis.result import Result
+
+__all__ = ["OUTPUT_FILES", "map_from_results", "village_table", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
+_GPKG_LAYERS = ("villages", "sites", "districts", "communes")
+# facts of the scenario record's header the map's title block shows
+_RECORD_FACTS = ("model", "model_vi", "location_probability", "rx_height_m", "max_range_km", "dem",
+                 "dem_resolution_m", "date", "covgap_version")  # fmt: skip
 #: Files :func:`write_outputs` writes, by role.
 OUTPUT_FILES: dict[str, str] = {
     "map": "coverage_map.html",
@@ -35,33 +41,6 @@ OUTPUT_FILES: dict[str, str] = {
     "summary_csv": "summary_by_district.csv",
     "scenario": "scenario.toml",
 }
-
-
-@contextmanager
-def atomic_folder(out_dir: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder whose files are moved into ``out_dir`` on success.
-
-    Parameters
-    ----------
-    out_dir
-        Destination folder, created if needed. Files already there that the block does
-        not write are left alone; those it writes are replaced only if the whole block
-        succeeds.
-
-    Yields
-    ------
-    pathlib.Path
-        The temporary folder to write into (same file system as ``out_dir``).
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".covgap-tmp-", dir=out))
-    try:
-        yield tmp
-        for item in sorted(tmp.iterdir()):
-            os.replace(item, out / item.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def village_table(villages: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -89,15 +68,15 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
     dict
         Role -> path of each file written (keys of :data:`OUTPUT_FILES`).
     """
-    from .maps import save_map
-    from .static_maps import save_static_map
+    from .maps import result_map, save_map
+    from .static_maps import save_static_map, static_map_from_result
 
     out = Path(out_dir)
     with atomic_folder(out) as tmp:
         # Leaflet inlined: the map draws its layers even without internet (only the
         # web basemap tiles need a connection).
-        save_map(result.map(lang=lang), tmp / OUTPUT_FILES["map"], inline_assets=True)
-        save_static_map(result.static_map(lang=lang), tmp / OUTPUT_FILES["static_map"])
+        save_map(result_map(result, lang=lang), tmp / OUTPUT_FILES["map"], inline_assets=True)
+        save_static_map(static_map_from_result(result, lang=lang), tmp / OUTPUT_FILES["static_map"])
         # UTF-8 with a BOM so that Excel shows Vietnamese names correctly.
         village_table(result.villages).to_csv(
             tmp / OUTPUT_FILES["villages_csv"], index=False, encoding="utf-8-sig"
@@ -111,8 +90,8 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
         result.summary.to_csv(tmp / OUTPUT_FILES["summary_csv"], index=False, encoding="utf-8-sig")
         (tmp / OUTPUT_FILES["scenario"]).write_text(_scenario_record(result), encoding="utf-8")
         if result.rasters is not None:
-            from .rasters import write_rasters
-            from .zones import write_zones
+            from ..analysis.zones import write_zones
+            from ..radio.rasters import write_rasters
 
             # COGs at the top level: atomic_folder moves files, not folders
             write_rasters(result.rasters, tmp)
@@ -139,3 +118,98 @@ def _scenario_record(result: Result) -> str:
     )
     head = [f"# {key}: {value}" for key, value in result.info().items()]
     return "\n".join(head) + "\n" + absolute.to_toml()
+
+
+def map_from_results(
+    results: str | os.PathLike[str],
+    *,
+    lang: str = "vi",
+    highlight: Iterable[Any] | None = None,
+    relief: bool = True,
+    area: bool = True,
+) -> folium.Map:
+    """Rebuild the coverage map from the outputs of ``covgap run``.
+
+    Reads ``villages.gpkg`` (layers ``villages``, ``sites`` and, when present,
+    ``districts`` and ``communes``) and ``scenario.toml`` (thresholds, title, whether the
+    data are synthetic, the run's facts in its header comments, and the DEM for the
+    hillshade) from the folder, and, when present, the best-server rasters
+    (``signal_<layer>.tif`` of :func:`covgap.radio.rasters.write_rasters`) and ``zones.gpkg``
+    (:func:`covgap.analysis.zones.write_zones`), in the folder or one of its subfolders.
+
+    Parameters
+    ----------
+    results
+        Folder written by ``covgap run`` (or :func:`covgap.outputs.run_files.write_outputs`).
+    lang
+        ``"vi"`` or ``"en"``.
+    highlight
+        ``village_id`` values to ring (see :func:`~covgap.outputs.maps.coverage_map`).
+    relief
+        Draw the hillshade when the scenario's DEM files exist (a warning names the
+        missing files otherwise).
+    area
+        Draw the signal overlays and the zones when the folder holds them.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    DataFileError
+        A results file is missing or unreadable.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    from ..config import load_scenario
+    from ..io.readers import read_dem
+    from .map_layers import find_area_results, read_signal_rasters, read_zones
+    from .maps import coverage_map
+
+    folder = Path(results)
+    gpkg, record = folder / OUTPUT_FILES["villages_gpkg"], folder / OUTPUT_FILES["scenario"]
+    for path in (gpkg, record):
+        if not path.is_file():
+            raise DataFileError(f"{path}: not found; is {folder} a folder written by covgap run?")
+    scenario = load_scenario(record)
+    try:
+        names = {name for name, _ in pyogrio.list_layers(gpkg)}
+        frames = {k: gpd.read_file(gpkg, layer=k) if k in names else None for k in _GPKG_LAYERS}
+    except (OSError, pyogrio.errors.DataSourceError) as exc:
+        raise DataFileError(f"{gpkg}: cannot read the results: {exc}") from exc
+    missing = [k for k in ("villages", "sites") if frames[k] is None]
+    if missing:
+        raise DataFileError(f"{gpkg}: no layer(s) {', '.join(missing)}")
+    terrain = None
+    dems = [Path(p) for p in scenario.dem]
+    if relief and dems and all(p.is_file() for p in dems):
+        terrain = read_dem(dems)
+    elif relief and dems:
+        logger.warning("no hillshade: DEM file(s) not found: %s", [str(p) for p in dems])
+    info = _record_facts(record)
+    info["synthetic"] = scenario.synthetic
+    rasters = zones = None
+    if area:
+        raster_dir, zones_path = find_area_results(folder)
+        rasters = read_signal_rasters(raster_dir) if raster_dir is not None else None
+        zones = read_zones(zones_path) if zones_path is not None else None
+    return coverage_map(
+        frames["villages"], frames["sites"], districts=frames["districts"],
+        communes=frames["communes"], thresholds=scenario.thresholds, lang=lang,
+        title=scenario.name, info=info, terrain=terrain, highlight=highlight,
+        rasters=rasters, zones=zones,
+    )  # fmt: skip
+
+
+def _record_facts(path: Path) -> dict[str, Any]:
+    """Return the ``# key: value`` header facts of a scenario record that the title shows."""
+    facts: dict[str, Any] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("# "):
+            break
+        key, sep, value = line[2:].partition(": ")
+        if sep and key in _RECORD_FACTS:
+            facts[key] = value
+    return facts

@@ -39,20 +39,21 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ._atomic import atomic_path
-from ._map_elements import CARRIER_COLOURS, CLASS_COLOURS, OTHER_CARRIER_COLOUR
-from .config import Thresholds
-from .errors import DataFileError, InputError
-from .labels import check_lang, format_number, label
-from .schema import CLASSES, COVERED
+from ..config import Thresholds
+from ..errors import DataFileError, InputError
+from ..io.atomic import atomic_path
+from ..io.locale import check_lang, format_number
+from ..schema import CLASSES, COVERED
+from .labels import label
+from .map_elements import CARRIER_COLOURS, CLASS_COLOURS, OTHER_CARRIER_COLOUR
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .pipeline import Result
-    from .terrain import Terrain
+    from ..analysis.result import Result
+    from ..io.terrain import Terrain
 
 __all__ = ["A4_LANDSCAPE_IN", "save_static_map", "static_map", "static_map_from_result"]
 
@@ -116,7 +117,7 @@ def static_map(
     Parameters
     ----------
     villages
-        Classified villages (:func:`covgap.gaps.classify_villages`): points with
+        Classified villages (:func:`covgap.analysis.classify.classify_villages`): points with
         ``village_id``, ``name`` and ``coverage_class``; any CRS (drawn in WGS 84).
     terrain
         DEM for the shaded relief (decimated to :data:`RELIEF_MAX_CELLS`); ``None``: no relief.
@@ -138,7 +139,7 @@ def static_map(
     thresholds
         Stated in the legend.
     title
-        Map title (default: the coverage-gap title of :mod:`covgap.labels`).
+        Map title (default: the coverage-gap title of :mod:`covgap.outputs.labels`).
     info
         Scenario facts for the title block (:meth:`covgap.pipeline.Result.info`);
         ``synthetic=True`` adds a prominent notice and a watermark. Its ``thresholds``
@@ -267,7 +268,7 @@ def save_static_map(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     """
     from matplotlib import rc_context
 
-    from . import __version__
+    from .. import __version__
 
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -334,7 +335,7 @@ def _check_villages(villages: gpd.GeoDataFrame) -> None:
         raise InputError(
             "static_map needs classified villages; missing column(s) "
             + ", ".join(missing)
-            + " (run covgap.gaps.classify_villages first)"
+            + " (run covgap.analysis.classify.classify_villages first)"
         )
     unknown = set(villages["coverage_class"].dropna()) - set(CLASSES)
     if unknown:
@@ -430,7 +431,7 @@ def _layout(
 def _draw_relief(
     ax: Axes, terrain: Terrain, bounds: tuple[float, float, float, float], *, tint: bool
 ) -> None:
-    from .terrain import hillshade
+    from ..io.terrain import hillshade
 
     step = max(1, math.ceil(max(terrain.shape) / RELIEF_MAX_CELLS))
     shade = hillshade(terrain, step=step).astype(np.float64)
@@ -919,7 +920,7 @@ def _ranked_list(
 
 def _fact_rows(info: Mapping[str, Any], thresholds: Thresholds, lat: float, lang: str) -> list[str]:
     """Scenario facts, one line each, numbers written the ``lang`` way."""
-    from . import __version__
+    from .. import __version__
 
     rows = []
     for key in ("model", "dem", "dem_resolution_m", "rx_height_m", "location_probability"):

@@ -10,14 +10,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._plan_outputs import _SHARED_KINDS, _coded, _flat, note_text
-from .labels import check_lang, format_number, label
-from .schema import COVERED, carrier_slug
+from ..io.locale import check_lang, format_number
+from ..outputs.labels import label
+from ..schema import COVERED, carrier_slug
+from .display import _SHARED_KINDS, _coded, _flat, note_text
 
 if TYPE_CHECKING:
     import folium
 
-    from .plan import Plan
+    from .site_plan import Plan
 
 __all__ = ["plan_map"]
 
@@ -47,7 +48,7 @@ _ROUTE_ROWS = ("route_id", "backhaul", "from_id", "to_id", "km", "usd")
 def plan_map(plan: Plan, *, lang: str = "vi") -> folium.Map:
     """Map of the network after the plan, with the proposed sites and their backhaul.
 
-    The after-analysis map (:func:`covgap.maps.coverage_map`: villages by their new
+    The after-analysis map (:func:`covgap.outputs.maps.coverage_map`: villages by their new
     class, existing and new sites, boundaries, hillshade) with four more layers in the
     layer control: the proposed sites (yellow circles with a thick black edge; popup with
     the kind, villages, households and people newly covered, costs, backhaul and note),
@@ -58,7 +59,7 @@ def plan_map(plan: Plan, *, lang: str = "vi") -> folium.Map:
     Parameters
     ----------
     plan
-        From :func:`covgap.plan.plan_network`.
+        From :func:`covgap.plan.site_plan.plan_network`.
     lang
         ``"vi"`` or ``"en"``.
 
@@ -66,7 +67,7 @@ def plan_map(plan: Plan, *, lang: str = "vi") -> folium.Map:
     -------
     folium.Map
     """
-    from .maps import coverage_map
+    from ..outputs.maps import coverage_map
 
     check_lang(lang)
     after = plan.after
@@ -95,7 +96,7 @@ def _newly_ids(plan: Plan) -> set[str]:
 
 def _plan_layers(plan: Plan, lang: str) -> tuple[list[Any], str]:
     """Build the plan's map layers (rings, links, routes, sites) and their legend."""
-    from ._map_elements import _esc, _layer
+    from ..outputs.map_elements import _esc, _layer
 
     villages = plan.after.villages
     villages = villages if villages.crs is None or villages.crs.to_epsg() == 4326 else (
@@ -122,8 +123,8 @@ def _plan_layers(plan: Plan, lang: str) -> tuple[list[Any], str]:
 
 def _coverage_layer(plan: Plan, lang: str) -> tuple[Any, str]:
     """Return the proposed sites' predicted 4G RSRP overlay and its legend ramp."""
-    from ._map_layers import area_legend_html, location_margin, signal_overlay
-    from .rasters import ANY_CARRIER
+    from ..outputs.map_layers import area_legend_html, location_margin, signal_overlay
+    from ..radio.rasters import ANY_CARRIER
 
     rasters = plan.coverage()
     if rasters is None or (ANY_CARRIER, "4G") not in rasters.signal:
@@ -140,13 +141,13 @@ def _coverage_layer(plan: Plan, lang: str) -> tuple[Any, str]:
 
 
 def _usd(value: Any, lang: str) -> str | None:
-    from ._map_elements import _num
+    from ..outputs.map_elements import _num
 
     return _num(value, 0, lang, " USD")
 
 
 def _proposed_values(row: Mapping[str, Any], lang: str, shared: bool) -> list[str | None]:
-    from ._map_elements import _esc, _num, _present
+    from ..outputs.map_elements import _esc, _num, _present
 
     kind = str(row.get("kind"))
     carrier = row.get("carrier")
@@ -176,8 +177,8 @@ def _proposed_values(row: Mapping[str, Any], lang: str, shared: bool) -> list[st
 
 
 def _proposed_layer(plan: Plan, lang: str) -> Any:
-    from ._map_elements import _esc, _layer, _row_labels
-    from .maps import _point_collection
+    from ..outputs.map_elements import _esc, _layer, _row_labels
+    from ..outputs.maps import _point_collection
 
     table = _flat(plan.proposed)
     shared = plan.options.get("carrier") is None
@@ -209,7 +210,7 @@ def _proposed_layer(plan: Plan, lang: str) -> Any:
 
 def _link_layer(proposed: pd.DataFrame, villages: gpd.GeoDataFrame, lang: str) -> Any:
     """Lines from each proposed site to the villages it newly covers (off at first)."""
-    from ._map_elements import _esc, _layer
+    from ..outputs.map_elements import _esc, _layer
 
     where = {
         str(vid): (round(float(g.x), 5), round(float(g.y), 5), name)
@@ -242,7 +243,7 @@ def _link_layer(proposed: pd.DataFrame, villages: gpd.GeoDataFrame, lang: str) -
 def _route_layer(routes: gpd.GeoDataFrame, kind: str, lang: str) -> Any:
     import shapely
 
-    from ._map_elements import _esc, _layer, _num, _row_labels
+    from ..outputs.map_elements import _esc, _layer, _num, _row_labels
 
     geoms = shapely.transform(routes.geometry.to_numpy(), lambda xy: np.round(xy, 5))
     kind_text = label(f"plan_backhaul_{kind}", lang)
@@ -273,7 +274,7 @@ def _route_layer(routes: gpd.GeoDataFrame, kind: str, lang: str) -> Any:
 
 def _legend_html(route_kinds: list[str], lang: str) -> str:
     """Legend rows of the plan layers (escaped HTML)."""
-    from ._map_elements import _esc
+    from ..outputs.map_elements import _esc
 
     s, r = PROPOSED_STYLE, NEWLY_RING
     rows = [

@@ -42,7 +42,7 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import InputError, SolverError
+from ..errors import InputError, SolverError
 
 __all__ = ["Solution", "greedy_mclp", "solve_mclp"]
 

@@ -1,15 +1,15 @@
-"""A plan's files and map: what :meth:`covgap.plan.Plan.write` and ``Plan.map`` produce.
+"""A plan's files: what :func:`write_plan` writes, and the map among them.
 
-:func:`write_plan` writes, all or nothing (:func:`covgap.reports.atomic_folder`), the
+:func:`write_plan` writes, all or nothing (:func:`covgap.io.atomic.atomic_folder`), the
 proposed sites (CSV with VN-2000 coordinates, GeoPackage with the candidates), the
 backhaul routes (GeoPackage lines), the before/after tables by district and commune, the
 fibre roll-out order, a workbook in Vietnamese or English, the plan map, a JSON summary
-and the scenario record. :func:`plan_map` draws the after-analysis map with the proposed
-sites, their backhaul routes and the villages they newly cover.
+and the scenario record. :func:`~covgap.plan.map.plan_map` draws the after-analysis map with
+the proposed sites, their backhaul routes and the villages they newly cover.
 
-The CSV files follow :mod:`covgap.export` (UTF-8 with a byte-order mark, headers and coded
+The CSV files follow :mod:`covgap.request.export` (UTF-8 with a byte-order mark, headers and coded
 values in ``lang``, formula-safe text); the GeoPackages keep covgap's column names for GIS
-work. Every text on the map is HTML-escaped (:func:`covgap._map_elements._esc`): candidate
+work. Every text on the map is HTML-escaped (:func:`covgap.outputs.map_elements._esc`): candidate
 notes and village names come from input files.
 """
 
@@ -27,14 +27,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .labels import LABELS, check_lang, format_number, label
-from .workbook import _missing
+from ..io.locale import check_lang, format_number
+from ..outputs.labels import LABELS, label
+from ..request.workbook import _missing
+from .display import _SHARED_KINDS, _coded, _flat, note_text
+from .map import plan_map
 
 if TYPE_CHECKING:
-    import folium
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from .plan import Plan
+    from .site_plan import Plan
 
 __all__ = ["PLAN_FILES", "plan_map", "write_plan"]
 
@@ -56,18 +58,11 @@ PLAN_FILES: dict[str, str] = {
 #: Coded columns shown with labels: column -> label-key prefix of its values.
 _CODED = {"kind": "plan_kind_", "backhaul": "plan_backhaul_"}
 _BOOLEAN = ("chosen", "backhaul_needed", "reachable")
-_SHARED_KINDS = ("new_site", "user")
 
 
 # --------------------------------------------------------------------------- tables
-def _flat(table: pd.DataFrame) -> pd.DataFrame:
-    """Return ``table`` as a plain DataFrame, without geometry columns."""
-    geoms = [c for c in table.columns if isinstance(table[c].dtype, gpd.array.GeometryDtype)]
-    return pd.DataFrame(table.drop(columns=geoms)).reset_index(drop=True)
-
-
 def _with_local_xy(table: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    from .planning import add_local_xy
+    from ..io.positions import add_local_xy
 
     if not {"lon", "lat"} <= set(table.columns):
         return table
@@ -83,49 +78,6 @@ def _tables(plan: Plan) -> dict[str, pd.DataFrame]:
         "fibre": _with_local_xy(_flat(plan.fibre), plan),
         "candidates": _with_local_xy(_flat(plan.candidates), plan),
     }
-
-
-def _coded(value: Any, prefix: str, lang: str) -> Any:
-    if isinstance(value, str) and prefix + value in LABELS:
-        return label(prefix + value, lang)
-    return value
-
-
-def note_text(row: Any, lang: str) -> str | None:
-    """Return the candidate's note in ``lang`` (rebuilt from its figures in Vietnamese).
-
-    The candidate generators write English notes; the Vietnamese one says the same from
-    the row's ``kind``, ``ground_m``, ``n_visible``, ``road_km``, ``power_km``,
-    ``azimuths_deg`` and ``height_m``.
-    """
-    note = row.get("note")
-    if lang != "vi":
-        return None if _missing(note) else str(note)
-    kind = row.get("kind")
-
-    def num(key: str, decimals: int) -> str | None:
-        value = row.get(key)
-        if _missing(value) or not np.isfinite(float(value)):
-            return None
-        return format_number(float(value), decimals, "vi")
-
-    seen = num("n_visible", 0)
-    sees = f"nhìn thẳng tới {seen} thôn chưa có sóng" if seen is not None else None
-    if kind == "new_site":
-        parts = [f"điểm cao {num('ground_m', 0)} m" if num("ground_m", 0) else None, sees]
-    elif kind == "add_4g":
-        parts = ["trạm chỉ có 2G: lắp thêm 4G", sees]
-    elif kind == "add_sector":
-        parts = [f"thêm 1 sector hướng {row.get('azimuths_deg')}°", sees]
-    elif kind == "user":
-        parts = [f"vị trí do người dùng đề xuất, cột anten {num('height_m', 0)} m"]
-    else:
-        return None if _missing(note) else str(note)
-    if num("road_km", 1) is not None:
-        parts.append(f"cách đường {num('road_km', 1)} km")
-    if num("power_km", 1) is not None:
-        parts.append(f"cách thôn có điện lưới {num('power_km', 1)} km")
-    return ", ".join(p for p in parts if p)
 
 
 def _human(table: pd.DataFrame, lang: str, *, shared: bool) -> pd.DataFrame:
@@ -168,7 +120,7 @@ def write_plan(plan: Plan, out_dir: str | Path, *, lang: str = "vi") -> dict[str
     Parameters
     ----------
     plan
-        From :func:`covgap.plan.plan_network`.
+        From :func:`covgap.plan.site_plan.plan_network`.
     out_dir
         Folder to write into (created if needed). Files of an earlier run are replaced
         only when every new file is complete; on any failure the folder is left as it was.
@@ -180,9 +132,10 @@ def write_plan(plan: Plan, out_dir: str | Path, *, lang: str = "vi") -> dict[str
     dict
         Role -> path of each file written (keys of :data:`PLAN_FILES`).
     """
-    from . import maps
-    from .export import write_csv
-    from .reports import atomic_folder
+    import covgap.outputs.maps as maps
+
+    from ..io.atomic import atomic_folder
+    from ..request.export import write_csv
 
     check_lang(lang)
     out = Path(out_dir)
@@ -273,7 +226,7 @@ _CONTENTS = {
 def _write_workbook(plan: Plan, tables: Mapping[str, pd.DataFrame], path: Path, lang: str) -> None:
     from openpyxl import Workbook
 
-    from .workbook import _page_setup, _write_table
+    from ..request.workbook import _page_setup, _write_table
 
     synthetic = bool(plan.before.scenario.synthetic)
     wb = Workbook()
@@ -291,7 +244,7 @@ def _write_workbook(plan: Plan, tables: Mapping[str, pd.DataFrame], path: Path, 
 
 
 def _extra_format(column: str) -> str | None:
-    """Return the number format :mod:`covgap.workbook` does not set (money, people)."""
+    """Return the number format :mod:`covgap.request.workbook` does not set (money, people)."""
     if column == "greedy_gap":
         return "0.0%"
     if column.endswith("_usd") or column in ("usd", "usd_per_person"):
@@ -304,7 +257,7 @@ def _extra_format(column: str) -> str | None:
 
 
 def _money_formats(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
-    from .workbook import display_table
+    from ..request.workbook import display_table
 
     data, _ = display_table(table, lang)
     for j, col in enumerate(data.columns, start=1):
@@ -411,7 +364,7 @@ def _write_summary(
     """Title, synthetic notice, headline figures, options, unit costs, solver, contents."""
     from openpyxl.styles import Alignment, Font
 
-    from .workbook import _WARN_FILL, _WARN_FONT, _plain, set_text_safe
+    from ..request.workbook import _WARN_FILL, _WARN_FONT, _plain, set_text_safe
 
     ws.column_dimensions["A"].width = 46
     ws.column_dimensions["B"].width = 70
@@ -450,10 +403,3 @@ def _write_summary(
             lines = max(-(-len(str(value)) // 65), -(-len(text) // 44), 1)
             ws.row_dimensions[row].height = 15 * lines
         row += 1
-
-
-def plan_map(plan: Plan, *, lang: str = "vi") -> folium.Map:
-    """Return the plan's map (:func:`covgap._plan_map.plan_map`)."""
-    from ._plan_map import plan_map as draw
-
-    return draw(plan, lang=lang)

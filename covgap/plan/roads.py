@@ -5,7 +5,7 @@ optional class: a ``road_class`` column (``national``, ``provincial``, ``commune
 ``track``) or an OpenStreetMap-style ``highway`` tag mapped to one
 (:data:`HIGHWAY_CLASSES`). Lengths are geodesic, on the WGS 84 ellipsoid.
 
->>> from covgap.roads import read_roads, road_graph
+>>> from covgap.plan.roads import read_roads, road_graph
 >>> roads = read_roads("data/roads/laichau_synthetic_roads.gpkg")  # doctest: +SKIP
 >>> graph = road_graph(roads)  # doctest: +SKIP
 """
@@ -27,7 +27,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .errors import DataFileError, Problem, ValidationError
+from ..errors import DataFileError, Problem, ValidationError
 
 if TYPE_CHECKING:
     import networkx as nx

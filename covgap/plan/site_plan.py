@@ -4,7 +4,7 @@ r"""Plan the fixes: new sites that newly cover the most people, and their backha
 :class:`~covgap.pipeline.Result`) and
 
 1. lists candidate sites: high points of the DEM that see uncovered villages
-   (:func:`covgap.candidates.generate_candidates`), the user's own candidates, and
+   (:func:`covgap.plan.candidates.generate_candidates`), the user's own candidates, and
    upgrades of existing sites (4G on a 2G-only site, a sector towards a shadowed village);
 2. builds the **coverage matrix** (:func:`coverage_matrix`): candidate :math:`j` covers
    village :math:`i` when, with :math:`j` added to the existing sites, every reference
@@ -15,14 +15,14 @@ r"""Plan the fixes: new sites that newly cover the most people, and their backha
    prediction with the chosen sites and reports what they really give;
 3. prices each candidate: its site cost plus its cheapest stand-alone backhaul (fibre
    along roads, a microwave hop with first-Fresnel-zone clearance, or satellite;
-   :func:`covgap.backhaul.standalone_backhaul`);
-4. solves the maximal covering location problem (:func:`covgap.optimize.solve_mclp`,
+   :func:`covgap.plan.backhaul.standalone_backhaul`);
+4. solves the maximal covering location problem (:func:`covgap.plan.mclp.solve_mclp`,
    math there) for ``k`` sites or a budget, exactly with CBC, and with the greedy
    heuristic as a check (its gap to the optimum is reported);
 5. designs the backhaul of the chosen sites together, with shared trenches
-   (:func:`covgap.backhaul.plan_backhaul`), re-runs the analysis with the new sites
+   (:func:`covgap.plan.backhaul.plan_backhaul`), re-runs the analysis with the new sites
    (before/after by district and commune), and ranks every white and low-signal village
-   by the cost of bringing fibre to it (:func:`covgap.backhaul.fibre_rollout`).
+   by the cost of bringing fibre to it (:func:`covgap.plan.backhaul.fibre_rollout`).
 
 Existing sites are always kept. With ``carrier=None`` the plan is for sites shared by
 the three carriers (a public-utility station hosting each carrier's 4G): a village is a
@@ -30,7 +30,7 @@ target when no carrier covers it. With a carrier, the plan is that carrier's: a 
 is a target when that carrier does not cover it, and only its sites are upgraded.
 
 >>> import covgap
->>> from covgap.plan import plan_network
+>>> from covgap.plan.site_plan import plan_network
 >>> result = covgap.run()  # doctest: +SKIP
 >>> p = plan_network(result, roads=roads, k=10)  # doctest: +SKIP
 >>> p.proposed[["candidate_id", "people_new", "total_usd"]]  # doctest: +SKIP
@@ -41,7 +41,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -49,17 +48,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .costs import PlanCosts
-from .errors import InputError
-from .schema import CARRIERS, COVERED, LOW_SIGNAL, WHITE, carrier_slug
+from ..config import PlanCosts
+from ..errors import InputError
+from ..schema import CARRIERS, COVERED, LOW_SIGNAL, WHITE, carrier_slug
 
 if TYPE_CHECKING:
-    import folium
+    from ..analysis.result import Result
+    from .mclp import Solution
 
-    from .optimize import Solution
-    from .pipeline import Result
-
-__all__ = ["Plan", "coverage_matrix", "plan_network", "run_plan"]
+__all__ = ["Plan", "coverage_matrix", "plan_network"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +100,7 @@ class Plan:
     before, after
         The analysis of the existing network and the analysis with the proposed sites.
     candidates
-        Every candidate considered (:data:`covgap.candidates.CANDIDATE_COLUMNS`) with
+        Every candidate considered (:data:`covgap.plan.candidates.CANDIDATE_COLUMNS`) with
         its stand-alone backhaul, ``cost_usd`` (site + backhaul), ``villages_cover`` and
         ``weight_cover`` (what it newly covers alone) and ``chosen``.
     proposed
@@ -111,7 +108,7 @@ class Plan:
         households and people each newly covers (from the after-analysis) and its
         cost with the backhaul of the joint design.
     backhaul
-        Backhaul of the chosen sites from :func:`covgap.backhaul.plan_backhaul`.
+        Backhaul of the chosen sites from :func:`covgap.plan.backhaul.plan_backhaul`.
     routes
         Backhaul routes (fibre along roads, microwave hops) as lines.
     before_after
@@ -180,7 +177,7 @@ class Plan:
     def coverage(self, *, radius_km: float = 20.0, progress: bool = False) -> Any:
         """Best-server rasters of the proposed sites alone (cached after the first call).
 
-        The area engine (:func:`covgap.parallel.predict_area`) over ``radius_km`` around
+        The area engine (:func:`covgap.radio.parallel.predict_area`) over ``radius_km`` around
         each new site and upgrade, with the scenario's model and radio settings; the
         plan's map draws its 4G layer as the predicted coverage of the proposed sites.
         """
@@ -191,7 +188,7 @@ class Plan:
         return self._cache[key]
 
     def _predict(self, sectors: pd.DataFrame, radius_km: float, progress: bool) -> Any:
-        from .parallel import predict_area
+        from ..radio.parallel import predict_area
 
         scenario = self.before.scenario
         info = {"scenario": scenario.name, "synthetic": scenario.synthetic}
@@ -201,18 +198,6 @@ class Plan:
             info=info | {"layer": "proposed sites"}, progress=progress,
             warn_clipped=False,  # a proposed site near the DEM's edge: expected
         )  # fmt: skip
-
-    def map(self, *, lang: str = "vi") -> folium.Map:
-        """Map of the network after the plan, with the proposed sites and their routes."""
-        from ._plan_outputs import plan_map
-
-        return plan_map(self, lang=lang)
-
-    def write(self, out_dir: str | Path, *, lang: str = "vi") -> dict[str, Path]:
-        """Write the plan's files to ``out_dir`` (:func:`covgap._plan_outputs.write_plan`)."""
-        from ._plan_outputs import write_plan
-
-        return write_plan(self, out_dir, lang=lang)
 
 
 # --------------------------------------------------------------------------- matrix
@@ -249,7 +234,7 @@ def coverage_matrix(
     result
         The analysis of the existing network.
     sectors
-        Candidate sector rows (:func:`covgap.candidates.candidate_sectors`), with a
+        Candidate sector rows (:func:`covgap.plan.candidates.candidate_sectors`), with a
         ``candidate_id`` column.
     carrier
         Plan for one carrier (its existing signal is the baseline) or, with ``None``,
@@ -270,7 +255,7 @@ def coverage_matrix(
     """
     from tqdm import tqdm
 
-    from .predict import best_servers
+    from ..radio.point import best_servers
 
     villages, points = result.villages, result.points
     floor = _floor(result)
@@ -363,7 +348,7 @@ def plan_network(
     result
         The analysis of the existing network (:func:`covgap.pipeline.run`).
     roads
-        Road lines (:func:`covgap.roads.read_roads`): fibre runs along them.
+        Road lines (:func:`covgap.plan.roads.read_roads`): fibre runs along them.
     k
         Number of sites (new sites and upgrades) to choose.
     budget_usd
@@ -376,7 +361,7 @@ def plan_network(
         What a newly covered village is worth: its ``"population"`` (default; a missing
         figure is estimated from households), ``"households"`` or one per village.
     candidates
-        The user's own candidates (:func:`covgap.candidates.read_candidates`).
+        The user's own candidates (:func:`covgap.plan.candidates.read_candidates`).
     generate
         Also generate candidates from the DEM's high points near uncovered villages.
     upgrades
@@ -388,10 +373,10 @@ def plan_network(
     height_m
         Antenna height of generated candidates.
     fibre_nodes
-        Extra fibre points of presence (:func:`covgap.backhaul.read_fibre_nodes`);
+        Extra fibre points of presence (:func:`covgap.plan.backhaul.read_fibre_nodes`);
         existing sites marked ``fibre_backhaul`` always count.
     costs
-        Unit costs; default: the scenario's (:class:`covgap.costs.PlanCosts`).
+        Unit costs; default: the scenario's (:class:`covgap.config.PlanCosts`).
     method
         ``"exact"`` (default): the proven optimum (CBC), with the greedy solution as a
         check; ``"greedy"``: the greedy heuristic only (a fast fallback, no proof).
@@ -413,9 +398,11 @@ def plan_network(
     SolverError
         CBC does not prove the optimum (within ``time_limit_s``).
     """
-    from . import _aliases, backhaul
-    from . import candidates as cands
-    from .optimize import greedy_mclp, solve_mclp
+    import covgap.io.aliases as _aliases
+    import covgap.plan.backhaul as backhaul
+    import covgap.plan.candidates as cands
+
+    from .mclp import greedy_mclp, solve_mclp
 
     costs = costs or getattr(result.scenario, "costs", None) or PlanCosts()
     _check_options(k, budget_usd, weight, method)
@@ -638,7 +625,8 @@ def _price(pool: gpd.GeoDataFrame, alone: pd.DataFrame, fibre_sites: set[str]) -
 
 def _after(result: Result, chosen: pd.DataFrame, sectors: pd.DataFrame, carrier) -> Result:
     """Re-run the analysis with the chosen candidates' sectors added to the sites."""
-    from .pipeline import Inputs, analyse
+    from ..analysis.inputs import Inputs
+    from ..analysis.result import analyse
 
     rows = sectors[sectors["candidate_id"].astype(str).isin(set(chosen["candidate_id"]))]
     if carrier is None:
@@ -760,53 +748,3 @@ def _counts(g: pd.DataFrame, head: dict[str, Any]) -> dict[str, Any]:
     out["people_new"] = float(people[new].sum())
     out["households_new"] = float(g["households"].fillna(0)[new].sum())
     return out
-
-
-def run_plan(
-    scenario: Any = None,
-    *,
-    progress: bool = False,
-    **options: Any,
-) -> Plan:
-    """Read a scenario, analyse it and plan it (:func:`plan_network`'s options).
-
-    Parameters
-    ----------
-    scenario
-        A :class:`~covgap.config.Scenario` with ``roads`` (and optionally
-        ``fibre_nodes`` and ``candidates``); ``None``: the bundled sample.
-    progress
-        Show progress bars.
-    **options
-        Passed to :func:`plan_network` (``k`` or ``budget_usd``, ``carrier``...).
-
-    Returns
-    -------
-    Plan
-    """
-    from .backhaul import read_fibre_nodes
-    from .candidates import read_candidates
-    from .pipeline import run
-    from .roads import read_roads
-
-    if scenario is None:
-        from .sample import sample_scenario
-
-        scenario = sample_scenario()
-    if scenario.roads is None:
-        raise InputError(
-            "planning needs a road layer for the fibre routes: give --roads "
-            "(GeoPackage, GeoJSON or Shapefile lines) or `roads` under [inputs]"
-        )
-    roads = read_roads(scenario.roads)
-    result = run(scenario, progress=progress)
-    pops = read_fibre_nodes(scenario.fibre_nodes) if scenario.fibre_nodes else None
-    user = None
-    if scenario.candidates is not None:
-        user = read_candidates(
-            scenario.candidates, terrain=result.terrain, costs=scenario.costs, crs=scenario.crs
-        )
-    options.setdefault("costs", scenario.costs)
-    return plan_network(
-        result, roads=roads, candidates=user, fibre_nodes=pops, progress=progress, **options
-    )

@@ -2,24 +2,24 @@
 
 :func:`predict_site` is the engine the area products (best-server composites, zones,
 Cloud-Optimized GeoTIFFs, the process pool and the cache) are built on. It computes the
-window's geometry once (:func:`covgap._sweep_branch.branch_geometry`, or
-:func:`covgap._sweep.site_geometry` for the exact path), then runs the radial sweep once
+window's geometry once (:func:`covgap.radio.sweep_fast.branch_geometry`, or
+:func:`covgap.radio.sweep.site_geometry` for the exact path), then runs the radial sweep once
 per antenna height of the site (the terrain terms do not
 depend on the frequency), which writes every band and sector of every cell straight into
 the result: the point analysis's model code, every sector's antenna pattern and the link
-budget of :func:`covgap.propagation.signal_dbm`. By default the sweep is
-:mod:`covgap._sweep_branch` (scratch memory reused from site to site, the ray's state in
-registers, tabulated knife-edge loss from :mod:`covgap._sweep_loss`: within 0.05 dB of
+budget of :func:`covgap.radio.propagation.signal_dbm`. By default the sweep is
+:mod:`covgap.radio.sweep_fast` (scratch memory reused from site to site, the ray's state in
+registers, tabulated knife-edge loss from :mod:`covgap.radio.sweep_loss`: within 0.05 dB of
 the exact values, 0.001 dB at the 99th percentile on the bundled sample);
 ``rays="branch"`` lets rays branch off one another away from the antenna (5-10 %
 faster, a median 0.1 dB and a 99th percentile 5 dB off the exact values: see that
-module); ``exact=True`` evaluates :func:`covgap._kernels.path_loss` and
-:func:`covgap._kernels.pattern_loss` bit for bit (:func:`covgap._sweep.sweep_sectors`).
+module); ``exact=True`` evaluates :func:`covgap.radio.kernels.path_loss` and
+:func:`covgap.radio.kernels.pattern_loss` bit for bit (:func:`covgap.radio.sweep.sweep_sectors`).
 
 A cell's value is the prediction for a receiver at the cell's centre (its ground height,
 its great-circle distance) over the profile of its ray; the ray passes within half a
 cell (times the cell's distance over the window's half-width) of the centre, so the
-profile differs slightly from the straight path that :func:`covgap.predict.best_servers`
+profile differs slightly from the straight path that :func:`covgap.radio.point.best_servers`
 samples to the same point. On the bundled sample the two agree to a fraction of a dB in
 the median (``tests/test_area.py``, ``benchmarks/bench_predict.py``).
 """
@@ -35,21 +35,12 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS, Transformer
 
-from . import _sweep, _sweep_branch
-from .config import Radio
-from .errors import InputError
-from .models import DEFAULT_MODEL, model_code
-from .predict import _lonlat
-from .propagation import signal_dbm, wavelength_m
-from .schema import (
-    DEFAULT_BEAMWIDTH_DEG,
-    DEFAULT_GAIN_DBI,
-    DEFAULT_OMNI_GAIN_DBI,
-    DEFAULT_POWER_DBM,
-    DEFAULT_TILT_DEG,
-    OMNI_BEAMWIDTH_DEG,
-)
-from .terrain import (
+import covgap.radio.sweep as _sweep
+import covgap.radio.sweep_fast as _sweep_branch
+
+from ..config import Radio
+from ..errors import InputError
+from ..io.terrain import (
     EARTH_RADIUS_KM,
     Terrain,
     cell_size_m,
@@ -57,6 +48,17 @@ from .terrain import (
     grid_index,
     sample_heights,
 )
+from ..schema import (
+    DEFAULT_BEAMWIDTH_DEG,
+    DEFAULT_GAIN_DBI,
+    DEFAULT_OMNI_GAIN_DBI,
+    DEFAULT_POWER_DBM,
+    DEFAULT_TILT_DEG,
+    OMNI_BEAMWIDTH_DEG,
+)
+from .models import DEFAULT_MODEL, model_code
+from .point import _lonlat
+from .propagation import signal_dbm, wavelength_m
 
 __all__ = ["SitePrediction", "predict_site"]
 
@@ -137,26 +139,26 @@ def predict_site(
         warning is logged (cells beyond the DEM cannot be predicted).
     model
         ``"p1812"`` (default), ``"bullington"``, ``"hata"`` (``"hata-open"``) or
-        ``"fspl"`` (:mod:`covgap.models`).
+        ``"fspl"`` (:mod:`covgap.radio.models`).
     radio
         Receiver height, k-factor, profile step, link budget and pattern settings.
     resolution_m
         Cell size of the output; ``None`` (or the DEM's own) keeps the DEM grid. Another
         value resamples the DEM window bilinearly to that size first.
     exact
-        ``True``: every cell is bit for bit :func:`covgap._kernels.path_loss` and
-        :func:`covgap._kernels.pattern_loss` on its terrain terms
-        (:func:`covgap._sweep.sweep_sectors`). ``False`` (default): the same terrain
+        ``True``: every cell is bit for bit :func:`covgap.radio.kernels.path_loss` and
+        :func:`covgap.radio.kernels.pattern_loss` on its terrain terms
+        (:func:`covgap.radio.sweep.sweep_sectors`). ``False`` (default): the same terrain
         terms with tabulated knife-edge and cheaper smooth-earth losses
-        (:func:`covgap._sweep_branch.sweep_branch`), within 0.05 dB of the exact result.
+        (:func:`covgap.radio.sweep_fast.sweep_branch`), within 0.05 dB of the exact result.
     rays
         With ``exact=False``: ``"full"`` (default, :data:`DEFAULT_RAYS`) walks one ray
         per border cell from the antenna, as the exact path does; ``"branch"`` walks a
         tree of rays that branch off one another where the cells need them (1.6 DEM
         samples per cell instead of 2.6, 5-10 % faster; within
-        :data:`covgap._sweep_branch.TOL_MEDIAN_DB` in the median,
-        :data:`covgap._sweep_branch.TOL_P99_DB` at the 99th percentile and the same
-        best-sector class on :data:`covgap._sweep_branch.TOL_CLASS_AGREE` of the cells).
+        :data:`covgap.radio.sweep_fast.TOL_MEDIAN_DB` in the median,
+        :data:`covgap.radio.sweep_fast.TOL_P99_DB` at the 99th percentile and the same
+        best-sector class on :data:`covgap.radio.sweep_fast.TOL_CLASS_AGREE` of the cells).
     warn_clipped
         Log a warning when the radius reaches beyond the DEM (the window is clipped to
         it). ``False`` where that is expected, such as candidate sites near the DEM's
@@ -260,10 +262,10 @@ def predict_site(
 
 # --------------------------------------------------------------------------- helpers
 def _sweep_fast(window: tuple, antennas: list, code: int, signal: np.ndarray, spread: float):
-    """Run the fast sweep (:mod:`covgap._sweep_branch`) on a contiguous copy of the window.
+    """Run the fast sweep (:mod:`covgap.radio.sweep_fast`) on a contiguous copy of the window.
 
     The copy and the working arrays are per-thread scratch space, reused from site to
-    site (:func:`covgap._sweep_branch.scratch`).
+    site (:func:`covgap.radio.sweep_fast.scratch`).
     """
     heights, row0, col0, h, w, c0, r0 = window[:7]
     scratch = _sweep_branch.scratch
@@ -287,7 +289,7 @@ def _sweep_fast(window: tuple, antennas: list, code: int, signal: np.ndarray, sp
 
 
 def _check_sectors(sectors: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Return the canonical sector table of :func:`covgap.predict._prepare_sectors`.
+    """Return the canonical sector table of :func:`covgap.radio.point._prepare_sectors`.
 
     The same columns, defaults and row order (by antenna height, then input order) for
     the rows of one site, as a dict of numpy arrays: a DataFrame and its indexing cost

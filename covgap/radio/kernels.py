@@ -1,9 +1,9 @@
 """Numba loops on plain arrays: DEM sampling along paths, path geometry, path-loss models.
 
-The public wrappers (:mod:`covgap.terrain`, :mod:`covgap.predict`, :mod:`covgap.area`)
+The public wrappers (:mod:`covgap.io.terrain`, :mod:`covgap.radio.point`, :mod:`covgap.radio.area`)
 handle CRS, units and tables; these kernels only see float arrays and fractional grid
 indices (column 0.0 is the centre of the first column, see
-:func:`covgap.terrain.grid_index`).
+:func:`covgap.io.terrain.grid_index`).
 
 The geometry of a path does not depend on the frequency: both the line-of-sight
 parameter and the Bullington-point parameter of ITU-R P.1812 are
@@ -12,8 +12,8 @@ smooth-earth heights of delta-Bullington and Hata's effective height are heights
 :func:`path_terms` computes them once per (site antenna, point) path and every band of
 that antenna is evaluated from them by :func:`path_loss`, the one implementation of the
 models' frequency-dependent part that both the point analysis
-(:func:`covgap.predict.best_servers`) and the rasters (:mod:`covgap._sweep`) call; the
-numpy reference is :mod:`covgap.models`.
+(:func:`covgap.radio.point.best_servers`) and the rasters (:mod:`covgap.radio.sweep`) call; the
+numpy reference is :mod:`covgap.radio.models`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ NO_OBSTACLE = -1
 def bilinear(heights, col, row):  # pragma: no cover - compiled
     """Return the bilinear height at fractional (col, row); NaN outside or near nodata.
 
-    The same arithmetic as :func:`covgap.terrain._bilinear`.
+    The same arithmetic as :func:`covgap.io.terrain._bilinear`.
     """
     rows, cols = heights.shape
     if not (col >= -0.5 and col <= cols - 0.5 and row >= -0.5 and row <= rows - 0.5):
@@ -88,9 +88,9 @@ def path_terms(
         Its ground height, m above sea level.
     hte, hre : float
         Antenna heights above the smooth-earth surface of delta-Bullington
-        (:func:`covgap.models.smooth_surface_heights`), m.
+        (:func:`covgap.radio.models.smooth_surface_heights`), m.
     hb : float
-        Hata's effective base-station height (:func:`covgap.models.hata_effective_height_m`).
+        Hata's effective base-station height (:func:`covgap.radio.models.hata_effective_height_m`).
     """
     s_tim = -np.inf
     s_rim = -np.inf
@@ -227,7 +227,7 @@ def bullington_geometry(
 
 
 # --------------------------------------------------------------------------- models
-#: Model codes (the keys are :data:`covgap.models.MODELS`).
+#: Model codes (the keys are :data:`covgap.radio.models.MODELS`).
 FSPL, BULLINGTON, P1812, HATA_SUBURBAN, HATA_OPEN = 0, 1, 2, 3, 4
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 MIN_DIST_KM = 0.01
@@ -392,7 +392,7 @@ def path_losses(code, d, f_mhz, x, hte, hre, hb, hm, ae):  # pragma: no cover - 
 
 @njit(nogil=True, cache=True)
 def pattern_loss(phi, theta, beamwidth, tilt, vbw, front_to_back, sla_v):  # pragma: no cover
-    """Loss (>= 0) of the 3GPP TR 36.814 pattern (:func:`covgap.propagation.antenna_pattern_db`)."""
+    """Loss (>= 0) of the 3GPP TR 36.814 pattern (:func:`~.propagation.antenna_pattern_db`)."""
     a_h = 0.0
     if not (math.isnan(phi) or beamwidth >= 360.0):
         p = phi

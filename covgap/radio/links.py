@@ -1,9 +1,9 @@
 """One transmitter-to-receiver path explained with the numpy reference.
 
 :func:`predict_link` computes the profile and every loss term of a single path with the
-reference formulas of :mod:`covgap.propagation`; it explains a village's result and checks
-the bulk engine of :func:`covgap.predict.best_servers` in the tests. Both names are also
-importable from :mod:`covgap.predict`.
+reference formulas of :mod:`covgap.radio.propagation`; it explains a village's result and checks
+the bulk engine of :func:`covgap.radio.point.best_servers` in the tests. Both names are also
+importable from :mod:`covgap.radio.point`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Radio
-from .errors import InputError
+from ..config import Radio
+from ..errors import InputError
+from ..io.terrain import EARTH_RADIUS_KM, Terrain, bearing_deg, terrain_profile
 from .models import DEFAULT_MODEL, profile_path_loss_db
 from .propagation import bullington_loss_db, fspl_db
-from .terrain import EARTH_RADIUS_KM, Terrain, bearing_deg, terrain_profile
 
 __all__ = ["Link", "predict_link"]
 
@@ -99,8 +99,8 @@ def predict_link(
     radio
         Receiver height, k-factor and profile step.
     model
-        Propagation model (:mod:`covgap.models`); the same as
-        :func:`covgap.predict.best_servers` and :func:`covgap.area.predict_site`.
+        Propagation model (:mod:`covgap.radio.models`); the same as
+        :func:`covgap.radio.point.best_servers` and :func:`covgap.radio.area.predict_site`.
 
     Returns
     -------

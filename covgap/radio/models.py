@@ -1,8 +1,8 @@
 r"""Propagation models: the numpy reference of every path-loss model covgap offers.
 
 Four models, chosen by name wherever covgap predicts a signal
-(:func:`covgap.predict.best_servers`, :func:`covgap.predict.predict_link`,
-:func:`covgap.area.predict_site`):
+(:func:`covgap.radio.point.best_servers`, :func:`covgap.radio.point.predict_link`,
+:func:`covgap.radio.area.predict_site`):
 
 ``"p1812"`` (the default)
     Free-space loss plus the **delta-Bullington** diffraction loss of ITU-R P.1812 §4.3
@@ -15,7 +15,7 @@ Four models, chosen by name wherever covgap predicts a signal
         L_d = L_{bulla} + \max\left(L_{dsph} - L_{bulls},\ 0\right)
 
     :math:`L_{bulla}` is the Bullington loss of the real profile
-    (:func:`covgap.propagation.bullington_loss_db`); :math:`L_{bulls}` the Bullington
+    (:func:`covgap.radio.propagation.bullington_loss_db`); :math:`L_{bulls}` the Bullington
     loss of a smooth path (all heights zero) with the antenna heights taken above the
     least-squares smooth-earth surface (:func:`smooth_surface_heights`); :math:`L_{dsph}`
     the spherical-earth diffraction loss for those heights (:func:`spherical_earth_loss_db`).
@@ -42,7 +42,7 @@ Four models, chosen by name wherever covgap predicts a signal
 ``"fspl"``
     Free space only (ITU-R P.525).
 
-The bulk engines (:mod:`covgap._kernels`, :mod:`covgap._sweep`) evaluate the same
+The bulk engines (:mod:`covgap.radio.kernels`, :mod:`covgap.radio.sweep`) evaluate the same
 formulas with numba; the tests check that both agree.
 """
 
@@ -55,7 +55,8 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import InputError
+from ..errors import InputError
+from ..io.terrain import EARTH_RADIUS_KM
 from .propagation import (
     bullington_correction_db,
     bullington_loss_db,
@@ -63,7 +64,6 @@ from .propagation import (
     knife_edge_loss_db,
     wavelength_m,
 )
-from .terrain import EARTH_RADIUS_KM
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -229,7 +229,7 @@ def hata_effective_height_m(
     ----------
     dist_km_profile, heights_m
         The profile, terminals first and last (as for
-        :func:`covgap.propagation.bullington_loss_db`).
+        :func:`covgap.radio.propagation.bullington_loss_db`).
     h_tx_amsl
         Antenna height above sea level.
 
@@ -444,7 +444,7 @@ def smooth_bullington_loss_db(
     r"""Bullington loss of a smooth path, :math:`L_{bulls}` (P.1812-6 Attachment 4).
 
     The heights of the smooth path are zero, so the profile analysis of
-    :func:`covgap.propagation.bullington_loss_db` has a closed form. Line of sight
+    :func:`covgap.radio.propagation.bullington_loss_db` has a closed form. Line of sight
     (:math:`d < d_{los}`): :math:`\nu = -h_{se}\sqrt{0.002 d / (\lambda d_{se1} d_{se2})}`
     at the point of smallest clearance (:func:`spherical_earth_loss_db`). Beyond it:
 

@@ -1,9 +1,9 @@
 """Area prediction over many sites: a local process pool, or a dask.distributed cluster.
 
-:func:`predict_area` runs one task per site -- :func:`covgap.area.predict_site` on the
+:func:`predict_area` runs one task per site -- :func:`covgap.radio.area.predict_site` on the
 site's window, reduced to the best sector per carrier × technology
-(:func:`covgap.rasters.site_layers`) -- and merges each result into the composites
-(:class:`covgap.rasters.Composite`) as soon as it arrives. At most two tasks per worker are
+(:func:`covgap.radio.rasters.site_layers`) -- and merges each result into the composites
+(:class:`covgap.radio.rasters.Composite`) as soon as it arrives. At most two tasks per worker are
 in flight, so memory holds the composites and a few windows, never every site's arrays.
 The merge's tie rule makes the rasters identical whatever the number of workers and the
 order in which sites finish.
@@ -48,10 +48,11 @@ import pandas as pd
 from affine import Affine
 from tqdm import tqdm
 
-from . import __version__
-from ._atomic import atomic_path
-from .config import Radio, Thresholds
-from .errors import DataFileError, InputError
+from .. import __version__
+from ..config import Radio, Thresholds
+from ..errors import DataFileError, InputError
+from ..io.atomic import atomic_path
+from ..io.terrain import EARTH_RADIUS_KM, Terrain, cell_size_m, sample_heights
 from .rasters import (
     ANY_CARRIER,
     AreaRasters,
@@ -61,13 +62,12 @@ from .rasters import (
     site_layers,
     valid_cells,
 )
-from .terrain import EARTH_RADIUS_KM, Terrain, cell_size_m, sample_heights
 
 __all__ = ["MODELS", "predict_area", "resample_terrain", "site_cache_key"]
 
 logger = logging.getLogger(__name__)
 
-#: Propagation models of :func:`covgap.area.predict_site`, with the words put in the files.
+#: Propagation models of :func:`covgap.radio.area.predict_site`, with the words put in the files.
 MODELS: dict[str, str] = {
     "p1812": "ITU-R P.1812-style: free space + delta-Bullington diffraction over the DEM (k = 4/3)",
     "bullington": "free space + Bullington diffraction over the DEM (ITU-R P.526, k = 4/3)",
@@ -142,7 +142,7 @@ def predict_area(
     resolution_m
         Output cell size; ``None``: the DEM's.
     rays
-        The engine's rays (:func:`covgap.area.predict_site`): ``None`` (its default,
+        The engine's rays (:func:`covgap.radio.area.predict_site`): ``None`` (its default,
         ``"full"``) or ``"branch"`` (faster, less exact).
     scheduler
         ``None`` (local process pool), ``"local-cluster"``, ``"tcp://HOST:PORT"`` or a
@@ -161,7 +161,7 @@ def predict_area(
 
     Returns
     -------
-    covgap.rasters.AreaRasters
+    covgap.radio.rasters.AreaRasters
         Composites per carrier × technology and any carrier, serving sites, 4G classes;
         ``stats`` says how many sites were computed and how many read from the cache.
 
@@ -472,7 +472,7 @@ _FINGERPRINT: str | None = None
 def _engine_files() -> list[Path]:
     """Source files whose change changes the predictions (and so the cache keys)."""
     here = Path(__file__).parent
-    files = sorted(here.glob("_kernels*.py")) + sorted(here.glob("_sweep*.py"))
+    files = sorted(here.glob("kernels*.py")) + sorted(here.glob("sweep*.py"))
     return [*files, here / "area.py", here / "models.py", here / "propagation.py"]
 
 

@@ -1,12 +1,12 @@
 """Point analysis: the signal of every sector in range at every village point.
 
 :func:`best_servers` is the bulk computation the pipeline runs; :func:`predict_link`
-explains one path with the numpy reference of :mod:`covgap.propagation` (it lives in
-:mod:`covgap.links` and is re-exported here with :class:`Link`);
+explains one path with the numpy reference of :mod:`covgap.radio.propagation` (it lives in
+:mod:`covgap.radio.links` and is re-exported here with :class:`Link`);
 :func:`nearest_sites` finds the closest site per point.
 
 The terrain geometry of a path does not depend on the frequency (see
-:mod:`covgap._kernels`), so it is computed once per (site antenna, point) pair, where a
+:mod:`covgap.radio.kernels`), so it is computed once per (site antenna, point) pair, where a
 site antenna is a site position and antenna height shared by any number of sectors and
 bands, and every sector is then evaluated from it with vectorised numpy.
 """
@@ -21,21 +21,11 @@ import pandas as pd
 from scipy.spatial import cKDTree
 from tqdm import tqdm
 
-from . import _kernels
-from .config import Radio
-from .errors import InputError
-from .links import Link, predict_link
-from .models import DEFAULT_MODEL, model_code
-from .propagation import antenna_pattern_db, knife_edge_loss_db, signal_dbm, wavelength_m
-from .schema import (
-    DEFAULT_BEAMWIDTH_DEG,
-    DEFAULT_GAIN_DBI,
-    DEFAULT_OMNI_GAIN_DBI,
-    DEFAULT_POWER_DBM,
-    DEFAULT_TILT_DEG,
-    OMNI_BEAMWIDTH_DEG,
-)
-from .terrain import (
+import covgap.radio.kernels as _kernels
+
+from ..config import Radio
+from ..errors import InputError
+from ..io.terrain import (
     EARTH_RADIUS_KM,
     Terrain,
     bearing_deg,
@@ -45,6 +35,17 @@ from .terrain import (
     profile_segments,
     sample_heights,
 )
+from ..schema import (
+    DEFAULT_BEAMWIDTH_DEG,
+    DEFAULT_GAIN_DBI,
+    DEFAULT_OMNI_GAIN_DBI,
+    DEFAULT_POWER_DBM,
+    DEFAULT_TILT_DEG,
+    OMNI_BEAMWIDTH_DEG,
+)
+from .links import Link, predict_link
+from .models import DEFAULT_MODEL, model_code
+from .propagation import antenna_pattern_db, knife_edge_loss_db, signal_dbm, wavelength_m
 
 __all__ = ["SERVER_COLUMNS", "Link", "best_servers", "nearest_sites", "predict_link"]
 
@@ -161,11 +162,11 @@ def best_servers(
     Every sector whose site is within ``radio.max_range_km`` of a point is evaluated:
     the path loss of ``model`` over the DEM profile from the antenna (ground +
     ``height_m``) to the receiver (ground + ``radio.rx_height_m``) -- by default
-    free-space loss plus P.1812 delta-Bullington diffraction (:mod:`covgap.models`) --,
+    free-space loss plus P.1812 delta-Bullington diffraction (:mod:`covgap.radio.models`) --,
     the sector's antenna pattern and the link budget of its technology
-    (:func:`covgap.propagation.signal_dbm`). The rasters of
-    :func:`covgap.area.predict_site` use the same model code
-    (:func:`covgap._kernels.path_loss`).
+    (:func:`covgap.radio.propagation.signal_dbm`). The rasters of
+    :func:`covgap.radio.area.predict_site` use the same model code
+    (:func:`covgap.radio.kernels.path_loss`).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 r"""Path loss, diffraction, antenna patterns and link budgets: the numpy reference.
 
-These functions are the readable form of the model; :mod:`covgap.predict` evaluates the
-same formulas in bulk (the terrain part in :mod:`covgap._kernels`) and the tests check
+These functions are the readable form of the model; :mod:`covgap.radio.point` evaluates the
+same formulas in bulk (the terrain part in :mod:`covgap.radio.kernels`) and the tests check
 that both agree.
 
 The path loss between a sector and a receiver is free-space loss plus Bullington
@@ -24,9 +24,9 @@ import logging
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .config import Radio
-from .errors import InputError
-from .terrain import EARTH_RADIUS_KM
+from ..config import Radio
+from ..errors import InputError
+from ..io.terrain import EARTH_RADIUS_KM
 
 __all__ = [
     "SPEED_OF_LIGHT_M_S",

@@ -1,6 +1,6 @@
 r"""Best-server rasters: composites per carrier and technology, classes, COG files.
 
-Every site's prediction (:func:`covgap.area.predict_site`, one window around the site) is
+Every site's prediction (:func:`covgap.radio.area.predict_site`, one window around the site) is
 first reduced to the best sector of each carrier × technology at the site
 (:func:`site_layers`), then merged into the province-wide composites by a
 :class:`Composite`, one site at a time, so memory holds the composites plus the windows in
@@ -18,7 +18,7 @@ tie rule makes the result independent of the order in which sites arrive, hence 
 number of workers. The "any carrier" layer of a technology is the maximum over carriers
 with the same rule; the class rasters (4G, per carrier and any carrier) use the scenario's
 thresholds plus the location-variability margin, exactly as
-:func:`covgap.gaps.classify_points` does for village points.
+:func:`covgap.analysis.classify.classify_points` does for village points.
 
 Files (:func:`write_rasters`) are Cloud-Optimized GeoTIFFs: ``signal_<layer>.tif``
 (float32 dBm, nodata :data:`SIGNAL_NODATA`), ``site_<layer>.tif`` (uint16, or uint32
@@ -41,10 +41,10 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS
 
-from .config import Radio, Thresholds
-from .errors import SolverError
-from .schema import CARRIERS, COVERED, LOW_SIGNAL, TECHNOLOGIES, WHITE, carrier_slug
-from .terrain import Terrain
+from ..config import Radio, Thresholds
+from ..errors import SolverError
+from ..io.terrain import Terrain
+from ..schema import CARRIERS, COVERED, LOW_SIGNAL, TECHNOLOGIES, WHITE, carrier_slug
 
 __all__ = [
     "ANY_CARRIER",
@@ -146,7 +146,7 @@ class SiteLayers:
     site_id
         The site.
     transform, shape
-        The window's grid (the engine's :class:`~covgap.area.SitePrediction`).
+        The window's grid (the engine's :class:`~covgap.radio.area.SitePrediction`).
     layers
         ``(carrier, technology)`` -> float32 best signal (dBm), NaN out of range.
     """
@@ -387,7 +387,7 @@ def class_raster(
 ) -> np.ndarray:
     """Class codes (:data:`CLASS_CODES`) of cells from their best 4G RSRP.
 
-    The same rule as :func:`covgap.gaps.classify_points`: covered at or above
+    The same rule as :func:`covgap.analysis.classify.classify_points`: covered at or above
     ``covered_dbm + margin``, low signal at or above ``low_signal_dbm + margin``, white
     below or out of range (NaN), with ``margin = radio.location_margin_db``.
 
@@ -512,7 +512,7 @@ def write_cog(
     Parameters
     ----------
     path
-        Output file (written in place: use :func:`covgap.reports.atomic_folder` around it).
+        Output file (written in place: use :func:`covgap.io.atomic.atomic_folder` around it).
     array
         2-D array on ``grid``; NaN in a float array is written as ``nodata``.
     grid
@@ -575,7 +575,7 @@ def write_rasters(rasters: AreaRasters, out_dir: str | Path) -> dict[str, Path]:
     """Write every layer as a COG, plus ``serving_sites.csv`` (index -> site id).
 
     Files are written to a temporary folder and moved into ``out_dir`` only when all are
-    complete (:func:`covgap.reports.atomic_folder`).
+    complete (:func:`covgap.io.atomic.atomic_folder`).
 
     Parameters
     ----------
@@ -590,7 +590,7 @@ def write_rasters(rasters: AreaRasters, out_dir: str | Path) -> dict[str, Path]:
         ``"signal_<layer>"``, ``"site_<layer>"``, ``"class_<layer>"`` and
         ``"serving_sites"`` -> path.
     """
-    from .reports import atomic_folder
+    from ..io.atomic import atomic_folder
 
     out = Path(out_dir)
     names: dict[str, str] = {}

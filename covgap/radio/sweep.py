@@ -2,7 +2,7 @@ r"""Radial sweep: the terrain terms of every cell of a site's window in one pass
 
 Rays go from the antenna to the centre of every cell on the border of the window; a ray
 is sampled every ``step`` (the DEM's cell size by default) with the bilinear heights of
-:func:`covgap._kernels.bilinear`. Every window cell within the radius belongs to exactly
+:func:`covgap.radio.kernels.bilinear`. Every window cell within the radius belongs to exactly
 one ray (the one aimed at the border cell nearest to the cell's central projection on
 the border) and is evaluated once, as the receiver of a path whose profile is its ray's
 samples up to half a step before the cell, its own distance (great circle) and its own
@@ -59,8 +59,8 @@ Per site and per cell
     straight into the site's output: the frequency-only parts of the models come from
     :func:`band_table`, so a cell pays only for the terms that depend on it. Every
     value is computed with the kernels' own operations in their order, bit for bit the
-    result of :func:`covgap._kernels.path_loss` and
-    :func:`covgap._kernels.pattern_loss` on the cell's terms.
+    result of :func:`covgap.radio.kernels.path_loss` and
+    :func:`covgap.radio.kernels.pattern_loss` on the cell's terms.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._kernels import (
+from .kernels import (
     BULLINGTON,
     FSPL,
     HATA_FAR_KM,
@@ -242,7 +242,7 @@ def ray_eval(
     Returns
     -------
     x, los, hte, hre, hb
-        As :func:`covgap._kernels.path_terms` (``x`` is :data:`NO_EDGE` when a
+        As :func:`covgap.radio.kernels.path_terms` (``x`` is :data:`NO_EDGE` when a
         line-of-sight path cannot have a loss at any wavelength up to
         ``(x_floor / -0.78)**2``).
     """
@@ -508,7 +508,7 @@ _F, _FS_F, _LAM, _SQRT_LAM, _H_BASE, _H_AHM, _H_CORR, _FT_CX, _FT_BY, _FT_GMIN =
 
 @njit(nogil=True, cache=True)
 def band_table(freqs, code, hm, ae):  # pragma: no cover - compiled
-    """Per band, the terms of :func:`covgap._kernels.path_loss` that depend on it alone.
+    """Per band, the terms of :func:`covgap.radio.kernels.path_loss` that depend on it alone.
 
     Written with the kernels' own expressions so that :func:`_band_losses` gives the
     same bits: free space's ``20 log f``, the wavelength, Hata's frequency terms and the
@@ -546,7 +546,7 @@ def band_table(freqs, code, hm, ae):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True)
 def _first_term_ae(d, hte, hre, band):  # pragma: no cover - compiled
-    """:func:`covgap._kernels.first_term` at the effective radius, from the band's row."""
+    """:func:`covgap.radio.kernels.first_term` at the effective radius, from the band's row."""
     x = band[_FT_CX] * d
     if x >= 1.6:
         f_x = 11.0 + 10.0 * math.log10(x) - 17.6 * x
@@ -601,7 +601,7 @@ def _band_losses(code, d, x, hte, hre, hb, bands, ae, loss):  # pragma: no cover
 
 @njit(nogil=True, cache=True)
 def _delta(d, hte, hre, lam, band, far, d1, d2, h_se, ae):  # pragma: no cover - compiled
-    """:func:`covgap._kernels.delta_terms` given its line-of-sight branch and closest approach."""
+    """:func:`~.kernels.delta_terms` given its line-of-sight branch and closest approach."""
     if far:
         l_dsph = max(_first_term_ae(d, hte, hre, band), 0.0)
         if l_dsph <= 0.0:
@@ -637,7 +637,7 @@ def sweep_sectors(heights, geom, ant, code, bands, sec, out):  # pragma: no cove
         ``1 / (6371 k)`` and effective radius, ``x_floor`` (see :func:`ray_eval`), the
         profile buffer length, the grid-to-true bearing shift and the vertical pattern.
     code
-        Model code (:data:`covgap._kernels.P1812` ...).
+        Model code (:data:`covgap.radio.kernels.P1812` ...).
     bands
         :func:`band_table` of the antenna's frequencies.
     sec

@@ -1,18 +1,18 @@
 r"""The fast sweep: one walk of every ray, its state in registers, optional branch rays.
 
 :func:`branch_geometry` and :func:`sweep_branch` compute what
-:func:`covgap._sweep.site_geometry` and :func:`covgap._sweep.sweep_sectors` do (same
+:func:`covgap.radio.sweep.site_geometry` and :func:`covgap.radio.sweep.sweep_sectors` do (same
 rays, samples, hulls, line-of-sight test and scans; the losses of
-:mod:`covgap._sweep_loss`), organised for speed:
+:mod:`covgap.radio.sweep_loss`), organised for speed:
 
 * the window is a contiguous copy, and every working array is per-thread scratch space
   reused from site to site (:func:`scratch`): no fresh pages to fault in;
 * the geometry packs the cells as rows and sorts the rows themselves (two counting
   sorts), so that no pass gathers from scattered memory; a cell's ray takes one
-  division (:func:`covgap._sweep.border_hit`), its sample count none;
+  division (:func:`covgap.radio.sweep.border_hit`), its sample count none;
 * the walk (:func:`_walk`) keeps the running state of a ray (slopes, sums, counts) in
   local variables and writes it to memory only when a ray branches (or, for Hata, a
-  cell needs :func:`covgap._sweep.ray_eval` itself); it leaves each cell's terrain
+  cell needs :func:`covgap.radio.sweep.ray_eval` itself); it leaves each cell's terrain
   terms (Bullington's ``x``, P.1812's smooth-earth heights where that term may be
   positive) in an array, and a second loop (:func:`_losses`) turns them into every
   sector's signal: apart from the walk, the loss loop keeps its constants in registers
@@ -22,12 +22,12 @@ rays, samples, hulls, line-of-sight test and scans; the losses of
   (products instead of quotients), hull tangents from :func:`_tangent` (a few steps
   back from the hull's end, then a binary search).
 
-With ``spread = 0`` (``rays="full"``, the default of :func:`covgap.area.predict_site`)
+With ``spread = 0`` (``rays="full"``, the default of :func:`covgap.radio.area.predict_site`)
 the rays are the full sweep's: one per border cell from the antenna, ``n_seg`` equal
 segments each. On the bundled sample's sites (30 km, 3", every sector) the signal
 differs from ``exact=True`` by 0.000 dB in the median, 0.001 dB at the 99th percentile
 and below 0.05 dB everywhere (rounding: a cell's distance, a sample's position, the
-tables of :mod:`covgap._sweep_loss`).
+tables of :mod:`covgap.radio.sweep_loss`).
 
 Branch rays (``spread > 0``, ``rays="branch"``)
     Near the antenna dozens of the full sweep's rays cross each cell: a 30 km window
@@ -62,7 +62,7 @@ import threading
 import numpy as np
 from numba import njit
 
-from ._kernels import (
+from .kernels import (
     BULLINGTON,
     FSPL,
     HATA_FAR_KM,
@@ -75,7 +75,7 @@ from ._kernels import (
     bullington_point_x,
     smooth_heights,
 )
-from ._sweep import (
+from .sweep import (
     _D_LAST,
     _FS_F,
     _H_LAST,
@@ -102,7 +102,7 @@ from ._sweep import (
     ray_eval,
     ray_reset,
 )
-from ._sweep_loss import FASTMATH, band_losses_fast, bullington_fast, fast_band_table
+from .sweep_loss import FASTMATH, band_losses_fast, bullington_fast, fast_band_table
 
 #: Documented tolerance of the branch rays against the exact sweep, over all the cells
 #: and sectors of a site: median and 99th percentile of |difference| (dB), and the
@@ -206,7 +206,7 @@ def branch_geometry(
         The window's offset in the DEM.
     c0, r0
         Fractional grid position of the antenna in the DEM (the arithmetic of
-        :func:`covgap._sweep.site_geometry`, so that ``spread = 0`` gives its very rays,
+        :func:`covgap.radio.sweep.site_geometry`, so that ``spread = 0`` gives its very rays,
         ties included, and sample counts).
     radius_km, step_km
         Radius and profile step.
@@ -358,7 +358,7 @@ def _border_id(br, bc, h, w):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True, inline="always")
 def _ray_of_cw(dc, dr, inv, c0, r0, col0, row0, h, w):  # pragma: no cover - compiled
-    """:func:`covgap._sweep._ray_of` with clockwise ids and no table (same projection)."""
+    """:func:`covgap.radio.sweep._ray_of` with clockwise ids and no table (same projection)."""
     br, bc = border_hit(dc, dr, inv, c0, r0, col0, row0, h, w)
     if br < 0:
         return 0
@@ -455,7 +455,7 @@ def _perimeter_pos(dc, dr, lims, inv, h, w):  # pragma: no cover - compiled
 # --------------------------------------------------------------------------- sweep
 @njit(nogil=True, cache=True, inline="always")
 def _tangent(hx, hy, n, xr, yr):  # pragma: no cover - compiled
-    """:func:`covgap._sweep.hull_tangent` comparing cross products (one division).
+    """:func:`covgap.radio.sweep.hull_tangent` comparing cross products (one division).
 
     The slope from the receiver is unimodal along the hull and peaks at the last vertex
     or one or two before it on most cells (the nearest ridge): a few steps back from the
@@ -480,7 +480,7 @@ def _tangent(hx, hy, n, xr, yr):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True, inline="always")
 def _bilinear_in(win, col, row):  # pragma: no cover - compiled
-    """:func:`covgap._kernels.bilinear` at a point known to lie inside the window.
+    """:func:`covgap.radio.kernels.bilinear` at a point known to lie inside the window.
 
     A ray's samples lie between the antenna and a border cell's centre, so the bounds
     test and the clamps reduce to keeping the 2 x 2 block inside.
@@ -499,7 +499,7 @@ def _bilinear_in(win, col, row):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True, inline="always")
 def _clear_of_smooth(d, hte, hre, ae, sqrt_lam_max):  # pragma: no cover - compiled
-    """:func:`covgap._sweep_loss._no_smooth_excess`, squared where that saves a root.
+    """:func:`covgap.radio.sweep_loss._no_smooth_excess`, squared where that saves a root.
 
     ``b > c sqrt(d)`` as ``b > 0`` and ``b^2 > c^2 d``; ``d < sqrt(2 a_e)(sqrt(0.001 h_te)
     + sqrt(0.001 h_re))`` first by ``d^2 < 0.002 a_e (h_te + h_re)``, a sufficient
@@ -518,7 +518,7 @@ def _clear_of_smooth(d, hte, hre, ae, sqrt_lam_max):  # pragma: no cover - compi
 def pattern_table(sec, vbw):  # pragma: no cover - compiled
     """Per sector: ``12 / beamwidth^2`` (0 for omni), azimuth, tilt, ``12 / vbw^2``.
 
-    :func:`covgap._kernels.pattern_loss` as products instead of quotients (a rounding
+    :func:`covgap.radio.kernels.pattern_loss` as products instead of quotients (a rounding
     apart: 1e-13 dB).
     """
     _, _, azimuth, beamwidth, tilt, _ = sec
@@ -546,7 +546,7 @@ def _copy_state(acc, cnt, buf, src, dst):  # pragma: no cover - compiled
 def sweep_branch(win, geom, ant, code, bands, sec, out, terms):  # pragma: no cover - compiled
     """Signal of the sectors of one antenna height: the branch-ray walk, then the losses.
 
-    The arguments of :func:`covgap._sweep.sweep_sectors`, with ``win`` the window
+    The arguments of :func:`covgap.radio.sweep.sweep_sectors`, with ``win`` the window
     (``ant``'s window offset 0, 0 and antenna position in it), ``geom`` from
     :func:`branch_geometry` and ``terms`` float64 scratch of shape (3, at least
     ``len(order)``). Two passes: :func:`_walk` follows the rays and leaves each cell's
@@ -569,7 +569,7 @@ def sweep_branch(win, geom, ant, code, bands, sec, out, terms):  # pragma: no co
 def _losses(out, geom, terms, ant, code, bands, sec):  # pragma: no cover - compiled
     """Every sector's signal from the cells' terrain terms (:func:`sweep_branch`'s 2nd pass).
 
-    :func:`covgap._sweep_loss.band_losses_fast` and the antenna patterns (from
+    :func:`covgap.radio.sweep_loss.band_losses_fast` and the antenna patterns (from
     :func:`pattern_table`, bearings and elevation angles from :func:`atan2_deg`), with
     the common case written out: a cell without smooth-earth term has free space plus
     Bullington at every band. Kept apart from the walk, the loop holds its few constants
@@ -625,10 +625,10 @@ def _losses(out, geom, terms, ant, code, bands, sec):  # pragma: no cover - comp
 def _walk(win, geom, ant, code, terms, sqrt_lam_max):  # pragma: no cover - compiled
     """Walk the ray tree depth first for :func:`sweep_branch`: every cell's terrain terms.
 
-    :func:`covgap._sweep._push` and :func:`covgap._sweep.ray_eval`, written out on local
+    :func:`covgap.radio.sweep._push` and :func:`covgap.radio.sweep.ray_eval`, written out on local
     variables (the same operations in the same order, :func:`_tangent` for the hull
     tangents); the state goes to ``acc``/``cnt`` only when a ray branches or, for Hata,
-    when a cell needs :func:`covgap._sweep.ray_eval` itself. ``terms[:, p]`` gets the
+    when a cell needs :func:`covgap.radio.sweep.ray_eval` itself. ``terms[:, p]`` gets the
     cell's ``x``, then P.1812's smooth-earth heights ``hte``, ``hre`` where the
     smooth-earth term may be positive (NaN elsewhere: most cells clear the bound of
     :func:`_clear_of_smooth` either on the profile sums alone or once the obstacle's
@@ -733,7 +733,7 @@ def _walk(win, geom, ant, code, terms, sqrt_lam_max):  # pragma: no cover - comp
                                               g_tx, g_rx)  # fmt: skip
                     if _clear_of_smooth(d, hte, hre, ae, sqrt_lam_max):
                         hte = hre = np.nan  # no excess at any band after all (most cells)
-            if sums:  # Hata: covgap._sweep.ray_eval on the state written back
+            if sums:  # Hata: covgap.radio.sweep.ray_eval on the state written back
                 a[_STIM_F], a[_STIM_R], a[_V1], a[_V2] = stim_f, stim_r, v1, v2
                 a[_D_LAST], a[_H_LAST], a[_SUM_BAND], a[_SUM_ALL] = (
                     d_last,

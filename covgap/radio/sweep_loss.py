@@ -1,7 +1,7 @@
-r"""Fast losses for the fast sweep (:mod:`covgap._sweep_branch`), within 0.01 dB.
+r"""Fast losses for the fast sweep (:mod:`covgap.radio.sweep_fast`), within 0.01 dB.
 
 The terrain terms (the ray walk, the hulls, ``x``, the smooth-earth heights) are the
-exact path's own functions (:mod:`covgap._sweep`); the per-cell losses are cheaper:
+exact path's own functions (:mod:`covgap.radio.sweep`); the per-cell losses are cheaper:
 
 Bullington's J(nu)
     :math:`J(\nu)` and :math:`1 - e^{-J/6}` (P.1812 eq. 21) come from tables with
@@ -23,7 +23,7 @@ Smooth-earth term (P.1812 Att. 1 §5.6)
 The sweep loop, the losses and the patterns compile with ``fastmath`` minus the NaN and
 infinity assumptions (:data:`FASTMATH`): NaN marks nodata and ``-inf`` the absence of an
 edge, so those comparisons keep their IEEE meaning. The ray walk's functions
-(:func:`covgap._sweep._push`, :func:`covgap._sweep.ray_eval`, the hulls) are compiled
+(:func:`covgap.radio.sweep._push`, :func:`covgap.radio.sweep.ray_eval`, the hulls) are compiled
 without it. The differences from the exact path are rounding (a sample position may
 round differently) and the tables' interpolation: at most 3e-4 dB over every cell and
 sector of the bundled sample's sites (``benchmarks/bench_predict.py``); the tests hold
@@ -38,7 +38,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._kernels import (
+from .kernels import (
     FSPL,
     HATA_MIN_HEIGHT_M,
     HATA_OPEN,
@@ -52,13 +52,7 @@ from ._kernels import (
     knife_edge,
     smooth_bullington_x,
 )
-from ._sweep import (
-    _FS_F,
-    _H_AHM,
-    _H_BASE,
-    _H_CORR,
-    _SQRT_LAM,
-)
+from .sweep import _FS_F, _H_AHM, _H_BASE, _H_CORR, _SQRT_LAM
 
 #: LLVM fast-math flags without ``nnan``/``ninf``: NaN (nodata) and -inf (no edge) stay IEEE.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -95,7 +89,7 @@ def fast_band_table(freqs):  # pragma: no cover - compiled
     """Per band, the first term's constants with the radius ``a`` factored out.
 
     ``k = c_k a^{-1/3}``, ``X = beta c_x a^{-2/3} d``, ``beta Y = beta^2 c_y a^{-1/3}``
-    and ``G_min = c_gmin + 20 log10(a^{-1/3})`` (:func:`covgap._kernels.first_term`).
+    and ``G_min = c_gmin + 20 log10(a^{-1/3})`` (:func:`covgap.radio.kernels.first_term`).
     """
     out = np.empty((freqs.shape[0], 4))
     eps = LAND_PERMITTIVITY
@@ -113,7 +107,7 @@ def fast_band_table(freqs):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def bullington_fast(x, d, sqrt_lam):  # pragma: no cover - compiled
-    """:func:`covgap._kernels.bullington_db` from the knife-edge tables."""
+    """:func:`covgap.radio.kernels.bullington_db` from the knife-edge tables."""
     nu = x / sqrt_lam
     if not nu > NU_MIN:  # J = 0 (NaN and -inf included)
         return 0.0
@@ -147,7 +141,7 @@ def _g_fast(b, g_min):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def first_term_fast(d, hte, hre, a_m13, fb):  # pragma: no cover - compiled
-    """:func:`covgap._kernels.first_term` given ``a^{-1/3}`` and the band's row ``fb``."""
+    """:func:`covgap.radio.kernels.first_term` given ``a^{-1/3}`` and the band's row ``fb``."""
     k = fb[_C_K] * a_m13
     k2 = k * k
     beta = (1.0 + 1.6 * k2 + 0.67 * k2 * k2) / (1.0 + 4.5 * k2 + 1.53 * k2 * k2)
@@ -175,7 +169,7 @@ def _no_smooth_excess(d, hte, hre, ae, sqrt_lam_max):  # pragma: no cover - comp
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, ae, loss):  # pragma: no cover
-    """:func:`covgap._sweep._band_losses` from the tables (within 0.01 dB)."""
+    """:func:`covgap.radio.sweep._band_losses` from the tables (within 0.01 dB)."""
     fs_d = 32.45 + 20.0 * math.log10(max(d, MIN_DIST_KM))
     n = bands.shape[0]
     if code == FSPL:
@@ -222,7 +216,7 @@ def band_losses_fast(code, d, x, hte, hre, hb, bands, fbands, ae, loss):  # prag
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _delta_fast(d, hte, hre, band, fb, far, d1, d2, h_se, ae, a_m13):  # pragma: no cover
-    """:func:`covgap._sweep._delta` with :func:`first_term_fast` and :func:`bullington_fast`."""
+    """:func:`~.sweep._delta` with :func:`first_term_fast` and :func:`bullington_fast`."""
     if far:
         l_dsph = max(first_term_fast(d, hte, hre, a_m13, fb), 0.0)
         if l_dsph <= 0.0:

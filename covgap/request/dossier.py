@@ -1,22 +1,8 @@
 r"""The request dossier: villages to propose for public-utility telecom stations.
 
 The programme (Decision 2269/QĐ-TTg, Circular 14/2022/TT-BTTTT) funds stations for
-villages that **have grid power**; unpowered villages go to the power utility first. So
-:func:`rank_villages` takes the white and low-signal villages (4G, best operator) and
-splits them by grid power, and ranks each list by a priority score :math:`S`:
-
-.. math::
-
-    S = w_h \frac{H}{100} + w_p \frac{P}{1000} + w_d D + w_w W
-        + w_k \frac{\min(d, d_{max})}{10}
-
-with :math:`H` households and :math:`P` people (0 when unknown), :math:`D = 1` for an
-especially-difficult area, :math:`W = 1` for a white zone (0 for low signal) and
-:math:`d` the distance to the nearest site of any carrier in km (farther villages are
-less likely to be served by a carrier on its own). With ``white_first`` (the default)
-every white village ranks before every low-signal village, and :math:`S` orders the
-villages within each class; ties go to more households, then to the village id. The
-weights are :class:`PriorityWeights`.
+villages that **have grid power**; unpowered villages go to the power utility first. The
+ranked lists come from :func:`covgap.analysis.priority.rank_villages`.
 
 :func:`propose_solutions` then suggests a *remote sector* from an existing site within
 ``max_remote_km`` that sees the village (line of sight, or at most
@@ -34,25 +20,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from .config import Radio, Thresholds
-from .errors import InputError
-from .schema import LOW_SIGNAL, WHITE
+from ..analysis.priority import PriorityWeights, rank_villages
+from ..config import Radio, Thresholds
+from ..errors import InputError
+from ..io.positions import add_local_xy
 
 if TYPE_CHECKING:
-    from .pipeline import Result
-    from .terrain import Terrain
+    from ..analysis.result import Result
+    from ..io.terrain import Terrain
 
 __all__ = [
     "REQUEST_COLUMNS",
     "Dossier",
-    "PriorityWeights",
-    "add_local_xy",
     "build_dossier",
-    "priority_score",
     "propose_solutions",
-    "rank_villages",
 ]
 
 logger = logging.getLogger(__name__)
@@ -97,168 +80,6 @@ REMOTE_GAIN_DBI = 18.0
 REMOTE_CANDIDATES = 5
 
 
-@dataclass(frozen=True)
-class PriorityWeights:
-    """Weights of the priority score (see the module docstring for the formula).
-
-    Attributes
-    ----------
-    per_100_households
-        Points per 100 households (:math:`w_h`).
-    per_1000_people
-        Points per 1,000 people (:math:`w_p`).
-    especially_difficult
-        Points for an especially-difficult area (:math:`w_d`).
-    white
-        Points for a white zone rather than a low-signal one (:math:`w_w`).
-    per_10_km
-        Points per 10 km to the nearest site (:math:`w_k`).
-    max_km
-        Distances beyond this count as this (:math:`d_{max}`).
-    white_first
-        Rank every white village before every low-signal village.
-    """
-
-    per_100_households: float = 1.0
-    per_1000_people: float = 1.0
-    especially_difficult: float = 1.0
-    white: float = 2.0
-    per_10_km: float = 1.0
-    max_km: float = 30.0
-    white_first: bool = True
-
-    def __post_init__(self) -> None:
-        bad = [
-            name
-            for name, value in asdict(self).items()
-            if name != "white_first" and not (math.isfinite(value) and value >= 0)
-        ]
-        if bad:
-            raise InputError(f"PriorityWeights: {bad} must be finite and not negative")
-
-
-def priority_score(
-    villages: pd.DataFrame, weights: PriorityWeights = PriorityWeights()
-) -> pd.Series:
-    """Priority score :math:`S` of every village (module docstring).
-
-    Parameters
-    ----------
-    villages
-        Classified villages; uses ``households``, ``population``,
-        ``especially_difficult``, ``coverage_class`` and ``nearest_site_km`` when present
-        (a missing value counts 0).
-    weights
-        The weights.
-
-    Returns
-    -------
-    pandas.Series
-        Float scores, rounded to 3 decimals, on the villages' index.
-    """
-
-    def num(col: str) -> pd.Series:
-        values = villages[col] if col in villages else pd.Series(np.nan, index=villages.index)
-        return pd.to_numeric(values, errors="coerce").fillna(0.0).astype(float)
-
-    difficult = (
-        villages["especially_difficult"].astype("boolean").fillna(False).astype(float)
-        if "especially_difficult" in villages
-        else 0.0
-    )
-    white = (villages["coverage_class"] == WHITE).astype(float)
-    score = (
-        weights.per_100_households * num("households") / 100.0
-        + weights.per_1000_people * num("population") / 1000.0
-        + weights.especially_difficult * difficult
-        + weights.white * white
-        + weights.per_10_km * num("nearest_site_km").clip(upper=weights.max_km) / 10.0
-    )
-    return score.round(3)
-
-
-def rank_villages(
-    villages: pd.DataFrame,
-    *,
-    weights: PriorityWeights = PriorityWeights(),
-    powered: bool = True,
-) -> pd.DataFrame:
-    """White and low-signal villages with (or without) grid power, ranked.
-
-    Parameters
-    ----------
-    villages
-        Classified villages (``coverage_class``, ``grid_power``, ...). A geometry, if
-        any, becomes ``lon``/``lat``.
-    weights
-        Priority weights.
-    powered
-        ``True``: villages with grid power (the request list). ``False``: villages without
-        it or where it is unknown (the list for the power utility).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The selected villages with ``rank`` (1 = first) and ``priority_score`` first,
-        best first.
-    """
-    table = pd.DataFrame(villages).copy()
-    if "geometry" in table:
-        geom = villages.geometry
-        table["lon"], table["lat"] = geom.x.round(6).to_numpy(), geom.y.round(6).to_numpy()
-        table = table.drop(columns="geometry")
-    power = (
-        table["grid_power"].astype("boolean")
-        if "grid_power" in table
-        else pd.Series(pd.NA, index=table.index, dtype="boolean")
-    )
-    gap = table["coverage_class"].isin([WHITE, LOW_SIGNAL])
-    keep = gap & (power.fillna(False) if powered else ~power.fillna(False))
-    table = table[keep.to_numpy()].copy()
-    table.insert(0, "priority_score", priority_score(table, weights))
-    households = pd.to_numeric(table.get("households"), errors="coerce")
-    table["_white"] = table["coverage_class"] == WHITE if weights.white_first else False
-    table["_hh"] = households.fillna(-1.0) if households is not None else -1.0
-    table = table.sort_values(
-        ["_white", "priority_score", "_hh", "village_id"],
-        ascending=[False, False, False, True],
-        kind="stable",
-        ignore_index=True,
-    ).drop(columns=["_white", "_hh"])
-    table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
-    return table
-
-
-def add_local_xy(table: pd.DataFrame, local_crs: str = "EPSG:9205") -> pd.DataFrame:
-    """Add the national-grid coordinates ``easting_m`` and ``northing_m`` from lon/lat.
-
-    VN-2000 TM-3 (EPSG:9205 for Lai Châu) is the grid of official documents; PROJ applies
-    the datum shift from WGS 84 (≈ 223 m at Lai Châu city). Note that Vietnamese survey
-    practice calls the northing *X* and the easting *Y*.
-
-    Parameters
-    ----------
-    table
-        With ``lon`` and ``lat`` in WGS 84.
-    local_crs
-        Target CRS (any projected CRS pyproj knows).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy with ``easting_m`` and ``northing_m`` (rounded to 0.1 m) after ``lat``.
-    """
-    out = table.copy()
-    to_local = Transformer.from_crs("EPSG:4326", CRS.from_user_input(local_crs), always_xy=True)
-    x, y = to_local.transform(out["lon"].to_numpy(dtype=float), out["lat"].to_numpy(dtype=float))
-    at = list(out.columns).index("lat") + 1
-    for offset, (col, values) in enumerate((("easting_m", x), ("northing_m", y))):
-        if col in out:
-            out = out.drop(columns=col)
-        out.insert(at + offset, col, np.round(np.asarray(values, dtype=float), 1))
-    return out
-
-
 def propose_solutions(
     table: pd.DataFrame,
     sites: pd.DataFrame,
@@ -301,8 +122,8 @@ def propose_solutions(
         ``solution_rsrp_dbm`` and the plain-words ``solution_text`` /
         ``solution_text_vi``.
     """
-    from .links import predict_link
-    from .predict import _lonlat
+    from ..radio.links import predict_link
+    from ..radio.point import _lonlat
 
     out = table.copy()
     s_lon, s_lat = _lonlat(sites)
@@ -339,7 +160,7 @@ def propose_solutions(
 
 def _remote(lon, lat, towers, terrain, predict_link, radio, budget, floor, max_km, max_diff):
     """Find the nearest site that can serve the village with a remote sector, or None."""
-    from .terrain import distance_km
+    from ..io.terrain import distance_km
 
     dist = distance_km(towers["lon"].to_numpy(), towers["lat"].to_numpy(), lon, lat)
     order = np.argsort(dist, kind="stable")
@@ -399,12 +220,12 @@ class Dossier:
     unpowered
         Ranked white/low-signal villages without grid power (or unknown).
     status
-        :func:`covgap.status.status_table`.
+        :func:`covgap.analysis.status.status_table`.
     sunset
-        :func:`covgap.status.sunset_impact` for every carrier and any carrier.
+        :func:`covgap.analysis.status.sunset_impact` for every carrier and any carrier.
     summaries
         ``"commune_2025"``, ``"commune"``, ``"district"`` ->
-        :func:`covgap.status.coverage_summary`.
+        :func:`covgap.analysis.status.coverage_summary`.
     info
         Scenario facts (:meth:`covgap.pipeline.Result.info`) plus ``local_crs``,
         ``local_crs_name`` and the priority weights.
@@ -435,8 +256,8 @@ def build_dossier(
     weights
         Priority weights.
     crosswalk
-        Old commune -> 07/2025 unit (:func:`covgap.reform.read_crosswalk`). ``None``: for
-        a synthetic scenario with communes, :func:`covgap.reform.synthetic_crosswalk`;
+        Old commune -> 07/2025 unit (:func:`covgap.io.reform.read_crosswalk`). ``None``: for
+        a synthetic scenario with communes, :func:`covgap.io.reform.synthetic_crosswalk`;
         otherwise no new units are named.
     max_remote_km, max_diffraction_db
         Limits of a remote-sector proposal (:func:`propose_solutions`).
@@ -445,8 +266,8 @@ def build_dossier(
     -------
     Dossier
     """
-    from .reform import apply_crosswalk, synthetic_crosswalk
-    from .status import coverage_summary, service_table, status_table, sunset_impact
+    from ..analysis.status import coverage_summary, service_table, status_table, sunset_impact
+    from ..io.reform import apply_crosswalk, synthetic_crosswalk
 
     scenario = result.scenario
     if crosswalk is None and scenario.synthetic and result.communes is not None:

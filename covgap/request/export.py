@@ -1,7 +1,7 @@
 """The request dossier as files: workbook, CSV, GeoPackage, KML and the printable map.
 
-:func:`write_dossier` writes every file of a :class:`covgap.planning.Dossier` into a
-folder, all or nothing (:func:`covgap.reports.atomic_folder`). Each writer also works on
+:func:`write_dossier` writes every file of a :class:`covgap.request.dossier.Dossier` into a
+folder, all or nothing (:func:`covgap.io.atomic.atomic_folder`). Each writer also works on
 its own and writes through a temporary name.
 
 CSV files are UTF-8 with a byte-order mark, so Excel shows Vietnamese names correctly, and
@@ -23,13 +23,14 @@ from xml.sax.saxutils import escape
 import geopandas as gpd
 import pandas as pd
 
-from ._atomic import atomic_path
-from .labels import check_lang, format_number, label
+from ..io.atomic import atomic_path
+from ..io.locale import check_lang, format_number
+from ..outputs.labels import label
 from .workbook import FORMULA_PREFIXES, display_table, write_workbook
 
 if TYPE_CHECKING:
-    from .pipeline import Result
-    from .planning import Dossier
+    from ..analysis.result import Result
+    from .dossier import Dossier
 
 __all__ = [
     "DOSSIER_FILES",
@@ -114,7 +115,7 @@ def write_gpkg(dossier: Dossier, path: str | Path) -> Path:
     Parameters
     ----------
     dossier
-        From :func:`covgap.planning.build_dossier`.
+        From :func:`covgap.request.dossier.build_dossier`.
     path
         The ``.gpkg`` file.
 
@@ -145,7 +146,7 @@ def write_kml(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
     Parameters
     ----------
     dossier
-        From :func:`covgap.planning.build_dossier`.
+        From :func:`covgap.request.dossier.build_dossier`.
     path
         The ``.kml`` file.
     lang
@@ -227,21 +228,21 @@ def write_dossier(
     Parameters
     ----------
     dossier
-        From :func:`covgap.planning.build_dossier`.
+        From :func:`covgap.request.dossier.build_dossier`.
     out_dir
         Folder to write into (created if needed).
     lang
         ``"vi"`` or ``"en"``.
     result
         The analysis the dossier came from; when given, the printable map of the listed
-        villages (PNG and PDF, :mod:`covgap.static_maps`) is written too.
+        villages (PNG and PDF, :mod:`covgap.outputs.static_maps`) is written too.
 
     Returns
     -------
     dict
         Role -> path of each file written (keys of :data:`DOSSIER_FILES`).
     """
-    from .reports import atomic_folder
+    from ..io.atomic import atomic_folder
 
     check_lang(lang)
     out = Path(out_dir)
@@ -272,7 +273,7 @@ def _write_map(
     dossier: Dossier, result: Result, tmp: Path, out: Path, lang: str
 ) -> dict[str, Path]:
     """Draw the printable map of the request-list villages, labelled by rank."""
-    from .static_maps import save_static_map, static_map_from_result
+    from ..outputs.static_maps import save_static_map, static_map_from_result
 
     fig = static_map_from_result(
         result,

@@ -24,11 +24,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ._atomic import atomic_path
-from .labels import check_lang, label
+from ..io.atomic import atomic_path
+from ..io.locale import check_lang
+from ..outputs.labels import label
 
 if TYPE_CHECKING:
-    from .planning import Dossier
+    from .dossier import Dossier
 
 __all__ = ["FORMULA_PREFIXES", "display_table", "write_workbook"]
 
@@ -42,7 +43,7 @@ _WARN_FONT = Font(bold=True, color="FFFFFF", size=13)
 _WARN_FILL = PatternFill("solid", fgColor="C0392B")
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _LEFT_WRAP = Alignment(wrap_text=True, vertical="top", horizontal="left")
-#: Columns whose values are labels of :data:`covgap.labels.LABELS`.
+#: Columns whose values are labels of :data:`covgap.outputs.labels.LABELS`.
 _VALUE_LABELS = ("coverage_class", "status", "solution", "sunset", "carrier", "best_carrier")
 #: Header key overrides: the old units are named as such.
 _HEADER_KEYS = {"commune": "commune_old", "district": "district_old"}
@@ -225,7 +226,7 @@ def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> P
     Parameters
     ----------
     dossier
-        From :func:`covgap.planning.build_dossier`.
+        From :func:`covgap.request.dossier.build_dossier`.
     path
         The ``.xlsx`` file to write (replaced only once the new one is complete).
     lang

@@ -18,8 +18,8 @@ import shapely
 from rasterio import features
 from scipy import ndimage
 
-from ._synth import DISTRICTS, Grid, name_syllables, to_km
-from ._synth_terrain import spectral_noise
+from .common import DISTRICTS, Grid, name_syllables, to_km
+from .terrain import spectral_noise
 
 logger = logging.getLogger(__name__)
 

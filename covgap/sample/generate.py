@@ -23,14 +23,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import __version__
-from ._synth import DISTRICTS, SIZES, make_grid
-from ._synth_admin import make_admin
-from ._synth_places import add_attributes, make_villages
-from ._synth_roads import ROAD_CLASSES, make_roads
-from ._synth_sites import make_sites
-from ._synth_terrain import make_terrain
-from ._synth_write import (
+from .. import __version__
+from ..config import Scenario, load_scenario
+from ..io.reform import synthetic_crosswalk
+from .admin import make_admin
+from .common import DISTRICTS, SIZES, make_grid
+from .roads import ROAD_CLASSES, make_roads
+from .sites import make_sites
+from .terrain import make_terrain
+from .villages import add_attributes, make_villages
+from .writers import (
     LICENCE,
     NOTICE,
     SITE_COLUMNS,
@@ -41,8 +43,6 @@ from ._synth_write import (
     write_gpkg,
     write_xlsx,
 )
-from .config import Scenario, load_scenario
-from .reform import synthetic_crosswalk
 
 logger = logging.getLogger(__name__)
 
@@ -344,7 +344,7 @@ def sample_scenario() -> Scenario:
     Scenario
         With ``synthetic=True``.
     """
-    repo = Path(__file__).resolve().parents[1] / "data" / SAMPLE_FILES["scenario"]
+    repo = Path(__file__).resolve().parents[2] / "data" / SAMPLE_FILES["scenario"]
     folder = repo.parent if _complete(repo.parent) else _cached_sample()
     scenario = load_scenario(folder / SAMPLE_FILES["scenario"])
     return replace(scenario, synthetic=True, name=SAMPLE_NAME)

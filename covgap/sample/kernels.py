@@ -1,6 +1,6 @@
 """Numba loops of the synthetic sample generator (terrain drainage, line of sight).
 
-They live apart from :mod:`covgap._kernels` (the radio kernels) because only
+They live apart from :mod:`covgap.radio.kernels` (the radio kernels) because only
 :mod:`covgap.sample` uses them. Plain ndarrays in, plain ndarrays out.
 """
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from . import _synth_kernels as K
+import covgap.sample.kernels as K
 
 logger = logging.getLogger(__name__)
 

@@ -41,8 +41,8 @@ from pyproj import Geod
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from ._synth import DISTRICTS, Grid
-from ._synth_terrain import SyntheticTerrain
+from .common import DISTRICTS, Grid
+from .terrain import SyntheticTerrain
 
 logger = logging.getLogger(__name__)
 

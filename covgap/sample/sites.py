@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from . import _synth_kernels as K
-from ._synth import DISTRICTS, Grid, to_km
-from ._synth_terrain import SyntheticTerrain
+import covgap.sample.kernels as K
+
+from .common import DISTRICTS, Grid, to_km
+from .terrain import SyntheticTerrain
 
 logger = logging.getLogger(__name__)
 

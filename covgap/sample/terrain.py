@@ -3,12 +3,12 @@
 Steps (all deterministic for a seed):
 
 1. on a coarse grid (9" for the full sample), a trend surface of crest levels: background
-   level, Gaussian ridges along the range polylines of :data:`covgap._synth.RANGES`,
+   level, Gaussian ridges along the range polylines of :data:`covgap.sample.common.RANGES`,
    plateaus pulled to a level, plus noise stretched along NW-SE (long ridges);
-2. broad troughs along the main rivers (:data:`covgap._synth.RIVERS`) whose beds, at
+2. broad troughs along the main rivers (:data:`covgap.sample.common.RIVERS`) whose beds, at
    heights falling downstream, are fixed base levels together with the south and east
    borders of the grid;
-3. a landscape-evolution model (:mod:`covgap._synth_lem`: implicit stream-power erosion
+3. a landscape-evolution model (:mod:`covgap.sample.landscape`: implicit stream-power erosion
    and hillslope diffusion) cuts a dendritic network of V-shaped valleys into that block,
    slowly on the resistant plateaus;
 4. cubic-spline upsampling to the DEM grid, fine relief scaled by the local slope (none
@@ -23,16 +23,10 @@ import logging
 import numpy as np
 from scipy import ndimage
 
-from . import _synth_kernels as K
-from ._synth import (
-    BACKGROUND_M,
-    PLATEAUS,
-    RANGES,
-    RIVERS,
-    Grid,
-    to_km,
-)
-from ._synth_lem import ErosionParams, erode
+import covgap.sample.kernels as K
+
+from .common import BACKGROUND_M, PLATEAUS, RANGES, RIVERS, Grid, to_km
+from .landscape import ErosionParams, erode
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +45,7 @@ UPLIFT = 15.0
 
 
 class SyntheticTerrain:
-    """Heights (float64, m) on a :class:`~covgap._synth.Grid` with helper fields."""
+    """Heights (float64, m) on a :class:`~covgap.sample.common.Grid` with helper fields."""
 
     def __init__(
         self,

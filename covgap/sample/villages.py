@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from ._synth import DISTRICTS, Grid, name_syllables, to_km
-from ._synth_terrain import SyntheticTerrain
+from .common import DISTRICTS, Grid, name_syllables, to_km
+from .terrain import SyntheticTerrain
 
 logger = logging.getLogger(__name__)
 

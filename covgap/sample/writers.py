@@ -19,7 +19,7 @@ import pandas as pd
 import pyogrio
 import rasterio
 
-from ._synth import Grid
+from .common import Grid
 
 __all__ = [
     "FIXED_DATE",

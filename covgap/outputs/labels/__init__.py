@@ -14,18 +14,18 @@ Columns in covgap's tables are snake_case English (``coverage_class``); people r
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import pandas as pd
 
-from . import _labels_dossier, _labels_map, _labels_plan, _labels_static
-from .errors import InputError
+from ...io.locale import LANGS, check_lang, format_number
+from . import dossier as _labels_dossier
+from . import map as _labels_map
+from . import plan as _labels_plan
+from . import static as _labels_static
 
 __all__ = ["LABELS", "LANGS", "check_lang", "format_number", "label", "rename_columns"]
 
-#: Languages of :data:`LABELS`; the first is the default.
-LANGS: tuple[str, ...] = ("vi", "en")
 
 _COLUMNS: dict[str, tuple[str, str]] = {
     # villages (canonical and usual extra columns)
@@ -183,13 +183,6 @@ LABELS: dict[str, dict[str, str]] = _merge(
 )
 
 
-def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is one of :data:`LANGS`, else raise :class:`InputError`."""
-    if lang not in LANGS:
-        raise InputError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    return lang
-
-
 def label(key: str, lang: str = "vi") -> str:
     """Return the label of ``key`` in ``lang``.
 
@@ -240,21 +233,3 @@ def rename_columns(
         df = df[list(columns)]
     mapping = {c: label(c, lang) for c in df.columns if c != "geometry" and c in LABELS}
     return df.rename(columns=mapping)
-
-
-def format_number(value: float | None, decimals: int = 0, lang: str = "vi") -> str:
-    """Format a number the way a reader of ``lang`` writes it; missing values give ``""``.
-
-    Vietnamese groups thousands with ``.`` and writes the decimal comma
-    (``1.450``, ``3,2``); English writes ``1,450`` and ``3.2``. The minus sign is U+2212.
-
-    >>> format_number(1450.0, 0, "vi"), format_number(-3.25, 1, "en")
-    ('1.450', '−3.2')
-    """
-    check_lang(lang)
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = f"{float(value):,.{decimals}f}"
-    if lang == "vi":
-        text = text.translate(str.maketrans({",": ".", ".": ","}))
-    return text.replace("-", "\u2212")

@@ -1,4 +1,4 @@
-"""Labels (vi, en) of the plan outputs, merged into :data:`covgap.labels.LABELS`.
+"""Labels (vi, en) of the plan outputs, merged into :data:`covgap.outputs.labels.LABELS`.
 
 Telecom terms follow Vietnamese usage: *trạm BTS đề xuất* (proposed site), *truyền dẫn
 cáp quang* (fibre backhaul), *viba* (microwave), *vệ tinh* (satellite).

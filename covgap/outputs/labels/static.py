@@ -1,4 +1,4 @@
-"""Labels (vi, en) of the static outputs, merged into :data:`covgap.labels.LABELS`."""
+"""Labels (vi, en) of the static outputs, merged into :data:`covgap.outputs.labels.LABELS`."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ r"""Backhaul for new sites: fibre along roads, microwave hops, satellite.
 The method is the ITU/Giga connectivity planning one (DOMAIN.md, "Fibre and backhaul"):
 points join the road graph, fibre follows the shortest road paths, and a minimum spanning
 tree lets connected sites relay to their neighbours (:func:`plan_backhaul`). Unit costs
-and rules come from :class:`covgap.costs.PlanCosts`: a fibre connection over :math:`L` km
+and rules come from :class:`covgap.config.PlanCosts`: a fibre connection over :math:`L` km
 of road costs
 
 .. math::
@@ -35,7 +35,7 @@ end) and :math:`z` the ground. The hop is clear when :math:`\nu \ge` ``fresnel_c
 (1.0: the whole first zone is free); :math:`\nu < 0` means the terrain cuts the line of
 sight itself.
 
->>> from covgap.backhaul import RoadNetwork, fibre_nodes  # doctest: +SKIP
+>>> from covgap.plan.backhaul import RoadNetwork, fibre_nodes  # doctest: +SKIP
 >>> network = RoadNetwork.from_roads(read_roads("roads.gpkg"))  # doctest: +SKIP
 >>> network.nearest_fibre(lon, lat, fibre_nodes(sites))  # doctest: +SKIP
 """
@@ -49,19 +49,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._backhaul_network import DENSIFY_M, Closure, RoadNetwork
-from ._backhaul_nodes import fibre_nodes, read_fibre_nodes, site_table
-from ._backhaul_plan import Search, assemble, root_routes
-from ._backhaul_radio import (
-    _first_clear,
-    _hops,
-    fresnel_clearance,
-    fresnel_clearances,
-    fresnel_radius_m,
-)
-from .costs import PlanCosts
-from .errors import InputError
-from .terrain import Terrain
+from ...config import PlanCosts
+from ...errors import InputError
+from ...io.terrain import Terrain
+from .fibre import Search, assemble, root_routes
+from .microwave import _first_clear, _hops, fresnel_clearance, fresnel_clearances, fresnel_radius_m
+from .network import DENSIFY_M, Closure, RoadNetwork
+from .nodes import fibre_nodes, read_fibre_nodes, site_table
 
 __all__ = [
     "BACKHAUL_KINDS",

@@ -1,6 +1,6 @@
-"""Shared-trench fibre tree and the plan of :func:`covgap.backhaul.plan_backhaul` (internal).
+"""Shared-trench fibre tree and the plan of :func:`covgap.plan.backhaul.plan_backhaul` (internal).
 
-The method is in :func:`covgap.backhaul.plan_backhaul`'s docstring. The tree is a minimum
+The method is in :func:`covgap.plan.backhaul.plan_backhaul`'s docstring. The tree is a minimum
 spanning tree of the metric closure (road distances) among the member sites plus one
 root standing for the whole existing fibre network; its edges are routed along the
 shortest road paths, and every stretch (a road edge, an off-road leg, a straight trench)
@@ -22,11 +22,11 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
-from ._backhaul_network import Closure, RoadNetwork, _walk
-from ._backhaul_radio import _first_clear
-from .costs import PlanCosts
+from ...config import PlanCosts
+from .microwave import _first_clear
+from .network import Closure, RoadNetwork, _walk
 
-logger = logging.getLogger("covgap.backhaul")
+logger = logging.getLogger("covgap.plan.backhaul")
 
 #: Added to every closure distance: scipy drops explicit zeros from sparse graphs.
 _TINY_KM = 1e-9
@@ -211,6 +211,7 @@ class Search:
         return fibre, tree, cost, alt
 
     def run(self, fibre: np.ndarray) -> tuple[np.ndarray, Tree | None, float]:
+        """Improve the set of fibre sites from ``fibre`` until no move lowers the cost."""
         fibre, tree, cost, alt = self.state(fibre.copy())
         rounds = 0
         while tree is not None:
@@ -266,6 +267,7 @@ def assemble(
     fed: pd.DataFrame,
     costs: PlanCosts,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Return the per-site backhaul table and the route lines of a finished search."""
     n, ids = len(pts), pts["id"].astype(str).to_numpy()
     node_ids, node_kind = nodes["node_id"].astype(str).to_numpy(), nodes["kind"].to_numpy()
     rows = {

@@ -1,6 +1,6 @@
 """First-Fresnel-zone clearance of microwave hops, and the hop search (internal).
 
-Public through :mod:`covgap.backhaul` (the formula is in its module notes).
+Public through :mod:`covgap.plan.backhaul` (the formula is in its module notes).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from ._backhaul_network import RoadNetwork
-from .costs import PlanCosts
-from .terrain import EARTH_RADIUS_KM, Terrain, default_step_m, distance_km, sample_heights
+from ...config import PlanCosts
+from ...io.terrain import EARTH_RADIUS_KM, Terrain, default_step_m, distance_km, sample_heights
+from .network import RoadNetwork
 
 __all__ = ["fresnel_clearance", "fresnel_clearances", "fresnel_radius_m"]
 

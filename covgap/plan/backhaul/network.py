@@ -1,4 +1,4 @@
-"""Road routing for backhaul: :class:`RoadNetwork` (internal; public via covgap.backhaul).
+"""Road routing for backhaul: :class:`RoadNetwork` (internal; public via covgap.plan.backhaul).
 
 A point joins the road graph at its nearest graph node by a straight off-road leg. The
 distance between two points is the shorter of
@@ -8,7 +8,7 @@ distance between two points is the shorter of
   the two off-road legs (the other end is nearer than the road: a trench straight to it
   is no more cross-country than the leg to the road would be).
 
-Distances are in km: geodesic edge lengths from :func:`covgap.roads.road_graph`,
+Distances are in km: geodesic edge lengths from :func:`covgap.plan.roads.road_graph`,
 geodesic legs too.
 """
 
@@ -27,15 +27,15 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from .errors import InputError
-from .roads import SNAP_TOLERANCE_M, road_graph
+from ...errors import InputError
+from ..roads import SNAP_TOLERANCE_M, road_graph
 
 if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = ["DENSIFY_M", "Closure", "RoadNetwork"]
 
-logger = logging.getLogger("covgap.backhaul")
+logger = logging.getLogger("covgap.plan.backhaul")
 
 #: Default longest road segment (m): longer segments get extra vertices, so that a point
 #: beside a long straight road joins it near its foot rather than at a far vertex.
@@ -121,12 +121,12 @@ class RoadNetwork:
     Build it with :meth:`from_roads`. Points (WGS 84 lon/lat arrays) join the graph at
     the nearest graph node by a straight off-road leg, which counts in the distance; two
     points whose straight distance is no longer than the longer of their two legs are
-    joined straight (see the module notes of :mod:`covgap.backhaul`).
+    joined straight (see the module notes of :mod:`covgap.plan.backhaul`).
 
     Parameters
     ----------
     graph
-        Undirected graph as made by :func:`covgap.roads.road_graph`: nodes with ``lon``
+        Undirected graph as made by :func:`covgap.plan.roads.road_graph`: nodes with ``lon``
         and ``lat``, edges with ``weight`` (km).
 
     Attributes
@@ -186,9 +186,9 @@ class RoadNetwork:
         Parameters
         ----------
         roads
-            Road lines (any CRS), e.g. from :func:`covgap.roads.read_roads`.
+            Road lines (any CRS), e.g. from :func:`covgap.plan.roads.read_roads`.
         tolerance_m
-            Snapping distance of :func:`covgap.roads.road_graph`.
+            Snapping distance of :func:`covgap.plan.roads.road_graph`.
         densify_m
             Longest segment kept: longer segments are cut (in a metric CRS) so that points
             join a road near their foot on it; ``None`` keeps the drawn vertices.
@@ -309,7 +309,7 @@ class RoadNetwork:
             WGS 84 degrees of the points.
         nodes
             Fibre nodes with ``node_id``, ``lon``, ``lat`` (see
-            :func:`covgap.backhaul.fibre_nodes`).
+            :func:`covgap.plan.backhaul.fibre_nodes`).
         on_cut_off
             ``"raise"``: raise :class:`~covgap.errors.InputError` when none of the points
             reaches a fibre node (a warning when only some are cut off); ``"warn"``:

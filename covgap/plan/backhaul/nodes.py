@@ -1,6 +1,6 @@
 """Fibre nodes: points of presence read from a file, and fibre-fed sites (internal).
 
-Public through :mod:`covgap.backhaul`.
+Public through :mod:`covgap.plan.backhaul`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import _aliases
-from ._positions import _as_text, _column_positions, _geometry_positions, _parse_crs, _Report
-from .errors import InputError, ValidationError
-from .io import read_raw
+import covgap.io.aliases as _aliases
+
+from ...errors import InputError, ValidationError
+from ...io.positions import _as_text, _column_positions, _geometry_positions, _parse_crs, _Report
+from ...io.readers import read_raw
 
 __all__ = ["NODE_COLUMNS", "fibre_nodes", "read_fibre_nodes"]
 
-logger = logging.getLogger("covgap.backhaul")
+logger = logging.getLogger("covgap.plan.backhaul")
 
 #: Columns of a fibre-node table, in order (then geometry).
 NODE_COLUMNS = ("node_id", "kind", "site_id", "lon", "lat", "height_m")

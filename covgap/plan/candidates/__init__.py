@@ -4,11 +4,11 @@ r"""Candidate sites for planning: new masts on high ground, user sites, upgrades
 see uncovered villages, :func:`read_candidates` reads the user's own candidates,
 :func:`upgrade_candidates` proposes upgrades of existing sites (4G on a 2G-only site, a
 new sector towards villages outside every 4G beam), and :func:`candidate_sectors` turns
-any of them into the canonical sector rows that :func:`covgap.predict.best_servers`
+any of them into the canonical sector rows that :func:`covgap.radio.point.best_servers`
 evaluates; :func:`add_visibility` fills in the line-of-sight and access figures of any
 candidate table (e.g. the user's). All of them return a GeoDataFrame with the columns of
-:data:`CANDIDATE_COLUMNS` (WGS 84), which :mod:`covgap.plan` scores with the engine and
-chooses among with :func:`covgap.optimize.solve_mclp`.
+:data:`CANDIDATE_COLUMNS` (WGS 84), which :mod:`covgap.plan.site_plan` scores with the engine and
+chooses among with :func:`covgap.plan.mclp.solve_mclp`.
 
 >>> from covgap import candidates
 >>> new = candidates.generate_candidates(terrain, targets, sites=sites, roads=roads,
@@ -38,9 +38,11 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from . import _candidates_los as los_
-from ._candidates_read import check_inside, read_candidates
-from ._candidates_table import (
+from ...config import PlanCosts
+from ...io.terrain import Terrain, bearing_deg, sample_heights
+from . import los as los_
+from .read import check_inside, read_candidates
+from .table import (
     CANDIDATE_COLUMNS,
     KINDS,
     PEAK_WINDOW_M,
@@ -55,9 +57,7 @@ from ._candidates_table import (
     _targets,
     _turned_sectors,
 )
-from ._candidates_upgrade import candidate_sectors, upgrade_candidates
-from .costs import PlanCosts
-from .terrain import Terrain, bearing_deg, sample_heights
+from .upgrade import candidate_sectors, upgrade_candidates
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -104,7 +104,7 @@ def generate_candidates(
     2. **Line of sight**: from a mast ``height_m`` above the high point to every target
        within ``radius_km`` (receiver ``rx_height_m`` above the ground, earth radius
        times ``k_factor``), with the engine's profile kernel
-       (:func:`covgap._kernels.paths_terms`). High points that see no target are dropped.
+       (:func:`covgap.radio.kernels.paths_terms`). High points that see no target are dropped.
     3. **Score**: visible weight times the access factor of the module docstring (roads
        and grid power). When ``roads`` are given, high points farther than
        ``max_road_km`` from a road are only used for targets no nearer point sees.
@@ -126,7 +126,7 @@ def generate_candidates(
     sites
         Existing sites (canonical site table, one row per sector) to keep away from.
     roads
-        Road lines (:func:`covgap.roads.read_roads`); ``road_km`` is NaN without them.
+        Road lines (:func:`covgap.plan.roads.read_roads`); ``road_km`` is NaN without them.
     villages
         Canonical villages; those with ``grid_power`` true give ``power_km``.
     radius_km

@@ -1,9 +1,9 @@
-"""Geometry behind :mod:`covgap.candidates` (internal): high points, line of sight, selection.
+"""Geometry behind :mod:`covgap.plan.candidates` (internal): high points, line of sight, selection.
 
 * :func:`local_peaks`: DEM cells that are the highest of their k×k window and stand above
   the window's mean height (peaks and ridge tops; flat ground has none).
 * :func:`visible_pairs`: which (mast, target) pairs within a radius are in line of sight,
-  with the engine's own profile kernel (:func:`covgap._kernels.paths_terms`).
+  with the engine's own profile kernel (:func:`covgap.radio.kernels.paths_terms`).
 * :func:`select`: greedy set cover, then best score, with a minimum spacing.
 """
 
@@ -20,8 +20,9 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 from tqdm import tqdm
 
-from . import _kernels
-from .terrain import (
+import covgap.radio.kernels as _kernels
+
+from ...io.terrain import (
     EARTH_RADIUS_KM,
     Terrain,
     cell_size_m,
@@ -31,7 +32,7 @@ from .terrain import (
     profile_segments,
 )
 
-logger = logging.getLogger("covgap.candidates")
+logger = logging.getLogger("covgap.plan.candidates")
 
 #: Paths screened per kernel call (bounds memory; one progress step each).
 PATHS_PER_CHUNK = 200_000
@@ -118,7 +119,7 @@ def line_of_sight(
     ``tx`` and ``rx`` are (lon, lat, ground) arrays, one entry per path; the antennas
     stand ``tx_height_m`` and ``rx_height_m`` above the ground; earth curvature uses the
     effective radius ``6371 k`` km. The profile is sampled every DEM cell, as
-    :func:`covgap.predict.best_servers` samples it.
+    :func:`covgap.radio.point.best_servers` samples it.
     """
     n = len(dist)
     out = np.zeros(n, dtype=bool)

@@ -1,4 +1,4 @@
-"""User-supplied candidate sites: reading and checking them (internal to :mod:`covgap.candidates`).
+"""User-supplied candidate sites: reading and checking them (behind :mod:`covgap.plan.candidates`).
 
 Every problem of a file is collected and raised at once in one
 :class:`~covgap.errors.ValidationError`, each with its file, spreadsheet row (the
@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from . import _aliases
-from ._candidates_table import _frame
-from ._positions import (
+import covgap.io.aliases as _aliases
+
+from ...config import PlanCosts
+from ...errors import Problem, ValidationError
+from ...io.positions import (
     _as_text,
     _column_positions,
     _geometry_positions,
@@ -26,17 +28,16 @@ from ._positions import (
     _Report,
     _row,
 )
-from .costs import PlanCosts
-from .errors import Problem, ValidationError
-from .io import raise_for_problems, read_raw
-from .schema import CARRIERS
-from .terrain import Terrain, grid_index, sample_heights
+from ...io.readers import raise_for_problems, read_raw
+from ...io.terrain import Terrain, grid_index, sample_heights
+from ...schema import CARRIERS
+from .table import _frame
 
-logger = logging.getLogger("covgap.candidates")
+logger = logging.getLogger("covgap.plan.candidates")
 
 #: Antenna height (m above ground) of a user candidate that gives none.
 DEFAULT_HEIGHT_M = 30.0
-#: Allowed antenna heights (m), as for sites (:data:`covgap.validate.RANGES`).
+#: Allowed antenna heights (m), as for sites (:data:`covgap.io.validate.RANGES`).
 HEIGHT_RANGE_M = (1.0, 200.0)
 #: Candidate columns -> accepted headers (compared after :func:`_aliases.normalise`).
 CANDIDATE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -103,7 +104,7 @@ def read_candidates(
     Returns
     -------
     geopandas.GeoDataFrame
-        :data:`covgap.candidates.CANDIDATE_COLUMNS`, ``kind`` ``"user"``, one row per
+        :data:`covgap.plan.candidates.CANDIDATE_COLUMNS`, ``kind`` ``"user"``, one row per
         input row. ``road_km``, ``power_km`` and ``visible_weight`` are NaN and
         ``n_visible`` NA (not computed here).
 

@@ -1,6 +1,6 @@
 """Candidate tables and the helpers every candidate source shares (internal).
 
-The public names are re-exported by :mod:`covgap.candidates`.
+The public names are re-exported by :mod:`covgap.plan.candidates`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from shapely import points as shapely_points
 
-from .errors import InputError
-from .terrain import Terrain, sample_heights
+from ...errors import InputError
+from ...io.terrain import Terrain, sample_heights
 
 #: Columns of every candidate table, in order (besides them: nothing).
 CANDIDATE_COLUMNS: tuple[str, ...] = (
@@ -108,7 +108,7 @@ def _site_positions(sites: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]
 def _road_km(lon: np.ndarray, lat: np.ndarray, roads: gpd.GeoDataFrame | None) -> np.ndarray:
     if roads is None or len(roads) == 0 or len(lon) == 0:
         return np.full(len(lon), np.nan)
-    from .roads import snap_to_roads
+    from ..roads import snap_to_roads
 
     return snap_to_roads(pd.DataFrame({"lon": lon, "lat": lat}), roads)["dist_km"].to_numpy()
 

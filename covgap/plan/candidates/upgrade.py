@@ -1,7 +1,7 @@
 """Upgrades of existing sites and the sector rows of any candidate (internal).
 
 :func:`upgrade_candidates` and :func:`candidate_sectors` are public through
-:mod:`covgap.candidates`.
+:mod:`covgap.plan.candidates`.
 """
 
 from __future__ import annotations
@@ -11,19 +11,13 @@ import numpy as np
 import pandas as pd
 from shapely import points as shapely_points
 
-from . import _aliases
-from . import _candidates_los as los_
-from ._candidates_table import (
-    CANDIDATE_COLUMNS,
-    _azimuth_text,
-    _frame,
-    _parse_azimuths,
-    _road_km,
-    _targets,
-)
-from .costs import PlanCosts
-from .errors import InputError
-from .schema import (
+import covgap.io.aliases as _aliases
+import covgap.plan.candidates.los as los_
+
+from ...config import PlanCosts
+from ...errors import InputError
+from ...io.terrain import Terrain, bearing_deg, sample_heights
+from ...schema import (
     BANDS_MHZ,
     CARRIERS,
     DEFAULT_BEAMWIDTH_DEG,
@@ -35,7 +29,7 @@ from .schema import (
     SITE_COLUMNS,
     TECHNOLOGIES,
 )
-from .terrain import Terrain, bearing_deg, sample_heights
+from .table import CANDIDATE_COLUMNS, _azimuth_text, _frame, _parse_azimuths, _road_km, _targets
 
 
 # --------------------------------------------------------------------------- upgrades
@@ -69,7 +63,7 @@ def upgrade_candidates(
     sites
         Canonical site table, one row per sector.
     targets
-        As for :func:`~covgap.candidates.generate_candidates`: one row per point,
+        As for :func:`~covgap.plan.candidates.generate_candidates`: one row per point,
         ``village_id``, ``lon``, ``lat`` (or a point geometry), ``weight``; a village with
         several points counts once in ``n_visible``, ``visible_weight`` and the note.
     terrain
@@ -295,7 +289,7 @@ def candidate_sectors(
     -------
     geopandas.GeoDataFrame
         ``candidate_id`` and the canonical site columns (:data:`covgap.schema.SITE_COLUMNS`)
-        with Point geometry (EPSG:4326), ready for :func:`covgap.predict.best_servers`.
+        with Point geometry (EPSG:4326), ready for :func:`covgap.radio.point.best_servers`.
 
     Raises
     ------
