@@ -231,3 +231,84 @@ def test_economics_table_in_a_scenario_file(tmp_path):
     path.write_text("[economics]\nwacc = 0.1\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown key"):
         load_scenario(path)
+
+
+def _plan(rows, economics=SIMPLE):
+    from types import SimpleNamespace
+
+    scenario = SimpleNamespace(economics=economics)
+    return SimpleNamespace(proposed=pd.DataFrame(rows), before=SimpleNamespace(scenario=scenario))
+
+
+def test_plan_business_cases_use_the_scenarios_parameters():
+    from covgap.plan.business import plan_business_cases, plan_lists, plan_sensitivity
+
+    plan = _plan([site(people_new=6000.0, carrier=pd.NA), site(people_new=2500.0), site()])
+    cases = plan_business_cases(plan, draws=50)
+    assert cases["economic_list"].tolist() == ["commercial", "commercial", "public_utility"]
+    assert cases["subscribers"].tolist() == [6000.0, 1250.0, 500.0]  # shared: every share
+    assert cases["list_flips"].tolist() == [False, True, False]
+    assert cases["p_commercial"].iloc[0] == 1.0 and cases["p_commercial"].iloc[2] == 0.0
+    assert plan_lists(cases)["sites"].tolist() == [2, 1]
+    assert len(plan_sensitivity(plan)) == 8
+    # other parameters than the scenario's
+    poor = dataclasses.replace(SIMPLE, penetration=0.1)
+    assert set(plan_business_cases(plan, economics=poor)["economic_list"]) == {"public_utility"}
+
+
+def test_dossier_business_cases_price_each_solution():
+    from types import SimpleNamespace
+
+    from covgap.config import PlanCosts
+    from covgap.request.business import dossier_business_cases
+
+    request = pd.DataFrame(
+        {
+            "village_id": ["A", "B"],
+            "name": ["a", "b"],
+            "grid_power": [True, True],
+            "population": [400.0, np.nan],
+            "solution": ["remote_sector", "new_bts"],
+            "solution_site_id": ["S1", None],
+            "solution_carrier": ["VNPT", None],
+        }
+    )
+    unpowered = pd.DataFrame(
+        {"village_id": ["C", "D"], "name": ["c", "d"], "grid_power": [False, pd.NA],
+         "population": [300.0, 300.0], "solution": ["power_first"] * 2,
+         "solution_site_id": [None, None], "solution_carrier": [None, None]}
+    )  # fmt: skip
+    dossier = SimpleNamespace(request=request, unpowered=unpowered)
+    costs = PlanCosts()
+    roads = pd.Series({"C": 1.0, "D": 40.0})
+    cases = dossier_business_cases(dossier, costs=costs, economics=SIMPLE, road_km=roads)
+    a, b, c, d = (cases.iloc[i] for i in range(4))
+    assert a["kind"] == "remote_sector" and a["capex_usd"] == costs.add_sector_usd
+    assert a["subscribers"] == 400 * 0.3 and a["power"] == "existing"
+    assert b["kind"] == "new_bts" and not b["people_known"] and b["people_new"] == 0
+    assert b["capex_usd"] == costs.new_site_usd + costs.microwave_link_usd + 5_000.0
+    assert b["power"] == "grid" and b["economic_list"] == "public_utility"
+    assert c["power"] == "offgrid" and c["economic_list"] == "public_utility"
+    assert d["power"] == "none" and d["economic_list"] == "power_first"
+
+
+def test_tornado_chart(tmp_path):
+    from covgap.outputs.charts import tornado_chart
+    from covgap.outputs.static_maps import save_static_map
+
+    sites = pd.DataFrame([site(people_new=2500.0), site(), site(people_new=50_000.0)])
+    table = sensitivity(sites, SIMPLE)
+    base = float(business_cases(sites, SIMPLE)["npv_usd"].sum())
+    fig = tornado_chart(table, base_npv_usd=base, lang="en")
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    # widest on top: ARPU and penetration change revenue alike, OPEX least
+    assert ticks[0] == "OPEX" and set(ticks[2:]) == {"ARPU", "Penetration"}
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
+    arpu = table.set_index(["parameter", "side"])["npv_usd"]
+    assert round((arpu[("arpu", "high")] - base) / 1e6, 6) in widths
+    texts = [t.get_text() for t in ax.texts]
+    assert "1 sites change list" in texts
+    assert save_static_map(fig, tmp_path / "t.png").stat().st_size > 10_000
+    with pytest.raises(InputError, match="tornado"):
+        tornado_chart(table.iloc[:0], base_npv_usd=0.0)

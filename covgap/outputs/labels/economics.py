@@ -1,0 +1,56 @@
+"""Labels (vi, en) of the business case, merged into :data:`covgap.outputs.labels.LABELS`.
+
+Vietnamese money is written in *triệu đồng* / *tỷ đồng* (millions / thousands of millions of
+đồng); the three lists are *danh sách thương mại* (the carriers' own rollout),
+*danh sách đề nghị hỗ trợ công ích* (the request to the Ministry) and *cần điện lưới trước*
+(the dossier's own words for "power first").
+"""
+
+from __future__ import annotations
+
+#: key -> (Vietnamese, English)
+LABELS: dict[str, tuple[str, str]] = {
+    # the three lists
+    "list_commercial": (
+        "Thương mại (doanh nghiệp tự đầu tư)",
+        "Commercial (carrier's own rollout)",
+    ),
+    "list_public_utility": ("Đề nghị hỗ trợ viễn thông công ích", "Public-utility request"),
+    "list_power_first": ("Cần điện lưới trước", "Power first"),
+    "economic_list": ("Danh sách", "List"),
+    # business-case columns
+    "econ_carriers": ("Doanh nghiệp khai thác", "Carriers served"),
+    "power": ("Nguồn điện", "Power"),
+    "power_grid": ("lưới điện", "grid"),
+    "power_offgrid": ("điện mặt trời/ắc quy", "off-grid (solar, batteries)"),
+    "power_existing": ("điện của trạm hiện có", "the existing site's"),
+    "power_none": ("chưa có", "none"),
+    "subscribers": ("Số thuê bao dự kiến", "Expected subscribers"),
+    "revenue_usd_year": ("Doanh thu/năm (USD)", "Revenue a year (USD)"),
+    "capex_site_usd": ("Đầu tư trạm (USD)", "Site CAPEX (USD)"),
+    "capex_power_usd": ("Đầu tư nguồn điện (USD)", "Power CAPEX (USD)"),
+    "capex_backhaul_usd": ("Đầu tư truyền dẫn (USD)", "Backhaul CAPEX (USD)"),
+    "capex_usd": ("Tổng vốn đầu tư (USD)", "Total CAPEX (USD)"),
+    "opex_usd_year": ("Chi phí vận hành/năm (USD)", "OPEX a year (USD)"),
+    "npv_usd": ("Giá trị hiện tại ròng NPV (USD)", "NPV (USD)"),
+    "npv_vnd": ("Giá trị hiện tại ròng NPV (đồng)", "NPV (VND)"),
+    "payback_year": ("Năm hoàn vốn", "Payback year"),
+    "grant_usd": ("Hỗ trợ một lần để hòa vốn (USD)", "One-off grant to break even (USD)"),
+    "support_usd_year": ("Hoặc hỗ trợ hằng năm (USD/năm)", "Or yearly support (USD a year)"),
+    "grant_per_person_usd": ("Hỗ trợ trên một người dân (USD)", "Grant per person (USD)"),
+    "list_flips": ("Đổi danh sách khi tham số ±20 %", "Changes list within ±20 %"),
+    "p_commercial": ("Xác suất có lãi", "Probability commercial"),
+    # the tornado chart
+    "econ_tornado_title": (
+        "Độ nhạy của NPV tổng theo từng tham số (±{pct} %)",
+        "Sensitivity of the total NPV to each parameter (±{pct} %)",
+    ),
+    "econ_tornado_axis": ("Thay đổi NPV tổng (triệu USD)", "Change in total NPV (million USD)"),
+    "econ_param_arpu": ("Doanh thu bình quân/thuê bao (ARPU)", "ARPU"),
+    "econ_param_penetration": ("Tỷ lệ dùng dịch vụ", "Penetration"),
+    "econ_param_capex": ("Vốn đầu tư (CAPEX)", "CAPEX"),
+    "econ_param_opex": ("Chi phí vận hành (OPEX)", "OPEX"),
+    "econ_low": ("thấp hơn", "lower"),
+    "econ_high": ("cao hơn", "higher"),
+    "econ_moved": ("{n} vị trí đổi danh sách", "{n} sites change list"),
+}
