@@ -167,6 +167,11 @@ class Economics:
     sensitivity
         Relative range (±) of ARPU, penetration, CAPEX and OPEX for the sensitivity
         analysis and the Monte Carlo draws.
+    legacy_handset_share, handsets_per_household, handset_price_vnd
+        The 2G/3G switch-off in people: the share of poor and near-poor households' phones
+        that are 2G/3G-only and must be replaced, phones per household, and the price of the
+        4G phone a support programme gives (assumptions: 35 %, 1, VND 600,000 for a 4G
+        feature phone).
     """
 
     horizon_years: int = 10
@@ -193,6 +198,9 @@ class Economics:
     microwave_usd_year: float = 1_200.0
     satellite_usd_year: float = 18_000.0
     sensitivity: float = 0.20
+    legacy_handset_share: float = 0.35
+    handsets_per_household: float = 1.0
+    handset_price_vnd: float = 600_000.0
 
     def __post_init__(self) -> None:
         bad = []
@@ -219,6 +227,8 @@ class Economics:
                 bad.append(
                     f"economics.penetration = {self.penetration} is subscribers per person (<= 2)"
                 )
+            if self.legacy_handset_share > 1:
+                bad.append("economics.legacy_handset_share is a share (<= 1)")
             if not 0 <= self.sensitivity < 1:
                 bad.append(f"economics.sensitivity = {self.sensitivity} must be in [0, 1)")
             for name in ("arpu_vnd_month", "market_share"):

@@ -312,3 +312,25 @@ def test_tornado_chart(tmp_path):
     assert save_static_map(fig, tmp_path / "t.png").stat().st_size > 10_000
     with pytest.raises(InputError, match="tornado"):
         tornado_chart(table.iloc[:0], base_npv_usd=0.0)
+
+
+def test_handset_support_by_commune():
+    from covgap.analysis.economics import handset_support
+
+    villages = pd.DataFrame(
+        {
+            "commune": ["X", "X", "Y", "Y"],
+            "poor_households": [10, 20, np.nan, 4],
+            "near_poor_households": [5, np.nan, np.nan, 6],
+        }
+    )
+    econ = dataclasses.replace(SIMPLE, legacy_handset_share=0.5, handset_price_vnd=500_000.0)
+    out = handset_support(villages, econ).set_index("commune")
+    # X: (10 + 5 + 20) x 1 x 0.5 = 17.5 -> 18 phones; Y: (4 + 6) x 0.5 = 5
+    assert out.loc["X", "handsets"] == 18 and out.loc["Y", "handsets"] == 5
+    assert out.loc["Y", "villages_without_counts"] == 1
+    assert out.loc["X", "budget_vnd"] == 18 * 500_000
+    assert out.loc["X", "budget_usd"] == pytest.approx(18 * 500_000 / 25_000)
+    assert handset_support(villages.drop(columns=["poor_households", "near_poor_households"])).empty
+    with pytest.raises(InputError, match="district"):
+        handset_support(villages, by="district")

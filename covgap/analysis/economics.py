@@ -51,6 +51,7 @@ __all__ = [
     "annuity_factor",
     "business_cases",
     "flips",
+    "handset_support",
     "list_summary",
     "monte_carlo",
     "sensitivity",
@@ -335,3 +336,56 @@ def list_summary(cases: pd.DataFrame, *, by: Iterable[str] = ()) -> pd.DataFrame
     ).reset_index()
     order = {name: i for i, name in enumerate(LISTS)}
     return out.sort_values(keys, key=lambda s: s.map(order) if s.name == "economic_list" else s)
+
+
+def handset_support(
+    villages: pd.DataFrame, economics: Economics | None = None, *, by: str = "commune"
+) -> pd.DataFrame:
+    """Phones to replace at the 2G/3G switch-off, and the support budget, per unit.
+
+    The instruction asks carriers to fund smartphones or 4G feature phones for poor and
+    near-poor households. Where the village table has ``poor_households`` and
+    ``near_poor_households`` (optional columns), the phones to replace are
+    ``(poor + near-poor) × handsets_per_household × legacy_handset_share`` and the budget
+    is that times ``handset_price_vnd``.
+
+    Parameters
+    ----------
+    villages
+        Village table (canonical columns); rows without either count are left out and
+        counted in ``villages_without_counts``.
+    economics
+        The parameters (``None``: the defaults).
+    by
+        Column to group by (``commune``, ``commune_2025``, ``district``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per unit: ``villages``, ``villages_without_counts``, ``poor_households``,
+        ``near_poor_households``, ``handsets``, ``budget_vnd`` and ``budget_usd``; empty
+        when the table has neither column.
+    """
+    e = economics or Economics()
+    cols = [c for c in ("poor_households", "near_poor_households") if c in villages]
+    if not cols:
+        return pd.DataFrame(columns=[by, "villages", "villages_without_counts", "handsets"])
+    if by not in villages:
+        raise InputError(f"handset support: the villages have no {by!r} column")
+    table = pd.DataFrame({by: villages[by]})
+    for c in ("poor_households", "near_poor_households"):
+        table[c] = pd.to_numeric(villages[c], errors="coerce") if c in villages else np.nan
+    counted = table[["poor_households", "near_poor_households"]].notna().any(axis=1)
+    table["counted"] = counted.astype(int)
+    out = table.groupby(by, sort=True, dropna=False).agg(
+        villages=(by, "size"),
+        counted=("counted", "sum"),
+        poor_households=("poor_households", "sum"),
+        near_poor_households=("near_poor_households", "sum"),
+    )
+    out["villages_without_counts"] = out["villages"] - out.pop("counted")
+    households = out["poor_households"] + out["near_poor_households"]
+    out["handsets"] = np.round(households * e.handsets_per_household * e.legacy_handset_share)
+    out["budget_vnd"] = out["handsets"] * e.handset_price_vnd
+    out["budget_usd"] = out["budget_vnd"] / e.usd_vnd
+    return out.reset_index()
