@@ -293,7 +293,7 @@ def test_dossier_business_cases_price_each_solution():
 
 
 def test_tornado_chart(tmp_path):
-    from covgap.outputs.charts import tornado_chart
+    from covgap.outputs.business import tornado_chart
     from covgap.outputs.static_maps import save_static_map
 
     sites = pd.DataFrame([site(people_new=2500.0), site(), site(people_new=50_000.0)])
@@ -334,3 +334,19 @@ def test_handset_support_by_commune():
     assert handset_support(villages.drop(columns=["poor_households", "near_poor_households"])).empty
     with pytest.raises(InputError, match="district"):
         handset_support(villages, by="district")
+
+
+def test_list_lines_say_count_people_and_money():
+    from covgap.outputs.business import list_lines
+
+    sites = pd.DataFrame([site(people_new=6000.0), site(), site(power_km=9.0, road_km=20.0)])
+    summary = list_summary(business_cases(sites, SIMPLE))
+    vi = list_lines(summary, usd_vnd=25_000.0, lang="vi")
+    en = list_lines(summary, usd_vnd=25_000.0, unit="villages", lang="en")
+    assert len(vi) == len(en) == 3
+    assert en[0].startswith("Commercial (carrier's own rollout): 1 villages, 6,000 people")
+    assert "CAPEX USD 0.14 million (VND 3.4 billion)" in en[0]  # 135,000 x 25,000
+    grant = business_cases(sites, SIMPLE)["grant_usd"].iloc[1]
+    assert f"needs USD {grant / 1e6:.2f} million" in en[1]
+    assert vi[1].startswith("Đề nghị hỗ trợ viễn thông công ích: 1 vị trí, 1.000 người")
+    assert en[2].startswith("Power first")

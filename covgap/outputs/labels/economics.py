@@ -53,4 +53,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "econ_low": ("thấp hơn", "lower"),
     "econ_high": ("cao hơn", "higher"),
     "econ_moved": ("{n} vị trí đổi danh sách", "{n} sites change list"),
+    # one line per list (terminal, cover sheets)
+    "econ_unit_sites": ("vị trí", "sites"),
+    "econ_unit_villages": ("thôn", "villages"),
+    "econ_people": ("người", "people"),
+    "econ_line_capex": (
+        "vốn đầu tư {usd} triệu USD ({vnd} tỷ đồng), doanh nghiệp tự đầu tư có lãi",
+        "CAPEX USD {usd} million (VND {vnd} billion), paid back by the carriers",
+    ),
+    "econ_line_grant": (
+        "cần hỗ trợ {usd} triệu USD ({vnd} tỷ đồng) để hòa vốn",
+        "needs USD {usd} million (VND {vnd} billion) of support to break even",
+    ),
 }

@@ -1,6 +1,8 @@
-"""Charts for reports: the tornado chart of the business case's sensitivity.
+"""The business case for people: the three lists in a few lines, and the tornado chart.
 
-:func:`tornado_chart` draws, for each parameter of
+:func:`list_lines` says, in Vietnamese or English, how many sites (or villages) fall on
+each list, the people they serve and the money at stake, for the terminal and the cover
+sheets. :func:`tornado_chart` draws, for each parameter of
 :func:`covgap.analysis.economics.sensitivity`, the change of the total NPV when the
 parameter is lower and when it is higher, widest bar on top, with how many sites change
 list at each end: the figure that shows the Ministry how robust the split between the
@@ -21,7 +23,7 @@ from .labels import label
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["tornado_chart"]
+__all__ = ["list_lines", "tornado_chart"]
 
 #: Okabe–Ito colours: lower (vermilion) and higher (bluish green) parameter values.
 _LOW, _HIGH = "#D55E00", "#009E73"
@@ -87,3 +89,40 @@ def tornado_chart(table: pd.DataFrame, *, base_npv_usd: float, lang: str = "vi")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def list_lines(
+    summary: pd.DataFrame, *, usd_vnd: float, unit: str = "sites", lang: str = "vi"
+) -> list[str]:
+    """Describe each list in one line: count, people, CAPEX or grant, in USD and đồng.
+
+    Parameters
+    ----------
+    summary
+        :func:`covgap.analysis.economics.list_summary` output.
+    usd_vnd
+        VND per USD, for the đồng figures.
+    unit
+        ``"sites"`` or ``"villages"``: what the rows are.
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    list of str
+        One line per list present, in the order commercial, public-utility, power first.
+    """
+    check_lang(lang)
+    lines = []
+    for row in summary.itertuples(index=False):
+        name = label(f"list_{row.economic_list}", lang)
+        n = format_number(row.sites, 0, lang)
+        people = format_number(row.people_new, 0, lang)
+        money_usd = row.grant_usd if row.economic_list != "commercial" else row.capex_usd
+        usd = format_number(money_usd / 1e6, 2, lang)
+        vnd = format_number(money_usd * usd_vnd / 1e9, 1, lang)
+        key = "econ_line_grant" if row.economic_list != "commercial" else "econ_line_capex"
+        text = label(key, lang).format(usd=usd, vnd=vnd)
+        what = label(f"econ_unit_{unit}", lang)
+        lines.append(f"{name}: {n} {what}, {people} {label('econ_people', lang)}, {text}")
+    return lines
