@@ -142,8 +142,10 @@ def plan_command(
     fibre rollout list of white and low-signal villages, and a map. With no input
     options it plans the bundled synthetic sample.
     """
+    from ..outputs.business import list_lines
     from ..pipeline import run_plan
     from ..plan import write_plan
+    from ..plan.business import write_business
 
     if k is not None and budget_usd is not None:
         raise click.UsageError("give --sites-budget or --budget-usd, not both")
@@ -167,7 +169,11 @@ def plan_command(
         time_limit_s=time_limit_s,
     )
     paths = write_plan(plan, out_dir, lang=lang)
+    business, lists = write_business(plan, out_dir, lang=lang)
+    paths |= business
     _echo_summary(plan)
+    for line in list_lines(lists, usd_vnd=plan.before.scenario.economics.usd_vnd, lang="en"):
+        click.echo(line)
     for role, path in paths.items():
         click.echo(f"  {role:26s} {path}")
 

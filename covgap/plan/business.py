@@ -9,17 +9,41 @@ shared by every carrier earns every carrier's share; a plan for one carrier, its
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..analysis.economics import business_cases, flips, list_summary, monte_carlo, sensitivity
 from ..config import Economics
+from ..io.atomic import atomic_folder
 
 if TYPE_CHECKING:
     from .site_plan import Plan
 
-__all__ = ["plan_business_cases", "plan_lists", "plan_sensitivity"]
+__all__ = [
+    "BUSINESS_FILES",
+    "plan_business_cases",
+    "plan_lists",
+    "plan_sensitivity",
+    "write_business",
+]
+
+#: Files :func:`write_business` writes, by role.
+BUSINESS_FILES: dict[str, str] = {
+    "business_csv": "business_cases.csv",
+    "lists_csv": "business_lists.csv",
+    "sensitivity_csv": "business_sensitivity.csv",
+    "tornado_png": "business_tornado.png",
+}
+#: Columns of the business-case CSV, in order (those present).
+_CASE_TABLE = (
+    "rank", "candidate_id", "kind", "site_id", "econ_carriers", "lon", "lat", "people_new",
+    "power", "subscribers", "revenue_usd_year", "capex_site_usd", "capex_power_usd",
+    "capex_backhaul_usd", "capex_usd", "opex_usd_year", "npv_usd", "npv_vnd", "payback_year",
+    "grant_usd", "support_usd_year", "grant_per_person_usd", "economic_list", "list_flips",
+    "p_commercial",
+)  # fmt: skip
 
 
 def _economics(plan: Plan, economics: Economics | None) -> Economics:
@@ -67,3 +91,69 @@ def plan_lists(cases: pd.DataFrame) -> pd.DataFrame:
 def plan_sensitivity(plan: Plan, *, economics: Economics | None = None) -> pd.DataFrame:
     """Return the tornado data of a plan (:func:`covgap.analysis.economics.sensitivity`)."""
     return sensitivity(plan.proposed, _economics(plan, economics))
+
+
+def write_business(
+    plan: Plan,
+    out_dir: str | Path,
+    *,
+    lang: str = "vi",
+    economics: Economics | None = None,
+    draws: int = 500,
+) -> tuple[dict[str, Path], pd.DataFrame]:
+    """Write the plan's business cases, lists, sensitivity and tornado chart, all or nothing.
+
+    Parameters
+    ----------
+    plan
+        A plan (:func:`covgap.plan.plan_network`).
+    out_dir
+        Folder (created if needed); see :data:`BUSINESS_FILES`.
+    lang
+        Headers and chart in ``"vi"`` or ``"en"``.
+    economics
+        The parameters; ``None``: the scenario's ``[economics]``.
+    draws
+        Monte Carlo draws for each site's probability of being commercial.
+
+    Returns
+    -------
+    tuple
+        Role -> path of each file, and the list summary
+        (:func:`covgap.analysis.economics.list_summary`).
+    """
+    from ..outputs.business import tornado_chart
+    from ..outputs.static_maps import save_static_map
+    from ..request.export import write_csv
+
+    econ = _economics(plan, economics)
+    cases = plan_business_cases(plan, economics=econ, draws=draws)
+    lists = plan_lists(cases)
+    table = plan_sensitivity(plan, economics=econ)
+    fig = tornado_chart(table, base_npv_usd=float(cases["npv_usd"].sum()), lang=lang)
+    out = Path(out_dir)
+    with atomic_folder(out) as tmp:
+        chosen = cases[[c for c in _CASE_TABLE if c in cases]]
+        write_csv(_for_people(chosen, lang), tmp / BUSINESS_FILES["business_csv"], lang=lang)
+        write_csv(_for_people(lists, lang), tmp / BUSINESS_FILES["lists_csv"], lang=lang)
+        write_csv(_for_people(table, lang), tmp / BUSINESS_FILES["sensitivity_csv"], lang=lang)
+        save_static_map(fig, tmp / BUSINESS_FILES["tornado_png"], dpi=150)
+    return {role: out / name for role, name in BUSINESS_FILES.items()}, lists
+
+
+def _for_people(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Money to the dollar (đồng to the đồng), coded values as words in ``lang``."""
+    from ..outputs.labels import LABELS, label
+
+    out = table.copy()
+    for col in out.columns:
+        if col.endswith(("_usd", "_usd_year", "_vnd")):
+            out[col] = out[col].round(0)
+    prefixes = {"economic_list": "list_", "power": "power_", "kind": "plan_kind_",
+                "parameter": "econ_param_", "side": "econ_"}  # fmt: skip
+    for col, prefix in prefixes.items():
+        if col in out:
+            out[col] = [
+                label(prefix + str(v), lang) if prefix + str(v) in LABELS else v for v in out[col]
+            ]
+    return out

@@ -53,6 +53,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "econ_low": ("thấp hơn", "lower"),
     "econ_high": ("cao hơn", "higher"),
     "econ_moved": ("{n} vị trí đổi danh sách", "{n} sites change list"),
+    # the list summary and the sensitivity table
+    "sites": ("Số vị trí", "Sites"),
+    "parameter": ("Tham số", "Parameter"),
+    "side": ("Chiều thay đổi", "Side"),
+    "factor": ("Hệ số", "Factor"),
+    "n_commercial": ("Số vị trí thương mại", "Commercial sites"),
+    "n_public_utility": ("Số vị trí đề nghị hỗ trợ", "Public-utility sites"),
+    "n_power_first": ("Số vị trí cần điện trước", "Power-first sites"),
+    "moved": ("Số vị trí đổi danh sách", "Sites that change list"),
     # one line per list (terminal, cover sheets)
     "econ_unit_sites": ("vị trí", "sites"),
     "econ_unit_villages": ("thôn", "villages"),
