@@ -29,7 +29,9 @@ __all__ = ["list_lines", "tornado_chart"]
 _LOW, _HIGH = "#D55E00", "#009E73"
 
 
-def tornado_chart(table: pd.DataFrame, *, base_npv_usd: float, lang: str = "vi") -> Figure:
+def tornado_chart(
+    table: pd.DataFrame, *, base_npv_usd: float, lang: str = "vi", unit: str = "sites"
+) -> Figure:
     """Draw the tornado chart of a sensitivity table.
 
     Parameters
@@ -41,6 +43,8 @@ def tornado_chart(table: pd.DataFrame, *, base_npv_usd: float, lang: str = "vi")
         The total NPV of the base case: bars show the change from it.
     lang
         ``"vi"`` or ``"en"``.
+    unit
+        ``"sites"`` or ``"villages"``: what moves between lists.
 
     Returns
     -------
@@ -74,7 +78,7 @@ def tornado_chart(table: pd.DataFrame, *, base_npv_usd: float, lang: str = "vi")
     for i, p in enumerate(params):
         for side, value in (("low", low[p]), ("high", high[p])):
             moved = int(wide.loc[p, ("moved", side)])
-            text = label("econ_moved", lang).format(n=format_number(moved, 0, lang))
+            text = label(f"econ_moved_{unit}", lang).format(n=format_number(moved, 0, lang))
             ax.annotate(
                 text,
                 (value, i),

@@ -16,26 +16,17 @@ import pandas as pd
 
 from ..analysis.economics import business_cases, flips, list_summary, monte_carlo, sensitivity
 from ..config import Economics
-from ..io.atomic import atomic_folder
 
 if TYPE_CHECKING:
     from .site_plan import Plan
 
 __all__ = [
-    "BUSINESS_FILES",
     "plan_business_cases",
     "plan_lists",
     "plan_sensitivity",
     "write_business",
 ]
 
-#: Files :func:`write_business` writes, by role.
-BUSINESS_FILES: dict[str, str] = {
-    "business_csv": "business_cases.csv",
-    "lists_csv": "business_lists.csv",
-    "sensitivity_csv": "business_sensitivity.csv",
-    "tornado_png": "business_tornado.png",
-}
 #: Columns of the business-case CSV, in order (those present).
 _CASE_TABLE = (
     "rank", "candidate_id", "kind", "site_id", "econ_carriers", "lon", "lat", "people_new",
@@ -108,7 +99,7 @@ def write_business(
     plan
         A plan (:func:`covgap.plan.plan_network`).
     out_dir
-        Folder (created if needed); see :data:`BUSINESS_FILES`.
+        Folder (created if needed); see :data:`covgap.request.business.BUSINESS_FILES`.
     lang
         Headers and chart in ``"vi"`` or ``"en"``.
     economics
@@ -122,38 +113,9 @@ def write_business(
         Role -> path of each file, and the list summary
         (:func:`covgap.analysis.economics.list_summary`).
     """
-    from ..outputs.business import tornado_chart
-    from ..outputs.static_maps import save_static_map
-    from ..request.export import write_csv
+    from ..request.business import write_business_files
 
     econ = _economics(plan, economics)
     cases = plan_business_cases(plan, economics=econ, draws=draws)
-    lists = plan_lists(cases)
-    table = plan_sensitivity(plan, economics=econ)
-    fig = tornado_chart(table, base_npv_usd=float(cases["npv_usd"].sum()), lang=lang)
-    out = Path(out_dir)
-    with atomic_folder(out) as tmp:
-        chosen = cases[[c for c in _CASE_TABLE if c in cases]]
-        write_csv(_for_people(chosen, lang), tmp / BUSINESS_FILES["business_csv"], lang=lang)
-        write_csv(_for_people(lists, lang), tmp / BUSINESS_FILES["lists_csv"], lang=lang)
-        write_csv(_for_people(table, lang), tmp / BUSINESS_FILES["sensitivity_csv"], lang=lang)
-        save_static_map(fig, tmp / BUSINESS_FILES["tornado_png"], dpi=150)
-    return {role: out / name for role, name in BUSINESS_FILES.items()}, lists
-
-
-def _for_people(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Money to the dollar (đồng to the đồng), coded values as words in ``lang``."""
-    from ..outputs.labels import LABELS, label
-
-    out = table.copy()
-    for col in out.columns:
-        if col.endswith(("_usd", "_usd_year", "_vnd")):
-            out[col] = out[col].round(0)
-    prefixes = {"economic_list": "list_", "power": "power_", "kind": "plan_kind_",
-                "parameter": "econ_param_", "side": "econ_"}  # fmt: skip
-    for col, prefix in prefixes.items():
-        if col in out:
-            out[col] = [
-                label(prefix + str(v), lang) if prefix + str(v) in LABELS else v for v in out[col]
-            ]
-    return out
+    chosen = cases[[c for c in _CASE_TABLE if c in cases]]
+    return write_business_files(chosen, plan_sensitivity(plan, economics=econ), out_dir, lang=lang)

@@ -52,7 +52,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "econ_param_opex": ("Chi phí vận hành (OPEX)", "OPEX"),
     "econ_low": ("thấp hơn", "lower"),
     "econ_high": ("cao hơn", "higher"),
-    "econ_moved": ("{n} vị trí đổi danh sách", "{n} sites change list"),
+    "econ_moved_sites": ("{n} vị trí đổi danh sách", "{n} sites change list"),
+    "econ_moved_villages": ("{n} thôn đổi danh sách", "{n} villages change list"),
     # the list summary and the sensitivity table
     "sites": ("Số vị trí", "Sites"),
     "parameter": ("Tham số", "Parameter"),
