@@ -1,6 +1,6 @@
 """Scenario configuration: input files, thresholds and radio defaults, from TOML.
 
-A scenario file has five optional tables; anything left out keeps its default::
+A scenario file has six optional tables; anything left out keeps its default::
 
     [inputs]
     villages = "data/villages/villages.csv"
@@ -25,6 +25,10 @@ A scenario file has five optional tables; anything left out keeps its default::
     arpu_vnd_month = {Viettel = 62000, VNPT = 55000, MobiFone = 55000}
     discount_rate = 0.1
 
+    [calibration]                # written by `covgap calibrate`
+    offsets = {"Viettel 4G 1800" = -3.1}
+    sigma_db = 7.2
+
 Relative paths in a file are taken relative to the file's folder.
 ``covgap run --print-config`` prints every key with its default.
 """
@@ -32,6 +36,7 @@ Relative paths in a file are taken relative to the file's folder.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -40,7 +45,15 @@ from typing import Any
 from .errors import DataFileError, InputError
 from .schema import CARRIERS, MODEL_NAMES
 
-__all__ = ["Economics", "PlanCosts", "Radio", "Scenario", "Thresholds", "load_scenario"]
+__all__ = [
+    "Calibration",
+    "Economics",
+    "PlanCosts",
+    "Radio",
+    "Scenario",
+    "Thresholds",
+    "load_scenario",
+]
 
 
 @dataclass(frozen=True)
@@ -249,6 +262,48 @@ class Economics:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """Corrections fitted to measurements (``[calibration]``, :mod:`covgap.analysis.calibration`).
+
+    Attributes
+    ----------
+    offsets
+        ``"<carrier> <technology> <band MHz>"`` (band ``any`` for all bands) -> dB added to
+        every predicted signal of that group, e.g. ``{"Viettel 4G 1800" = -3.1}``.
+    sigma_db
+        The prediction's spread after calibration (dB); when given it replaces
+        ``radio.shadow_sigma_db`` for the location margin and the coverage probabilities.
+    source
+        What the corrections were fitted to (files, dates, figures): the record that makes
+        a calibrated result defensible.
+    """
+
+    offsets: dict[str, float] = field(default_factory=dict)
+    sigma_db: float | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        bad = []
+        for key, value in self.offsets.items():
+            parts = str(key).split()
+            if len(parts) != 3 or parts[0] not in CARRIERS or parts[1] not in ("2G", "3G", "4G"):
+                bad.append(f"calibration.offsets: {key!r} is not '<carrier> <2G|3G|4G> <MHz|any>'")
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or abs(value) > 40
+            ):
+                bad.append(
+                    f"calibration.offsets[{key!r}] = {value!r} must be a number of dB within ±40"
+                )
+        if self.sigma_db is not None and not (0 < self.sigma_db <= 30):
+            bad.append(f"calibration.sigma_db = {self.sigma_db!r} must be in (0, 30] dB")
+        if bad:
+            raise InputError("; ".join(bad))
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Village class thresholds on 4G RSRP (dBm), DOMAIN.md "Village classes".
 
@@ -425,10 +480,11 @@ class Scenario:
         A short title for maps and reports.
     synthetic
         True for the bundled synthetic sample: maps and tables say so.
-    thresholds, radio, costs, economics
+    thresholds, radio, costs, economics, calibration
         Class thresholds, radio settings, planning unit costs
-        (:class:`covgap.config.PlanCosts`) and the business-case parameters
-        (:class:`covgap.config.Economics`).
+        (:class:`covgap.config.PlanCosts`), the business-case parameters
+        (:class:`covgap.config.Economics`) and the corrections fitted to measurements
+        (:class:`covgap.config.Calibration`).
     """
 
     villages: Path | None = None
@@ -447,6 +503,7 @@ class Scenario:
     radio: Radio = field(default_factory=Radio)
     costs: PlanCosts = field(default_factory=PlanCosts)
     economics: Economics = field(default_factory=Economics)
+    calibration: Calibration = field(default_factory=Calibration)
 
     def with_inputs(self, **changes: Any) -> Scenario:
         """Return a copy with some inputs replaced (``None`` values are ignored)."""
@@ -483,6 +540,7 @@ class Scenario:
             ("radio", self.radio),
             ("costs", self.costs),
             ("economics", self.economics),
+            ("calibration", self.calibration),
         )
         for title, obj in tables:
             lines += ["", f"[{title}]"]
@@ -500,7 +558,16 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+        keys = [
+            k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else _toml_value(str(k)) for k in value
+        ]
+        return (
+            "{"
+            + ", ".join(
+                f"{k} = {_toml_value(v)}" for k, v in zip(keys, value.values(), strict=True)
+            )
+            + "}"
+        )
     text = str(value).replace("\\", "/") if isinstance(value, Path) else str(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -540,18 +607,20 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
         raise DataFileError(f"{path}: scenario file not found") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: not a valid TOML file: {exc}") from exc
-    unknown = set(doc) - {"inputs", "thresholds", "radio", "costs", "economics"}
+    tables = ("inputs", "thresholds", "radio", "costs", "economics", "calibration")
+    unknown = set(doc) - set(tables)
     if unknown:
         raise InputError(
-            f"{path}: unknown table(s) {sorted(unknown)}; "
-            "expected [inputs], [thresholds], [radio], [costs] and [economics]"
+            f"{path}: unknown table(s) {sorted(unknown)}; expected some of "
+            + ", ".join(f"[{t}]" for t in tables)
         )
     thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
     radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
     costs = _update(scenario.costs, doc.get("costs", {}), path, "costs")
     economics = _update(scenario.economics, doc.get("economics", {}), path, "economics")
+    calibration = _update(scenario.calibration, doc.get("calibration", {}), path, "calibration")
     inputs = dict(doc.get("inputs", {}))
-    allowed = {f.name for f in fields(Scenario)} - {"thresholds", "radio", "costs", "economics"}
+    allowed = {f.name for f in fields(Scenario)} - set(tables)
     if set(inputs) - allowed:
         raise InputError(
             f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
@@ -564,8 +633,9 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
         dems = inputs["dem"] if isinstance(inputs["dem"], list) else [inputs["dem"]]
         inputs["dem"] = tuple(path.parent / d for d in dems)
     return replace(
-        scenario, thresholds=thresholds, radio=radio, costs=costs, economics=economics, **inputs
-    )
+        scenario, thresholds=thresholds, radio=radio, costs=costs, economics=economics,
+        calibration=calibration, **inputs,
+    )  # fmt: skip
 
 
 def _update(obj: Any, values: dict[str, Any], path: Path, table: str) -> Any:
