@@ -11,18 +11,53 @@ from typing import Any
 import click
 
 from ..errors import CovgapError, ValidationError
+from ._guard import (
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    Terminated,
+    check_out_dir,
+    check_out_file,
+    handle_signals,
+    os_error_message,
+)
+
+__all__ = [
+    "EXISTING",
+    "PATH",
+    "check_out_dir",
+    "check_out_file",
+    "echo_problems",
+    "handle_errors",
+    "input_options",
+    "lang_option",
+    "progress_default",
+    "progress_option",
+    "scenario_from_options",
+]
 
 PATH = click.Path(path_type=Path)
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn covgap errors into click errors (exit status 1) with the full report."""
+    """Turn errors into one clean message and an exit status, never a traceback.
+
+    covgap errors and operating-system errors exit with status 1 (a validation error
+    with its full report first); Ctrl-C with 130 and SIGTERM with 143, after the
+    writers' ``finally`` blocks have removed their temporary files.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with handle_signals():
+                return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("covgap: interrupted (Ctrl-C); no output was changed", err=True)
+            raise click.exceptions.Exit(EXIT_SIGINT) from None
+        except Terminated:
+            click.echo("covgap: stopped (SIGTERM); no output was changed", err=True)
+            raise click.exceptions.Exit(EXIT_SIGTERM) from None
         except ValidationError as exc:
             echo_problems(exc.problems)
             raise click.ClickException(
@@ -31,6 +66,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             ) from exc
         except CovgapError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(os_error_message(exc)) from exc
 
     return wrapper
 

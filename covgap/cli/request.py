@@ -9,6 +9,7 @@ import click
 from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
 from ._common import (
+    check_out_dir,
     handle_errors,
     input_options,
     lang_option,
@@ -63,6 +64,7 @@ def request(
     from ..request.dossier import build_dossier
     from ..request.export import write_dossier
 
+    check_out_dir(out_dir)
     scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
     result = run_pipeline(scenario, progress=progress_default() if progress is None else progress)
     table = None

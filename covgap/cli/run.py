@@ -9,6 +9,7 @@ import click
 
 from ._common import PATH as _PATH
 from ._common import (
+    check_out_dir,
     handle_errors,
     input_options,
     lang_option,
@@ -70,6 +71,7 @@ def run(
     if print_config:
         click.echo(scenario.to_toml(), nl=False)
         return
+    check_out_dir(out_dir)
     result = run_pipeline(
         scenario, progress=progress_default() if progress is None else progress, area=area
     )

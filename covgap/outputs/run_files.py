@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import DataFileError
 from ..io.atomic import atomic_folder
+from ..io.safe_csv import write_csv
 
 if TYPE_CHECKING:
     import folium
@@ -77,17 +78,15 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
         # web basemap tiles need a connection).
         save_map(result_map(result, lang=lang), tmp / OUTPUT_FILES["map"], inline_assets=True)
         save_static_map(static_map_from_result(result, lang=lang), tmp / OUTPUT_FILES["static_map"])
-        # UTF-8 with a BOM so that Excel shows Vietnamese names correctly.
-        village_table(result.villages).to_csv(
-            tmp / OUTPUT_FILES["villages_csv"], index=False, encoding="utf-8-sig"
-        )
+        # formula-safe, UTF-8 with a BOM so that Excel shows Vietnamese names correctly
+        write_csv(village_table(result.villages), tmp / OUTPUT_FILES["villages_csv"])
         gpkg = tmp / OUTPUT_FILES["villages_gpkg"]
         result.villages.to_file(gpkg, layer="villages", driver="GPKG")
         result.sites.to_file(gpkg, layer="sites", driver="GPKG")
         for layer in ("districts", "communes"):
             if getattr(result, layer) is not None:
                 getattr(result, layer).to_file(gpkg, layer=layer, driver="GPKG")
-        result.summary.to_csv(tmp / OUTPUT_FILES["summary_csv"], index=False, encoding="utf-8-sig")
+        write_csv(result.summary, tmp / OUTPUT_FILES["summary_csv"])
         (tmp / OUTPUT_FILES["scenario"]).write_text(_scenario_record(result), encoding="utf-8")
         if result.rasters is not None:
             from ..analysis.zones import write_zones
@@ -96,9 +95,7 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
             # COGs at the top level: atomic_folder moves files, not folders
             write_rasters(result.rasters, tmp)
             write_zones(result.zones, tmp / "zones.gpkg", summary=result.zone_summary)
-            result.zone_summary.to_csv(
-                tmp / "zones_by_commune.csv", index=False, encoding="utf-8-sig"
-            )
+            write_csv(result.zone_summary, tmp / "zones_by_commune.csv")
     paths = {role: out / name for role, name in OUTPUT_FILES.items()}
     if result.rasters is not None:
         paths["zones"] = out / "zones.gpkg"
