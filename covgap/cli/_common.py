@@ -91,7 +91,13 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=EXISTING,
             help="Village table (CSV, XLSX, GeoJSON, GPKG, SHP, zipped SHP, KML).",
         ),
-        click.option("--sites", type=EXISTING, help="BTS site table, one row per sector."),
+        click.option(
+            "--sites",
+            type=EXISTING,
+            multiple=True,
+            help="BTS site table, one row per sector; repeat for several files (one per "
+            "carrier): they are combined, a sector in two files is reported.",
+        ),
         click.option(
             "--dem",
             type=EXISTING,
@@ -122,7 +128,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def scenario_from_options(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,
@@ -138,7 +144,7 @@ def scenario_from_options(
 
         base = sample_scenario()
     return load_scenario(config_file, base=base).with_inputs(
-        villages=villages, sites=sites, dem=dem or None, admin=admin, crs=crs
+        villages=villages, sites=sites or None, dem=dem or None, admin=admin, crs=crs
     )
 
 

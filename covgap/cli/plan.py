@@ -107,7 +107,7 @@ from ._common import (
 @handle_errors
 def plan_command(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,

@@ -41,7 +41,7 @@ from ._common import (
 @handle_errors
 def request(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,

@@ -46,7 +46,7 @@ from ._common import (
 @handle_errors
 def run(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,

@@ -109,7 +109,7 @@ def _scenario_record(result: Result) -> str:
     s = result.scenario
     absolute = s.with_inputs(
         villages=s.villages and Path(s.villages).resolve(),
-        sites=s.sites and Path(s.sites).resolve(),
+        sites=tuple(Path(p).resolve() for p in s.site_files) or None,
         admin=s.admin and Path(s.admin).resolve(),
         dem=tuple(Path(p).resolve() for p in s.dem) or None,
     )
