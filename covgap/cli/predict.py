@@ -111,7 +111,7 @@ def predict_command(
     """
     from ..analysis.zones import MIN_ZONE_AREA_KM2, area_zones, write_zones
     from ..config import load_scenario
-    from ..io.atomic import atomic_folder
+    from ..io.manifest import run_folder
     from ..io.readers import read_admin, read_dem, read_sites, read_villages
     from ..io.safe_csv import write_csv
     from ..radio.parallel import predict_area
@@ -148,11 +148,11 @@ def predict_command(
         communes=communes,
         min_area_km2=MIN_ZONE_AREA_KM2 if min_zone_km2 is None else min_zone_km2,
     )
-    with atomic_folder(out_dir) as tmp:
+    with run_folder(out_dir, command="covgap predict", extra={"scenario": scenario.name}) as tmp:
         paths = rasters.write(tmp)
         write_zones(pieces, tmp / "zones.gpkg", summary=summary)
         write_csv(summary, tmp / "zones_by_commune.csv")
-    _echo(rasters, pieces, len(paths) + 2, out_dir)
+    _echo(rasters, pieces, len(paths) + 3, out_dir)
 
 
 def _synthetic(dems: tuple[Path, ...]) -> bool:

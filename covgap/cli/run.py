@@ -75,7 +75,8 @@ def run(
     result = run_pipeline(
         scenario, progress=progress_default() if progress is None else progress, area=area
     )
-    paths = write_outputs(result, out_dir, lang=lang)
+    command = "covgap run --area" if area else "covgap run"
+    paths = write_outputs(result, out_dir, lang=lang, command=command)
     _echo_summary(result)
     for role, path in paths.items():
         click.echo(f"  {role:14s} {path}")
