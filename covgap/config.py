@@ -4,7 +4,7 @@ A scenario file has six optional tables; anything left out keeps its default::
 
     [inputs]
     villages = "data/villages/villages.csv"
-    sites = "data/bts_sites/sites.csv"
+    sites = "data/bts_sites/sites.csv"   # or several: ["viettel.csv", "vnpt.xlsx"]
     dem = ["data/dem/laichau_synthetic_dem.tif"]
     admin = "data/admin/laichau_synthetic_admin.gpkg"
     crs = "EPSG:4326"          # CRS of x/y columns in the tables when they are not lon/lat
@@ -39,6 +39,7 @@ import math
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -442,7 +443,7 @@ class Radio:
 
 #: Scenario inputs that are one file each (relative to the scenario file in TOML).
 _FILE_INPUTS: tuple[str, ...] = (
-    "villages", "sites", "admin", "crosswalk", "roads", "fibre_nodes", "candidates"
+    "villages", "admin", "crosswalk", "roads", "fibre_nodes", "candidates"
 )  # fmt: skip
 
 #: LTE channel bandwidth (MHz) -> resource blocks (3GPP TS 36.101 table 5.6-1).
@@ -455,8 +456,12 @@ class Scenario:
 
     Attributes
     ----------
-    villages, sites
-        Village and site tables (any format :func:`covgap.io.read_villages` reads).
+    villages
+        Village table (any format :func:`covgap.io.read_villages` reads).
+    sites
+        Site table, or a tuple of several (one file per carrier is how carriers
+        deliver them): they are combined (:func:`covgap.analysis.inputs.combine_sites`).
+        One file is kept as a single ``Path``; :attr:`site_files` is always a tuple.
     dem
         One or more DEM files (GeoTIFF, SRTM ``.hgt``/``.hgt.zip``), mosaicked.
     admin
@@ -488,7 +493,7 @@ class Scenario:
     """
 
     villages: Path | None = None
-    sites: Path | None = None
+    sites: Path | tuple[Path, ...] | None = None
     dem: tuple[Path, ...] = ()
     admin: Path | None = None
     crosswalk: Path | None = None
@@ -504,6 +509,16 @@ class Scenario:
     costs: PlanCosts = field(default_factory=PlanCosts)
     economics: Economics = field(default_factory=Economics)
     calibration: Calibration = field(default_factory=Calibration)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sites", _site_paths(self.sites))
+
+    @property
+    def site_files(self) -> tuple[Path, ...]:
+        """The site tables, always as a tuple (empty when there are none)."""
+        if self.sites is None:
+            return ()
+        return self.sites if isinstance(self.sites, tuple) else (self.sites,)
 
     def with_inputs(self, **changes: Any) -> Scenario:
         """Return a copy with some inputs replaced (``None`` values are ignored)."""
@@ -546,6 +561,18 @@ class Scenario:
             lines += ["", f"[{title}]"]
             lines += [_toml_line(k, v) for k, v in asdict(obj).items() if v is not None]
         return "\n".join(lines) + "\n"
+
+
+def _site_paths(value: Any) -> Path | tuple[Path, ...] | None:
+    """Normalise site inputs: one file as a ``Path``, several as a tuple, none as ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, (str, PathLike)):
+        return Path(value)
+    paths = tuple(dict.fromkeys(Path(v) for v in value))  # a file given twice counts once
+    if not paths:
+        return None
+    return paths[0] if len(paths) == 1 else paths
 
 
 def _toml_value(value: Any) -> str:
@@ -632,6 +659,14 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
     if "dem" in inputs:
         dems = inputs["dem"] if isinstance(inputs["dem"], list) else [inputs["dem"]]
         inputs["dem"] = tuple(path.parent / d for d in dems)
+    if "sites" in inputs:
+        sites = inputs["sites"] if isinstance(inputs["sites"], list) else [inputs["sites"]]
+        if not sites or not all(isinstance(f, str) for f in sites):
+            raise InputError(
+                f"{path}: [inputs] sites must be a file name or a list of file names, "
+                f"not {inputs['sites']!r}"
+            )
+        inputs["sites"] = tuple(path.parent / f for f in sites)
     return replace(
         scenario, thresholds=thresholds, radio=radio, costs=costs, economics=economics,
         calibration=calibration, **inputs,

@@ -87,10 +87,8 @@ def test_missing_results_are_reported(tmp_path: Path):
     assert not (tmp_path / "m.html").exists()
 
 
-def test_missing_dem_draws_without_hillshade(results: Path, tmp_path: Path, caplog):
-    record = results / "scenario.toml"
-    text = record.read_text(encoding="utf-8")
-    record.write_text(text.replace("dem.tif", "gone.tif"), encoding="utf-8")
+def test_missing_dem_draws_without_hillshade(results: Path, tmp_path: Path, caplog, tiny_scenario):
+    tiny_scenario["dem"].rename(tiny_scenario["dem"].with_name("gone.tif"))
     out = tmp_path / "m.html"
     with caplog.at_level("WARNING", logger="covgap.outputs.maps"):
         assert _map("--results", str(results), "--out", str(out)).exit_code == 0
@@ -114,6 +112,19 @@ def _write_area(results: Path, folder: Path, tiny_scenario: dict[str, Path]) -> 
     return int(pieces.loc[pieces["zone_class"] == "white", "zone_id"].nunique())
 
 
+def _run_area(results: Path, tiny_scenario: dict[str, Path]) -> int:
+    """Run `covgap run --area` into ``results``; return its number of white zones."""
+    import geopandas as gpd
+
+    args = ["run", "--villages", str(tiny_scenario["villages"]), "--sites",
+            str(tiny_scenario["sites"]), "--dem", str(tiny_scenario["dem"]), "--out",
+            str(results), "--no-progress", "--area"]  # fmt: skip
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    zones = gpd.read_file(results / "zones.gpkg", layer="zones")
+    return int(zones.loc[zones["zone_class"] == "white", "zone_id"].nunique())
+
+
 @pytest.mark.parametrize("sub", ["", "area"])
 def test_map_picks_up_rasters_and_zones(results: Path, tmp_path: Path, tiny_scenario, sub):
     import base64
@@ -123,7 +134,10 @@ def test_map_picks_up_rasters_and_zones(results: Path, tmp_path: Path, tiny_scen
     import numpy as np
     from PIL import Image
 
-    white = _write_area(results, results / sub, tiny_scenario)
+    if sub:  # e.g. `covgap predict --out RESULTS/area`
+        white = _write_area(results, results / sub, tiny_scenario)
+    else:  # the run's own area results
+        white = _run_area(results, tiny_scenario)
     assert (results / sub / "signal_any_4g.tif").is_file()
     out = tmp_path / "map.html"
     result = _map("--results", str(results), "--out", str(out), "--lang", "en")
@@ -142,7 +156,7 @@ def test_map_picks_up_rasters_and_zones(results: Path, tmp_path: Path, tiny_scen
 def test_map_from_results_without_area(results: Path, tmp_path: Path, tiny_scenario):
     from covgap.outputs.run_files import map_from_results
 
-    _write_area(results, results, tiny_scenario)
+    _run_area(results, tiny_scenario)
     page = map_from_results(results, area=False).get_root().render()
     assert "cgSignal" not in page and "covgap.popup(p, rows)" not in page
     # without them in the folder, the map is as before

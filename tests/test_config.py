@@ -91,3 +91,28 @@ def test_missing_and_broken_files(tmp_path: Path):
 def test_with_inputs_ignores_none_and_wraps_dem():
     s = Scenario().with_inputs(villages="a.csv", sites=None, dem="d.tif")
     assert s.villages == Path("a.csv") and s.sites is None and s.dem == (Path("d.tif"),)
+
+
+def test_sites_one_file_or_several_round_trip(tmp_path: Path):
+    one = Scenario(sites=Path("s.csv"))
+    assert one.sites == Path("s.csv") and one.site_files == (Path("s.csv"),)
+    several = Scenario().with_inputs(sites=("viettel.csv", Path("vnpt.xlsx"), "viettel.csv"))
+    assert several.sites == (Path("viettel.csv"), Path("vnpt.xlsx"))  # twice counts once
+    assert several.site_files == several.sites
+    assert Scenario().with_inputs(sites=["only.csv"]).sites == Path("only.csv")
+    assert Scenario().site_files == ()
+    path = tmp_path / "scenario.toml"
+    path.write_text(several.to_toml(), encoding="utf-8")
+    assert 'sites = ["viettel.csv", "vnpt.xlsx"]' in several.to_toml()
+    back = load_scenario(path)
+    assert back.sites == (tmp_path / "viettel.csv", tmp_path / "vnpt.xlsx")
+    path.write_text(one.to_toml(), encoding="utf-8")
+    assert 'sites = "s.csv"' in one.to_toml()
+    assert load_scenario(path).sites == tmp_path / "s.csv"
+
+
+def test_sites_list_in_toml_must_hold_file_names(tmp_path: Path):
+    path = tmp_path / "s.toml"
+    path.write_text("[inputs]\nsites = [1, 2]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="list of file names"):
+        load_scenario(path)

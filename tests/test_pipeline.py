@@ -76,7 +76,7 @@ def test_write_is_all_or_nothing(tiny_scenario, tmp_path, monkeypatch):
     assert sorted(p.name for p in out.iterdir()) == ["villages.csv"]
     monkeypatch.undo()
     paths = write_outputs(result, out, lang="en")
-    assert set(paths) == set(OUTPUT_FILES)
+    assert set(paths) == {*OUTPUT_FILES, "manifest"}
     assert all(p.stat().st_size > 0 for p in paths.values())
     assert (out / "villages.csv").read_text(encoding="utf-8-sig").startswith("village_id,")
 

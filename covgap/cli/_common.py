@@ -11,18 +11,53 @@ from typing import Any
 import click
 
 from ..errors import CovgapError, ValidationError
+from ._guard import (
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    Terminated,
+    check_out_dir,
+    check_out_file,
+    handle_signals,
+    os_error_message,
+)
+
+__all__ = [
+    "EXISTING",
+    "PATH",
+    "check_out_dir",
+    "check_out_file",
+    "echo_problems",
+    "handle_errors",
+    "input_options",
+    "lang_option",
+    "progress_default",
+    "progress_option",
+    "scenario_from_options",
+]
 
 PATH = click.Path(path_type=Path)
 EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn covgap errors into click errors (exit status 1) with the full report."""
+    """Turn errors into one clean message and an exit status, never a traceback.
+
+    covgap errors and operating-system errors exit with status 1 (a validation error
+    with its full report first); Ctrl-C with 130 and SIGTERM with 143, after the
+    writers' ``finally`` blocks have removed their temporary files.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with handle_signals():
+                return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("covgap: interrupted (Ctrl-C); no output was changed", err=True)
+            raise click.exceptions.Exit(EXIT_SIGINT) from None
+        except Terminated:
+            click.echo("covgap: stopped (SIGTERM); no output was changed", err=True)
+            raise click.exceptions.Exit(EXIT_SIGTERM) from None
         except ValidationError as exc:
             echo_problems(exc.problems)
             raise click.ClickException(
@@ -31,6 +66,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             ) from exc
         except CovgapError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(os_error_message(exc)) from exc
 
     return wrapper
 
@@ -54,7 +91,13 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=EXISTING,
             help="Village table (CSV, XLSX, GeoJSON, GPKG, SHP, zipped SHP, KML).",
         ),
-        click.option("--sites", type=EXISTING, help="BTS site table, one row per sector."),
+        click.option(
+            "--sites",
+            type=EXISTING,
+            multiple=True,
+            help="BTS site table, one row per sector; repeat for several files (one per "
+            "carrier): they are combined, a sector in two files is reported.",
+        ),
         click.option(
             "--dem",
             type=EXISTING,
@@ -85,7 +128,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def scenario_from_options(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,
@@ -101,7 +144,7 @@ def scenario_from_options(
 
         base = sample_scenario()
     return load_scenario(config_file, base=base).with_inputs(
-        villages=villages, sites=sites, dem=dem or None, admin=admin, crs=crs
+        villages=villages, sites=sites or None, dem=dem or None, admin=admin, crs=crs
     )
 
 

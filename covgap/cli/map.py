@@ -8,7 +8,7 @@ import click
 
 from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
-from ._common import handle_errors, lang_option
+from ._common import check_out_file, handle_errors, lang_option
 
 
 @click.command(name="map")
@@ -48,6 +48,7 @@ def map_command(
     from ..outputs.maps import save_map
     from ..outputs.run_files import map_from_results
 
+    check_out_file(out)
     ids = _read_ids(highlight) if highlight is not None else None
     m = map_from_results(results, lang=lang, highlight=ids, relief=not no_relief)
     path = save_map(m, out, inline_assets=not cdn)

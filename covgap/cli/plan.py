@@ -9,6 +9,7 @@ import click
 from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
 from ._common import (
+    check_out_dir,
     handle_errors,
     input_options,
     lang_option,
@@ -106,7 +107,7 @@ from ._common import (
 @handle_errors
 def plan_command(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,
@@ -151,6 +152,7 @@ def plan_command(
         raise click.UsageError("give --sites-budget or --budget-usd, not both")
     if k is None and budget_usd is None:
         k = 10
+    check_out_dir(out_dir)
     scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
     scenario = scenario.with_inputs(roads=roads, fibre_nodes=fibre_nodes, candidates=candidates)
     plan = run_plan(

@@ -8,7 +8,7 @@ import click
 
 from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
-from ._common import handle_errors, progress_default
+from ._common import check_out_dir, handle_errors, progress_default
 
 _MODELS = ("p1812", "bullington", "hata", "fspl")
 
@@ -111,10 +111,12 @@ def predict_command(
     """
     from ..analysis.zones import MIN_ZONE_AREA_KM2, area_zones, write_zones
     from ..config import load_scenario
-    from ..io.atomic import atomic_folder
+    from ..io.manifest import run_folder
     from ..io.readers import read_admin, read_dem, read_sites, read_villages
+    from ..io.safe_csv import write_csv
     from ..radio.parallel import predict_area
 
+    check_out_dir(out_dir)
     scenario = load_scenario(config_file)
     crs = crs or scenario.crs
     site_table = read_sites(sites, crs=crs)
@@ -146,11 +148,11 @@ def predict_command(
         communes=communes,
         min_area_km2=MIN_ZONE_AREA_KM2 if min_zone_km2 is None else min_zone_km2,
     )
-    with atomic_folder(out_dir) as tmp:
+    with run_folder(out_dir, command="covgap predict", extra={"scenario": scenario.name}) as tmp:
         paths = rasters.write(tmp)
         write_zones(pieces, tmp / "zones.gpkg", summary=summary)
-        summary.to_csv(tmp / "zones_by_commune.csv", index=False, encoding="utf-8-sig")
-    _echo(rasters, pieces, len(paths) + 2, out_dir)
+        write_csv(summary, tmp / "zones_by_commune.csv")
+    _echo(rasters, pieces, len(paths) + 3, out_dir)
 
 
 def _synthetic(dems: tuple[Path, ...]) -> bool:

@@ -10,6 +10,7 @@ import click
 from ._common import EXISTING as _EXISTING
 from ._common import PATH as _PATH
 from ._common import (
+    check_out_dir,
     handle_errors,
     input_options,
     lang_option,
@@ -41,7 +42,7 @@ from ._common import (
 @handle_errors
 def request(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,
@@ -66,6 +67,7 @@ def request(
     from ..request.dossier import build_dossier
     from ..request.export import write_dossier
 
+    check_out_dir(out_dir)
     scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
     result = run_pipeline(scenario, progress=progress_default() if progress is None else progress)
     table = None

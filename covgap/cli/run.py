@@ -9,6 +9,7 @@ import click
 
 from ._common import PATH as _PATH
 from ._common import (
+    check_out_dir,
     handle_errors,
     input_options,
     lang_option,
@@ -45,7 +46,7 @@ from ._common import (
 @handle_errors
 def run(
     villages: Path | None,
-    sites: Path | None,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     admin: Path | None,
     crs: str | None,
@@ -70,10 +71,12 @@ def run(
     if print_config:
         click.echo(scenario.to_toml(), nl=False)
         return
+    check_out_dir(out_dir)
     result = run_pipeline(
         scenario, progress=progress_default() if progress is None else progress, area=area
     )
-    paths = write_outputs(result, out_dir, lang=lang)
+    command = "covgap run --area" if area else "covgap run"
+    paths = write_outputs(result, out_dir, lang=lang, command=command)
     _echo_summary(result)
     for role, path in paths.items():
         click.echo(f"  {role:14s} {path}")

@@ -2,7 +2,10 @@
 
 Everything is first written into a temporary folder next to the destination and only
 moved into place when every file is complete, so a failure never leaves a half-written
-or a mixed set of outputs behind.
+or a mixed set of outputs behind. The folder's ``covgap_manifest.json`` lists the files
+of the run (:mod:`covgap.io.manifest`); the files of an earlier run in the same folder
+that this one does not write are removed, and :func:`map_from_results` reads only the
+files the manifest lists, refusing a folder whose files do not match it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import DataFileError
-from ..io.atomic import atomic_folder
+from ..io.manifest import MANIFEST_NAME, run_folder, verify_manifest
+from ..io.safe_csv import write_csv
 
 if TYPE_CHECKING:
     import folium
@@ -51,7 +55,9 @@ def village_table(villages: gpd.GeoDataFrame) -> pd.DataFrame:
     return table
 
 
-def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> dict[str, Path]:
+def write_outputs(
+    result: Result, out_dir: str | Path, *, lang: str = "vi", command: str = "write_outputs"
+) -> dict[str, Path]:
     """Write the map, the village table (CSV, GeoPackage), the summary and the scenario.
 
     Parameters
@@ -62,32 +68,34 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
         Folder to write into (created if needed).
     lang
         Language of the map's labels, ``"vi"`` or ``"en"``.
+    command
+        What writes the files, for the folder's manifest (``covgap run`` says so).
 
     Returns
     -------
     dict
-        Role -> path of each file written (keys of :data:`OUTPUT_FILES`).
+        Role -> path of each file written (keys of :data:`OUTPUT_FILES`), and
+        ``"manifest"``.
     """
     from .maps import result_map, save_map
     from .static_maps import save_static_map, static_map_from_result
 
     out = Path(out_dir)
-    with atomic_folder(out) as tmp:
+    facts = {"scenario": result.scenario.name, "lang": lang}
+    with run_folder(out, command=command, extra=facts) as tmp:
         # Leaflet inlined: the map draws its layers even without internet (only the
         # web basemap tiles need a connection).
         save_map(result_map(result, lang=lang), tmp / OUTPUT_FILES["map"], inline_assets=True)
         save_static_map(static_map_from_result(result, lang=lang), tmp / OUTPUT_FILES["static_map"])
-        # UTF-8 with a BOM so that Excel shows Vietnamese names correctly.
-        village_table(result.villages).to_csv(
-            tmp / OUTPUT_FILES["villages_csv"], index=False, encoding="utf-8-sig"
-        )
+        # formula-safe, UTF-8 with a BOM so that Excel shows Vietnamese names correctly
+        write_csv(village_table(result.villages), tmp / OUTPUT_FILES["villages_csv"])
         gpkg = tmp / OUTPUT_FILES["villages_gpkg"]
         result.villages.to_file(gpkg, layer="villages", driver="GPKG")
         result.sites.to_file(gpkg, layer="sites", driver="GPKG")
         for layer in ("districts", "communes"):
             if getattr(result, layer) is not None:
                 getattr(result, layer).to_file(gpkg, layer=layer, driver="GPKG")
-        result.summary.to_csv(tmp / OUTPUT_FILES["summary_csv"], index=False, encoding="utf-8-sig")
+        write_csv(result.summary, tmp / OUTPUT_FILES["summary_csv"])
         (tmp / OUTPUT_FILES["scenario"]).write_text(_scenario_record(result), encoding="utf-8")
         if result.rasters is not None:
             from ..analysis.zones import write_zones
@@ -96,13 +104,12 @@ def write_outputs(result: Result, out_dir: str | Path, *, lang: str = "vi") -> d
             # COGs at the top level: atomic_folder moves files, not folders
             write_rasters(result.rasters, tmp)
             write_zones(result.zones, tmp / "zones.gpkg", summary=result.zone_summary)
-            result.zone_summary.to_csv(
-                tmp / "zones_by_commune.csv", index=False, encoding="utf-8-sig"
-            )
+            write_csv(result.zone_summary, tmp / "zones_by_commune.csv")
     paths = {role: out / name for role, name in OUTPUT_FILES.items()}
     if result.rasters is not None:
         paths["zones"] = out / "zones.gpkg"
         paths["zones_csv"] = out / "zones_by_commune.csv"
+    paths["manifest"] = out / MANIFEST_NAME
     logger.info("wrote %d files to %s", len(paths), out)
     return paths
 
@@ -112,7 +119,7 @@ def _scenario_record(result: Result) -> str:
     s = result.scenario
     absolute = s.with_inputs(
         villages=s.villages and Path(s.villages).resolve(),
-        sites=s.sites and Path(s.sites).resolve(),
+        sites=tuple(Path(p).resolve() for p in s.site_files) or None,
         admin=s.admin and Path(s.admin).resolve(),
         dem=tuple(Path(p).resolve() for p in s.dem) or None,
     )
@@ -170,9 +177,17 @@ def map_from_results(
 
     folder = Path(results)
     gpkg, record = folder / OUTPUT_FILES["villages_gpkg"], folder / OUTPUT_FILES["scenario"]
+    manifest = verify_manifest(folder)
+    listed = None if manifest is None else set(manifest["files"])
     for path in (gpkg, record):
-        if not path.is_file():
+        if not path.is_file() or (listed is not None and path.name not in listed):
             raise DataFileError(f"{path}: not found; is {folder} a folder written by covgap run?")
+    if manifest is None:
+        logger.warning(
+            "%s has no %s (written by an older covgap?): its files cannot be checked",
+            folder,
+            MANIFEST_NAME,
+        )
     scenario = load_scenario(record)
     try:
         names = {name for name, _ in pyogrio.list_layers(gpkg)}
@@ -192,7 +207,7 @@ def map_from_results(
     info["synthetic"] = scenario.synthetic
     rasters = zones = None
     if area:
-        raster_dir, zones_path = find_area_results(folder)
+        raster_dir, zones_path = _area_results(folder, listed, find_area_results)
         rasters = read_signal_rasters(raster_dir) if raster_dir is not None else None
         zones = read_zones(zones_path) if zones_path is not None else None
     return coverage_map(
@@ -201,6 +216,47 @@ def map_from_results(
         title=scenario.name, info=info, terrain=terrain, highlight=highlight,
         rasters=rasters, zones=zones,
     )  # fmt: skip
+
+
+def _area_results(
+    folder: Path, listed: set[str] | None, find: Any
+) -> tuple[Path | None, Path | None]:
+    """Folder of the signal rasters and the zones file of a run, from its manifest.
+
+    In a folder with a manifest only listed files count, and a ``signal_*.tif`` or
+    ``zones.gpkg`` that is not listed (left by another run or copied in) is refused. A
+    subfolder (``covgap predict --out RESULTS/area``) is checked against its own manifest.
+    Folders without a manifest are searched as before (:func:`find_area_results`).
+    """
+    dirs = [folder, *sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")]
+    names = {folder: listed}
+    for sub in dirs[1:]:
+        doc = verify_manifest(sub) if _has_area_files(sub) else None
+        names[sub] = None if doc is None else set(doc["files"])
+    for d in dirs:
+        if names[d] is None:
+            continue
+        foreign = [p.name for p in _area_files(d) if p.name not in names[d]]
+        if foreign:
+            raise DataFileError(
+                f"{d}: {', '.join(foreign)} not from the run of its {MANIFEST_NAME} (an "
+                "earlier run, or copied in): move it away, or write area results with "
+                "`covgap run --area` or `covgap predict --out` into their own folder"
+            )
+    if all(v is None for v in names.values()):
+        return find(folder)
+    rasters = next((d for d in dirs if any(d.glob("signal_*.tif"))), None)
+    zone_dirs = ([rasters] if rasters is not None else []) + [d for d in dirs if d != rasters]
+    zones = next((d / "zones.gpkg" for d in zone_dirs if (d / "zones.gpkg").is_file()), None)
+    return rasters, zones
+
+
+def _area_files(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("signal_*.tif"), *folder.glob("zones.gpkg")])
+
+
+def _has_area_files(folder: Path) -> bool:
+    return bool(_area_files(folder))
 
 
 def _record_facts(path: Path) -> dict[str, Any]:

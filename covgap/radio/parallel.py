@@ -34,6 +34,7 @@ import json
 import logging
 import math
 import os
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -562,12 +563,23 @@ def _execute(
 
 
 _WORKER_CTX: _Context | None = None
+#: Seconds a pool worker gets to exit after SIGTERM before it is killed.
+_STOP_GRACE_S = 10.0
 
 
 def _init_worker(ctx: _Context) -> None:
     global _WORKER_CTX
     _WORKER_CTX = ctx
     _keep_freed_memory()
+    # Ctrl-C reaches the whole process group: the parent alone decides and stops the
+    # pool; SIGTERM from it exits through the finally blocks (no temporary cache files)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise SystemExit(128 + signum)
 
 
 #: glibc's mallopt parameters, and the largest mmap threshold it accepts (64-bit).
@@ -597,13 +609,34 @@ def _pool_task(task: _Task) -> tuple[SiteLayers, bool]:
 def _run_pool(tasks: list[_Task], ctx: _Context, workers: int) -> Iterator[tuple[SiteLayers, bool]]:
     limit = IN_FLIGHT_PER_WORKER * workers
     pending = iter(tasks)
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(ctx,))
+    try:
         running = {pool.submit(_pool_task, t) for t in _take(pending, limit)}
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             running |= {pool.submit(_pool_task, t) for t in _take(pending, len(done))}
             for future in done:
                 yield future.result()
+    except BaseException:
+        # Ctrl-C, SIGTERM (the CLI raises), an error, or the caller dropped the results:
+        # stop the workers now instead of waiting for the sites in flight
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers (their SIGTERM cleans up)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(_STOP_GRACE_S)  # a worker inside a numba kernel exits after it
+        if process.is_alive():
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
 
 
 def _take(it: Iterator[_Task], n: int) -> list[_Task]:
