@@ -13,6 +13,7 @@ import logging
 import click
 
 from .. import __version__
+from .calibrate import calibrate_command
 from .map import map_command
 from .plan import plan_command
 from .predict import predict_command
@@ -41,7 +42,16 @@ def main(verbose: int, quiet: int) -> None:
     )
 
 
-for _command in (run, request, plan_command, map_command, predict_command, validate, sample):
+for _command in (
+    run,
+    request,
+    plan_command,
+    map_command,
+    predict_command,
+    calibrate_command,
+    validate,
+    sample,
+):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -451,9 +451,11 @@ def read_survey(path: str | PathLike[str], *, sheet: str | None = None) -> pd.Da
                     hint=f"use {', '.join(CARRIERS)}, or leave it empty for any carrier",
                 )
             )
-        out["carrier"] = parsed.astype(object).to_numpy()
+        out["carrier"] = pd.Series(
+            [c if isinstance(c, str) else None for c in parsed], dtype=object
+        )
     else:
-        out["carrier"] = None
+        out["carrier"] = pd.Series([None] * len(out), dtype=object)
     out["observed"] = observed.to_numpy(object)
     if "date" in cols:
         out["date"] = table[cols["date"]].astype(str).str.strip().to_numpy()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,12 @@ import pandas as pd
 
 from ..io.atomic import atomic_folder
 from ..io.locale import check_lang, format_number
-from ..io.safe_csv import write_safe_csv
+from ..io.safe_csv import write_csv as write_safe_csv
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ..analysis.calibration import CalibrationReport
+    from ..analysis.calibrate import CalibrationReport
 
 __all__ = ["CALIBRATION_FILES", "calibration_figures", "write_calibration"]
 
@@ -71,7 +72,8 @@ def calibration_figures(report: CalibrationReport) -> dict[str, Figure]:
     for carrier, g in m.groupby("carrier"):
         ax.scatter(g["predicted_dbm"], g["rsrp_dbm"], s=3, alpha=0.35,
                    color=_CARRIER_COLOURS.get(carrier, "#666666"), label=carrier)  # fmt: skip
-    lo, hi = float(m[["predicted_dbm", "rsrp_dbm"]].min().min()), float(m[["predicted_dbm", "rsrp_dbm"]].max().max())  # fmt: skip
+    both = m[["predicted_dbm", "rsrp_dbm"]].to_numpy(float)
+    lo, hi = float(both.min()), float(both.max())
     ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8)
     ax.set_xlabel("predicted (dBm)")
     ax.set_ylabel("measured (dBm)")
@@ -83,7 +85,8 @@ def calibration_figures(report: CalibrationReport) -> dict[str, Figure]:
     ax = fig.add_subplot()
     bins = np.arange(-30, 30.5, 1.0)
     ax.hist(m["error_db"].clip(-30, 30), bins=bins, alpha=0.55, color="#D55E00", label="before")
-    ax.hist(m["error_after_db"].clip(-30, 30), bins=bins, alpha=0.55, color="#0072B2", label="after")  # fmt: skip
+    after = m["error_after_db"].clip(-30, 30)
+    ax.hist(after, bins=bins, alpha=0.55, color="#0072B2", label="after")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("measured − predicted (dB)")
     ax.set_ylabel("measurements")
@@ -96,7 +99,7 @@ def calibration_figures(report: CalibrationReport) -> dict[str, Figure]:
     ax.scatter(m["dist_km"], m["error_after_db"], s=3, alpha=0.3, color="#555555")
     edges = np.quantile(m["dist_km"], np.linspace(0, 1, 11))
     mids, means = [], []
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         inside = (m["dist_km"] >= a) & (m["dist_km"] <= b)
         if inside.any():
             mids.append(float(m.loc[inside, "dist_km"].median()))
@@ -112,7 +115,8 @@ def calibration_figures(report: CalibrationReport) -> dict[str, Figure]:
 
     fig = Figure(figsize=(7, 6))
     ax = fig.add_subplot()
-    points = ax.scatter(m["lon"], m["lat"], c=m["error_after_db"].clip(-15, 15), s=4, cmap="RdBu_r", vmin=-15, vmax=15)  # fmt: skip
+    colour = m["error_after_db"].clip(-15, 15)
+    points = ax.scatter(m["lon"], m["lat"], c=colour, s=4, cmap="RdBu_r", vmin=-15, vmax=15)
     fig.colorbar(points, ax=ax, label="measured − predicted after calibration (dB)")
     ax.set_xlabel("longitude (°)")
     ax.set_ylabel("latitude (°)")
@@ -132,7 +136,7 @@ def write_calibration(
     Parameters
     ----------
     report
-        :func:`covgap.analysis.calibration.calibrate`.
+        :func:`covgap.analysis.calibrate.calibrate`.
     out_dir
         Folder (created if needed).
     lang
@@ -195,7 +199,10 @@ def _table_html(frame: pd.DataFrame, lang: str, decimals: int = 2) -> str:
         return html.escape(str(v))
 
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))  # fmt: skip
+    body = "".join(
+        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -241,11 +248,20 @@ def _report_html(report: CalibrationReport, folder: Path, files: dict[str, str],
                 f"{format_number(kappa, 2, lang)}.</p>",
             ]
         wrong = report.survey[~report.survey["agrees"]]
-        cols = ["village_id", "name", "commune", "observed", "predicted_after", "rsrp_after_dbm", "reason"]  # fmt: skip
+        cols = ["village_id", "name", "commune", "observed", "predicted_after",
+                "rsrp_after_dbm", "reason"]  # fmt: skip
         parts += ["<h2>Villages where prediction and survey disagree</h2>",
                   _table_html(wrong[[c for c in cols if c in wrong]], lang, 1)]  # fmt: skip
     check = report.field_check[report.field_check["field_check"]]
-    cols = ["village_id", "name", "commune", "population", "coverage_class", "rsrp_dbm", "p_covered"]
+    cols = [
+        "village_id",
+        "name",
+        "commune",
+        "population",
+        "coverage_class",
+        "rsrp_dbm",
+        "p_covered",
+    ]
     parts += [
         f"<h2>Field check: {len(check)} villages whose class changes within ±1σ</h2>",
         _table_html(check[[c for c in cols if c in check]].head(100), lang),
