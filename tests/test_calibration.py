@@ -220,6 +220,25 @@ def _tiny_measurements(tiny, path: Path, offset: float) -> None:
     table.to_csv(path, index=False)
 
 
+def test_area_method_agrees_with_the_point_engine(tiny_scenario, tmp_path):
+    from covgap.analysis.calibration import predict_measurements
+    from covgap.io.readers import read_dem, read_sites
+
+    drive = tmp_path / "drive.csv"
+    _tiny_measurements(tiny_scenario, drive, offset=0.0)
+    m = read_measurements(drive)
+    sites, dem = read_sites(tiny_scenario["sites"]), read_dem([tiny_scenario["dem"]])
+    area = predict_measurements(m, sites, dem, method="area")
+    point = predict_measurements(m, sites, dem, method="point")
+    diff = (area["predicted_dbm"] - point["predicted_dbm"]).to_numpy()
+    assert np.isfinite(diff).mean() > 0.95
+    assert abs(np.nanmedian(diff)) < 0.5 and np.nanpercentile(np.abs(diff), 75) < 3.0
+    assert (area["server_site_id"].dropna() == "VT001").all()
+    assert area["dist_km"].notna().mean() > 0.95
+    with pytest.raises(InputError, match="method"):
+        predict_measurements(m, sites, dem, method="raster")
+
+
 def test_calibrate_command_on_the_tiny_scenario(tiny_scenario, tmp_path):
     from covgap.cli import main
 

@@ -62,12 +62,17 @@ MIN_POINTS, MIN_BLOCKS = 30, 4
 _NORMAL = NormalDist()
 
 
+#: Above this many distinct positions, ``method="auto"`` samples the area rasters.
+AREA_ABOVE = 20_000
+
+
 def predict_measurements(
     measurements: pd.DataFrame,
     sites: pd.DataFrame,
     terrain: object,
     *,
     radio: Radio | None = None,
+    method: str = "auto",
     progress: bool = False,
 ) -> pd.DataFrame:
     """Predict the signal at every measurement from the best server of its carrier.
@@ -81,6 +86,11 @@ def predict_measurements(
         The sites and the DEM of the analysis (:class:`~covgap.analysis.inputs.Inputs`).
     radio
         Model, link budget and receiver height (``None``: the defaults).
+    method
+        ``"point"``: one path per sector in range at each distinct position (exact);
+        ``"area"``: the best-server rasters of the area engine, sampled at the
+        measurements' cells (for millions of measurements; the DEM's resolution);
+        ``"auto"``: points up to :data:`AREA_ABOVE` distinct positions, else the area.
     progress
         Show a progress bar.
 
@@ -91,6 +101,8 @@ def predict_measurements(
         that carrier and technology is in range), ``error_db`` (measured − predicted),
         ``dist_km`` and ``server_site_id`` of the predicted best server.
     """
+    if method not in ("auto", "point", "area"):
+        raise InputError(f"predict_measurements: method {method!r}: use auto, point or area")
     from ..radio.point import best_servers
 
     radio = radio or Radio()
@@ -101,6 +113,8 @@ def predict_measurements(
     # one prediction per distinct position (drive tests log every carrier at each point)
     keys = table[["lon", "lat"]].round(7)
     unique = keys.drop_duplicates().reset_index(drop=True)
+    if method == "area" or (method == "auto" and len(unique) > AREA_ABOVE):
+        return _predict_by_area(table, sites, terrain, radio, progress)
     unique["point_id"] = np.arange(len(unique))
     table = table.merge(
         unique.rename(columns={"lon": "_lon", "lat": "_lat"}),
@@ -117,6 +131,40 @@ def predict_measurements(
     out = table.merge(best, on=["point_id", "carrier", "technology"], how="left")
     out["error_db"] = out["rsrp_dbm"] - out["predicted_dbm"]
     return out.drop(columns="point_id")
+
+
+def _predict_by_area(
+    table: pd.DataFrame, sites: pd.DataFrame, terrain: object, radio: Radio, progress: bool
+) -> pd.DataFrame:
+    """Sample the best-server composites of every carrier × technology at the measurements."""
+    from ..io.terrain import distance_km
+    from ..radio.parallel import predict_area
+
+    rasters = predict_area(
+        terrain, sites, radius_km=radio.max_range_km, model=radio.model, radio=radio,
+        progress=progress, warn_clipped=False,
+    )  # fmt: skip
+    to_grid = Transformer.from_crs(4326, rasters.grid.crs, always_xy=True)
+    x, y = to_grid.transform(table["lon"].to_numpy(float), table["lat"].to_numpy(float))
+    out = table.copy()
+    out["predicted_dbm"] = np.nan
+    out["server_site_id"] = None
+    for key in rasters.signal:
+        carrier, technology = key
+        rows = ((out["carrier"] == carrier) & (out["technology"] == technology)).to_numpy()
+        if rows.any():
+            out.loc[rows, "predicted_dbm"] = rasters.sample(key, x[rows], y[rows])
+            out.loc[rows, "server_site_id"] = rasters.serving_site(key, x[rows], y[rows])
+    where = sites.drop_duplicates("site_id").set_index("site_id")
+    known = out["server_site_id"].notna().to_numpy()
+    ids = out.loc[known, "server_site_id"]
+    out["dist_km"] = np.nan
+    out.loc[known, "dist_km"] = distance_km(
+        where.geometry.x.reindex(ids).to_numpy(), where.geometry.y.reindex(ids).to_numpy(),
+        out.loc[known, "lon"].to_numpy(float), out.loc[known, "lat"].to_numpy(float),
+    )  # fmt: skip
+    out["error_db"] = out["rsrp_dbm"] - out["predicted_dbm"]
+    return out
 
 
 def _group_keys(table: pd.DataFrame) -> list[str]:
