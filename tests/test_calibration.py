@@ -239,6 +239,28 @@ def test_area_method_agrees_with_the_point_engine(tiny_scenario, tmp_path):
         predict_measurements(m, sites, dem, method="raster")
 
 
+def test_a_named_serving_site_is_compared_with_its_own_prediction(tiny_scenario, tmp_path):
+    from covgap.analysis.calibration import predict_measurements
+    from covgap.io.readers import read_dem, read_sites
+
+    sites = read_sites(tiny_scenario["sites"])
+    far = sites[sites["site_id"] == "VT001"].copy()
+    far["site_id"] = "VT002"
+    far["geometry"] = far.geometry.translate(0.15, 0.0)  # 15 km east
+    both = pd.concat([sites, far], ignore_index=True)
+    path = tmp_path / "m.csv"
+    path.write_text("Latitude,Longitude,Operator,NetworkTech,Site,RSRP\n"
+                    "22.10,103.05,Viettel,LTE,VT002,-110\n22.10,103.05,Viettel,LTE,,-90\n"
+                    "22.10,103.05,Viettel,LTE,XX9,-90\n", encoding="utf-8")  # fmt: skip
+    m = read_measurements(path)
+    out = predict_measurements(m, both, read_dem([tiny_scenario["dem"]]), method="point")
+    assert out["predicted_from"].tolist() == ["serving_site", "best_server", "best_server"]
+    assert out["server_site_id"].tolist() == ["VT002", "VT001", "VT001"]
+    # the named far site predicts less than the best server at the same point
+    assert out["predicted_dbm"].iloc[0] < out["predicted_dbm"].iloc[1]
+    assert out["dist_km"].iloc[0] > out["dist_km"].iloc[1] + 10
+
+
 def test_calibrate_command_on_the_tiny_scenario(tiny_scenario, tmp_path):
     from covgap.cli import main
 

@@ -99,7 +99,10 @@ def predict_measurements(
     pandas.DataFrame
         The measurements with ``lon``, ``lat``, ``predicted_dbm`` (NaN where no sector of
         that carrier and technology is in range), ``error_db`` (measured − predicted),
-        ``dist_km`` and ``server_site_id`` of the predicted best server.
+        ``dist_km`` and ``server_site_id`` of the predicted server, and ``predicted_from``:
+        ``"serving_site"`` when the measurement names its serving site (``site_id`` of the
+        site table; the site's best sector is compared, point method) or
+        ``"best_server"`` (the best server of its carrier and technology).
     """
     if method not in ("auto", "point", "area"):
         raise InputError(f"predict_measurements: method {method!r}: use auto, point or area")
@@ -126,9 +129,41 @@ def predict_measurements(
         unique[["point_id", "lon", "lat"]], sites, terrain, radio=radio, model=radio.model,
         progress=progress,
     )  # fmt: skip
-    best = servers[["point_id", "carrier", "technology", "signal_dbm", "dist_km", "site_id"]]
-    best = best.rename(columns={"signal_dbm": "predicted_dbm", "site_id": "server_site_id"})
+    cols = ["point_id", "carrier", "technology", "signal_dbm", "dist_km", "site_id"]
+    best = servers[cols].rename(
+        columns={"signal_dbm": "predicted_dbm", "site_id": "server_site_id"}
+    )
     out = table.merge(best, on=["point_id", "carrier", "technology"], how="left")
+    out["predicted_from"] = np.where(out["predicted_dbm"].notna(), "best_server", None)
+    # a measurement that names its serving site is compared with that site's prediction
+    if "site_id" in out:
+        known = set(sites["site_id"].astype(str))
+        named = (
+            out["site_id"].astype(str).isin(known).to_numpy() & out["site_id"].notna().to_numpy()
+        )
+        if named.any():
+            ids = out.loc[named, "point_id"].unique()
+            wanted = set(out.loc[named, "site_id"].astype(str))
+            own = best_servers(
+                unique[unique["point_id"].isin(ids)][["point_id", "lon", "lat"]],
+                sites[sites["site_id"].astype(str).isin(wanted)],
+                terrain, radio=radio, model=radio.model, by="site",
+            )  # fmt: skip
+            own = own.set_index(["point_id", "site_id", "technology"])
+            keys = pd.MultiIndex.from_arrays(
+                [
+                    out.loc[named, "point_id"],
+                    out.loc[named, "site_id"].astype(str),
+                    out.loc[named, "technology"],
+                ]
+            )
+            hit = keys.isin(own.index)
+            rows = np.flatnonzero(named)[hit]
+            values = own.loc[keys[hit]]
+            out.loc[out.index[rows], "predicted_dbm"] = values["signal_dbm"].to_numpy()
+            out.loc[out.index[rows], "dist_km"] = values["dist_km"].to_numpy()
+            out.loc[out.index[rows], "server_site_id"] = keys[hit].get_level_values(1)
+            out.loc[out.index[rows], "predicted_from"] = "serving_site"
     out["error_db"] = out["rsrp_dbm"] - out["predicted_dbm"]
     return out.drop(columns="point_id")
 
