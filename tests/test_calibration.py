@@ -136,6 +136,20 @@ def test_fit_recovers_offsets_and_validates_on_held_out_blocks():
     assert cal.sigma_db == pytest.approx(4.0, abs=0.5)
 
 
+def test_held_out_offsets_match_exact_refits():
+    from covgap.analysis.calibration import _held_out_offsets
+
+    rng = np.random.default_rng(4)
+    b = np.repeat(np.arange(12), 50)
+    e = rng.normal(2.0, 5.0, len(b)) + np.repeat(rng.normal(0, 2.0, 12), 50)  # block effects
+    e[:10] += 40  # outliers in block 0
+    mu = huber_location(e)
+    fast = _held_out_offsets(e, b, mu)
+    for block in range(12):
+        exact = huber_location(e[b != block])
+        assert fast[b == block][0] == pytest.approx(exact, abs=0.05)
+
+
 def test_fit_refuses_groups_the_data_cannot_support():
     fit = fit_offsets(_synthetic(n_blocks=3, per_block=40)).set_index("carrier")
     assert not fit["fitted"].any() and (fit["offset_db"] == 0).all()

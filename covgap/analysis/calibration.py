@@ -312,10 +312,7 @@ def fit_offsets(
         fitted = n >= min_points and nb >= min_blocks
         if fitted:
             offset = huber_location(e)
-            held = np.empty(n)
-            for block in np.unique(b):
-                inside = b == block
-                held[inside] = e[inside] - huber_location(e[~inside])
+            held = e - _held_out_offsets(e, b, offset)
             row |= {
                 "offset_db": offset,
                 "sigma_db": float(np.std(e - offset, ddof=1)),
@@ -335,6 +332,27 @@ def fit_offsets(
         row |= _slope(g)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _held_out_offsets(e: np.ndarray, b: np.ndarray, mu: float, k: float = 1.345) -> np.ndarray:
+    r"""Huber offset fitted without each measurement's block, for every measurement.
+
+    One Newton step from the estimate on all the data, :math:`\hat\mu`: leaving block
+    :math:`B` out, :math:`\hat\mu_{-B} = \hat\mu + s \sum_{i \notin B} \psi(r_i) /
+    \sum_{i \notin B} \psi'(r_i)` with :math:`r_i = (e_i - \hat\mu) / s`; since
+    :math:`\sum_i \psi(r_i) = 0` this only needs each block's own sums, so all blocks
+    cost one pass (the exact refit per block cost minutes for a million measurements; the
+    step agrees with it to a few hundredths of a dB, ``tests/test_calibration.py``).
+    """
+    scale = 1.4826 * float(np.median(np.abs(e - mu))) or float(np.std(e)) or 1.0
+    r = (e - mu) / scale
+    psi = np.clip(r, -k, k)
+    dpsi = (np.abs(r) <= k).astype(float)
+    codes, inverse = np.unique(b, return_inverse=True)
+    psi_b = np.bincount(inverse, weights=psi, minlength=len(codes))
+    dpsi_b = np.bincount(inverse, weights=dpsi, minlength=len(codes))
+    rest = np.maximum(dpsi.sum() - dpsi_b, 1.0)
+    return (mu - scale * psi_b / rest)[inverse]
 
 
 def _slope(g: pd.DataFrame) -> dict[str, float]:
