@@ -57,6 +57,20 @@ __all__ = [
 ]
 
 
+def _not_non_negative(obj: Any, table: str) -> list[str]:
+    """List the fields of ``obj`` (or of its per-carrier tables) that are not numbers >= 0."""
+    bad = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        values = value.values() if isinstance(value, dict) else [value]
+        if any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0
+            for v in values
+        ):
+            bad.append(f"{table}.{f.name} = {value!r} must be a finite number >= 0")
+    return bad
+
+
 @dataclass(frozen=True)
 class PlanCosts:
     """Unit costs (USD) and backhaul rules used by :mod:`covgap.plan.site_plan`.
@@ -111,11 +125,7 @@ class PlanCosts:
     satellite_usd: float = 60_000.0
 
     def __post_init__(self) -> None:
-        bad = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                bad.append(f"costs.{f.name} = {value!r} must be a finite number >= 0")
+        bad = _not_non_negative(self, "costs")
         if not bad and self.routing_factor < 1.0:
             bad.append(f"costs.routing_factor = {self.routing_factor} must be >= 1")
         if not bad and not 0 < self.fresnel_clearance <= 1.0:
@@ -217,19 +227,7 @@ class Economics:
     handset_price_vnd: float = 600_000.0
 
     def __post_init__(self) -> None:
-        bad = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            values = value.values() if isinstance(value, dict) else [value]
-            for v in values:
-                if (
-                    isinstance(v, bool)
-                    or not isinstance(v, int | float)
-                    or not math.isfinite(v)
-                    or v < 0
-                ):
-                    bad.append(f"economics.{f.name} = {value!r} must hold finite numbers >= 0")
-                    break
+        bad = _not_non_negative(self, "economics")
         if not bad:
             if int(self.horizon_years) != self.horizon_years or self.horizon_years < 1:
                 bad.append(
