@@ -1,8 +1,10 @@
 """Read villages, sites, DEMs and administrative units into covgap's canonical tables.
 
-The table readers accept CSV (UTF-8, UTF-8 with BOM or Windows-1258; ``,`` ``;`` or tab),
-Excel ``.xlsx``, GeoJSON, GeoPackage, Shapefile (also zipped) and KML; headers may be in
-English or Vietnamese, with or without diacritics (see :mod:`covgap.io.aliases`). Every
+The table readers accept CSV (UTF-8, UTF-8 with BOM, UTF-16 or Windows-1258; ``,`` ``;``
+or tab), Excel ``.xlsx`` (report-style sheets too, every sheet holding a table:
+:mod:`covgap.io.sheets`), GeoJSON, GeoPackage, Shapefile (also zipped) and KML; headers
+may be in English or Vietnamese, with or without diacritics and units
+(see :mod:`covgap.io.aliases`). Every
 problem in a file is collected first and reported at once in one
 :class:`~covgap.errors.ValidationError` (see :mod:`covgap.io.validate`).
 """
@@ -10,12 +12,10 @@ problem in a file is collected first and reported at once in one
 from __future__ import annotations
 
 import logging
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable
 from contextlib import ExitStack
-from io import StringIO
 from os import PathLike
 from pathlib import Path
 
@@ -33,9 +33,10 @@ from rasterio.warp import Resampling
 from scipy import ndimage
 
 import covgap.io.aliases as _aliases
+import covgap.io.rawtables as _raw
 
 from ..errors import DataFileError, InputError, Problem, ValidationError
-from .tables import RawTable, build_table
+from .tables import RawTable, build_table_summary
 from .terrain import Terrain
 
 __all__ = ["read_admin", "read_dem", "read_sites", "read_villages"]
@@ -83,7 +84,9 @@ def read_villages(
     -------
     geopandas.GeoDataFrame
         Columns of :data:`covgap.schema.VILLAGE_COLUMNS`, then extra input columns, and
-        Point geometry of the village centre, one row per input row.
+        Point geometry of the village centre, one row per data row; what was read (sheets,
+        columns used and not used, rows skipped, CRS) is in ``attrs["covgap_read"]``
+        (:class:`~covgap.io.summary.ReadSummary`) and in the log.
 
     Raises
     ------
@@ -117,7 +120,7 @@ def read_sites(
     -------
     geopandas.GeoDataFrame
         Columns of :data:`covgap.schema.SITE_COLUMNS`, extra input columns, and Point
-        geometry of the site in EPSG:4326.
+        geometry of the site in EPSG:4326; the read summary in ``attrs["covgap_read"]``.
 
     Raises
     ------
@@ -133,9 +136,10 @@ def _read_table(
     path: PathOrStr, kind: str, *, crs: str | CRS | None, layer: str | None
 ) -> gpd.GeoDataFrame:
     raw = read_raw(path, kind=kind, layer=layer)
-    gdf, problems = build_table(raw, kind, crs=crs)
+    gdf, problems, summary = build_table_summary(raw, kind, crs=crs)
     raise_for_problems(problems)
-    logger.info("read %d %s from %s", len(gdf), kind, raw.file)
+    assert summary is not None
+    logger.info("%s: %s", raw.file, "\n  ".join(summary.lines()))
     return gdf
 
 
@@ -157,9 +161,10 @@ def read_raw(path: PathOrStr, *, kind: str | None = None, layer: str | None = No
     path = _existing(path)
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return RawTable(_read_csv(path), str(path))
+        grid, info = _raw.csv_grid(path)
+        return _raw.table_from_grids(path, {None: grid}, kind, info)
     if suffix in EXCEL_SUFFIXES:
-        return RawTable(_read_excel(path, kind, layer), str(path))
+        return _raw.table_from_grids(path, dict(_raw.excel_grids(path, layer)), kind, {})
     if suffix in GEO_SUFFIXES:
         return _read_geo(path, kind, layer)
     raise DataFileError(
@@ -177,50 +182,9 @@ def _existing(path: PathOrStr) -> Path:
     return path
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    data = path.read_bytes()
-    if not data.strip():
-        return pd.DataFrame()
-    try:
-        text = data.decode("utf-8-sig")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1258")
-        except UnicodeDecodeError as exc:
-            raise DataFileError(
-                f"{path}: text is neither UTF-8 nor Windows-1258; save it as UTF-8 CSV"
-            ) from exc
-        encoding = "cp1258"
-    # Windows-1258 text often carries decomposed tone marks: compose them (NFC).
-    text = unicodedata.normalize("NFC", text)
-    header = text.lstrip().splitlines()[0]
-    sep = max((",", ";", "\t"), key=header.count)
-    logger.debug("%s: encoding %s, delimiter %r", path, encoding, sep)
-    try:
-        return pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataFileError(f"{path}: not a readable CSV table: {exc}") from exc
-
-
 def _score(columns: Iterable[object], kind: str | None) -> int:
     kinds = [kind] if kind in ("villages", "sites") else ["villages", "sites"]
     return max(len(_aliases.match_columns(columns, k)[0]) for k in kinds)
-
-
-def _read_excel(path: Path, kind: str | None, sheet: str | None) -> pd.DataFrame:
-    try:
-        sheets = pd.read_excel(path, sheet_name=sheet if sheet else None, dtype=object)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise DataFileError(f"{path}: not a readable Excel workbook: {exc}") from exc
-    if isinstance(sheets, pd.DataFrame):
-        return sheets
-    if not sheets:
-        return pd.DataFrame()
-    # The sheet whose headers match best; ties go to the first sheet.
-    name = max(sheets, key=lambda s: (_score(sheets[s].columns, kind), -list(sheets).index(s)))
-    logger.debug("%s: using sheet %r", path, name)
-    return sheets[name]
 
 
 def _read_geo(path: Path, kind: str | None, layer: str | None) -> RawTable:

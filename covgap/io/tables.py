@@ -14,6 +14,7 @@ import pandas as pd
 from pyproj import CRS
 
 import covgap.io.aliases as _aliases
+import covgap.io.notes as _notes
 
 from .. import schema
 from ..errors import Problem
@@ -25,6 +26,7 @@ from ..schema import (
     DEFAULT_TILT_DEG,
     OMNI_BEAMWIDTH_DEG,
 )
+from .locale import parse_counts
 from .positions import _CLUSTERS as _CLUSTERS  # re-exported for covgap.io.validate
 from .positions import VIETNAM as VIETNAM  # re-exported: covgap.io.validate.VIETNAM
 from .positions import RawTable as RawTable  # re-exported for covgap.io.readers
@@ -38,6 +40,7 @@ from .positions import (
     _Report,
     _row,
 )
+from .summary import ATTR, ReadSummary
 
 #: Allowed ranges (inclusive) of numeric columns; ``None`` means unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -47,6 +50,8 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "height_m": (1, 200),
     "azimuth_deg": (0, 360),
     "tilt_deg": (-10, 30),
+    "tilt_mech_deg": (-10, 30),
+    "tilt_elec_deg": (-10, 30),
     "power_dbm": (0, 70),
     "gain_dbi": (0, 30),
     "beamwidth_deg": (1, 360),
@@ -57,12 +62,24 @@ _TEXT = {
 }
 _NUMERIC = {
     "villages": ("households", "population", "elevation_m"),
-    "sites": ("height_m", "azimuth_deg", "tilt_deg", "power_dbm", "gain_dbi", "beamwidth_deg"),
+    "sites": (
+        "height_m",
+        "azimuth_deg",
+        "tilt_deg",
+        "tilt_mech_deg",
+        "tilt_elec_deg",
+        "power_dbm",
+        "gain_dbi",
+        "beamwidth_deg",
+        "elevation_m",
+    ),
 }
+#: Counts: thousands separators are read per column (:func:`covgap.io.locale.parse_counts`).
+_COUNTS = ("households", "population")
 _BOOLEAN = {"villages": ("grid_power", "especially_difficult"), "sites": ("fibre_backhaul",)}
 _EXTRAS = {
     "villages": ("commune_code", "district_code", "elevation_m"),
-    "sites": ("site_name",),
+    "sites": ("site_name", "elevation_m", "tilt_mech_deg", "tilt_elec_deg"),
 }
 
 
@@ -83,6 +100,19 @@ def _check_range(values: pd.Series, canonical: str, column: str, rep: _Report) -
             row=_row(i),
             column=column,
         )
+
+
+def _counts(series: pd.Series, column: str, rep: _Report) -> pd.Series:
+    values, refused = parse_counts(series.tolist())
+    for i, why in refused.items():
+        rep.add(
+            f"{why} in a count column",
+            row=_row(i),
+            column=column,
+            hint="write whole numbers such as 1250 or 1.250 (thousands separators . , or "
+            "space are read as such when no cell has a fraction)",
+        )
+    return pd.Series(values, index=series.index)
 
 
 def _booleans(series: pd.Series, column: str, rep: _Report) -> pd.Series:
@@ -136,17 +166,27 @@ def build_table(
     """Map, parse and check a raw table; return the canonical table and every problem.
 
     The table is ``None`` when a required column is missing or the file is empty;
-    otherwise it is returned even when some cells have errors (those become NA).
+    otherwise it is returned even when some cells have errors (those become NA), with
+    its :class:`~covgap.io.summary.ReadSummary` in ``attrs["covgap_read"]``.
     """
-    rep = _Report(raw.file)
+    gdf, problems, _ = build_table_summary(raw, kind, crs=crs)
+    return gdf, problems
+
+
+def build_table_summary(
+    raw: RawTable, kind: str, *, crs: object = None
+) -> tuple[gpd.GeoDataFrame | None, list[Problem], ReadSummary | None]:
+    """:func:`build_table`, and the read summary (``None`` for an empty file)."""
+    rep = _Report(raw.file, raw.rows, raw.sheets)
     frame = raw.frame.reset_index(drop=True)
+    _notes.reading_notes(raw, rep)
     if len(frame) == 0:
         rep.add(
             "the file is empty" if len(frame.columns) == 0 else "the file has no data rows",
             hint=f"a {kind} table needs a header row and one row per "
             f"{'village' if kind == 'villages' else 'sector'}",
         )
-        return None, rep.problems
+        return None, rep.problems, None
     mapping, duplicates = _aliases.match_columns(frame.columns, kind)
     for col in duplicates:
         rep.add(
@@ -155,20 +195,30 @@ def build_table(
             severity="warning",
         )
     names = {canonical: original for original, canonical in mapping.items()}
+    unused = _notes.column_notes(list(map(str, frame.columns)), mapping, duplicates, kind, rep)
     required = schema.VILLAGE_REQUIRED if kind == "villages" else schema.SITE_REQUIRED
     for canonical in required:
         if canonical not in names:
-            rep.add(
-                f"required column {canonical!r} is missing",
-                hint="accepted headers: " + ", ".join(_aliases.accepted(kind, canonical)),
-            )
+            hint = "accepted headers: " + ", ".join(_aliases.accepted(kind, canonical))
+            if canonical == "height_m" and "elevation_m" in names:
+                hint = (
+                    f"{names['elevation_m']!r} is read as the ground elevation, never the "
+                    "antenna height; if it holds the antenna height above ground, name it "
+                    "'Độ cao anten (m)' (" + hint + ")"
+                )
+            rep.add(f"required column {canonical!r} is missing", hint=hint)
     crs_obj = _parse_crs(crs, rep)
+    if crs_obj is None and crs is None and raw.geometry is None:
+        crs_obj = _notes.header_crs(names, rep)
     if raw.geometry is not None:
         lon, lat = _geometry_positions(raw, crs_obj, rep)
     else:
         lon, lat = _column_positions(frame, names, crs_obj, rep)
+    summary = _notes.make_summary(
+        raw, kind, len(frame), mapping, unused, _notes.positions_text(raw, names, crs_obj)
+    )
     if any(c not in names for c in required):
-        return None, rep.problems
+        return None, _in_file_order(rep), summary
     data: dict[str, pd.Series] = {}
     for canonical in _TEXT[kind]:
         if canonical in names:
@@ -176,7 +226,8 @@ def build_table(
     for canonical in _NUMERIC[kind]:
         if canonical in names:
             col = names[canonical]
-            data[canonical] = _numbers(frame[col], col, rep)
+            parse = _counts if canonical in _COUNTS else _numbers
+            data[canonical] = parse(frame[col], col, rep)
             _check_range(data[canonical], canonical, col, rep)
     for canonical in _BOOLEAN[kind]:
         if canonical in names:
@@ -193,8 +244,13 @@ def build_table(
         out[col] = data[col] if col in data else frame[col]
     points = gpd.points_from_xy(lon, lat)
     points[~(np.isfinite(lon) & np.isfinite(lat))] = None
-    problems = sorted(rep.problems, key=lambda p: p.row or 0)  # file order
-    return gpd.GeoDataFrame(out, geometry=points, crs="EPSG:4326"), problems
+    gdf = gpd.GeoDataFrame(out, geometry=points, crs="EPSG:4326")
+    gdf.attrs[ATTR] = summary
+    return gdf, _in_file_order(rep), summary
+
+
+def _in_file_order(rep: _Report) -> list[Problem]:
+    return sorted(rep.problems, key=lambda p: (p.file, p.row or 0))
 
 
 def _require_values(frame: pd.DataFrame, canonical: str, column: str, rep: _Report) -> None:
@@ -212,7 +268,7 @@ def _duplicates(keys: pd.Series, label: str, column: str, rep: _Report) -> None:
             continue  # blank ids are reported on their own
         if key in first:
             rep.add(
-                f"duplicate {label} {key!r} (first on row {_row(first[key])})",
+                f"duplicate {label} {key!r} (first on {rep.where(first[key])})",
                 row=_row(i),
                 column=column,
                 hint=f"every {label} must be unique",
@@ -307,7 +363,7 @@ def _sites(
         "freq_mhz": freq,
         "height_m": data["height_m"],
         "azimuth_deg": azimuth,
-        "tilt_deg": data.get("tilt_deg", pd.Series(np.full(n, np.nan))).fillna(DEFAULT_TILT_DEG),
+        "tilt_deg": _tilt(data, n),
         "power_dbm": data.get("power_dbm", pd.Series(np.full(n, np.nan))).fillna(default_power),
         "gain_dbi": data.get("gain_dbi", pd.Series(np.full(n, np.nan))).fillna(
             pd.Series(np.where(beam >= OMNI_BEAMWIDTH_DEG, DEFAULT_OMNI_GAIN_DBI, DEFAULT_GAIN_DBI))
@@ -315,6 +371,15 @@ def _sites(
         "beamwidth_deg": beam,
         "fibre_backhaul": data.get("fibre_backhaul", pd.Series([None] * n, dtype="boolean")),
     }
+
+
+def _tilt(data: dict[str, pd.Series], n: int) -> pd.Series:
+    """Total downtilt: the tilt column, else mechanical + electrical, else the default."""
+    tilt = data.get("tilt_deg", pd.Series(np.full(n, np.nan)))
+    mech = data.get("tilt_mech_deg", pd.Series(np.full(n, np.nan)))
+    elec = data.get("tilt_elec_deg", pd.Series(np.full(n, np.nan)))
+    split = (mech.fillna(0) + elec.fillna(0)).where(mech.notna() | elec.notna())
+    return tilt.fillna(split).fillna(DEFAULT_TILT_DEG)
 
 
 def _inconsistent_sites(
@@ -327,9 +392,9 @@ def _inconsistent_sites(
             continue
         spread = max(np.ptp(group["lon"]), np.ptp(group["lat"]))
         if spread > 1e-4:
-            rows = ", ".join(str(_row(i)) for i in group.index)
+            rows = ", ".join(rep.where(i) for i in group.index)
             rep.add(
-                f"site {site!r} has different coordinates on rows {rows}",
+                f"site {site!r} has different coordinates on {rows}",
                 row=_row(group.index[1]),
                 column=column,
                 severity="warning",

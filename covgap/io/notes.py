@@ -1,0 +1,157 @@
+"""What reading a table leaves out or assumes, said out loud (internal).
+
+Columns not used (with the closest canonical name), optional columns an output needs but
+the file lacks, rows and sheets skipped, and the CRS that a header names: each becomes a
+warning in the file's report and a line of its :class:`~covgap.io.summary.ReadSummary`.
+"""
+
+from __future__ import annotations
+
+from pyproj import CRS
+
+import covgap.io.aliases as _aliases
+
+from ..errors import Problem
+from .positions import RawTable, _Report
+from .summary import ReadSummary, row_ranges
+
+#: Optional village columns and what is lost without them.
+OPTIONAL_NEEDED = {
+    "villages": {
+        "households": "households will be blank in the request list and its priority",
+        "population": "people covered cannot be counted",
+        "grid_power": "grid power will be unknown, which the public-utility request needs",
+    },
+    "sites": {},
+}
+_VN2000_GEOGRAPHIC = "EPSG:4756"
+
+
+def header_crs(names: dict[str, str], rep: _Report) -> CRS | None:
+    """Return the CRS that the position headers name (``X (VN-2000)``), with a warning."""
+    if "x" in names and "y" in names and not ("lon" in names and "lat" in names):
+        keys = ("x", "y")
+    elif "lon" in names and "lat" in names:
+        keys = ("lon", "lat")
+    else:
+        return None
+    for key in keys:
+        found = _aliases.header_crs(names[key])
+        if found is None:
+            continue
+        code, label = found
+        if keys == ("lon", "lat"):
+            if code != "EPSG:9205":
+                return None
+            code, label = _VN2000_GEOGRAPHIC, "VN-2000 geographic (degrees)"
+        rep.add(
+            f"header {names[key]!r} names {label}: positions read in {code}"
+            + (", Lai Châu's TM-3 zone (central meridian 103°)" if code == "EPSG:9205" else ""),
+            column=names[key],
+            severity="warning",
+            hint="pass crs (covgap --crs) to read them in another CRS or zone",
+        )
+        return CRS.from_user_input(code)
+    return None
+
+
+def positions_text(raw: RawTable, names: dict[str, str], crs: CRS | None) -> str:
+    """How the positions were read, in words."""
+    if raw.geometry is not None:
+        src = raw.crs if raw.crs is not None else crs
+        return f"layer geometry, {CRS.from_user_input(src).name if src else 'WGS 84 (no CRS)'}"
+    has_ll = "lon" in names and "lat" in names
+    has_xy = "x" in names and "y" in names
+    if not (has_ll or has_xy):
+        return "no position columns"
+    key = ("x", "y") if has_xy and (crs is not None or not has_ll) else ("lon", "lat")
+    cols = f"{names[key[0]]!r}/{names[key[1]]!r}"
+    if crs is None or (key == ("lon", "lat") and not crs.is_geographic):
+        return f"{cols} in degrees, WGS 84 (EPSG:4326)"
+    epsg = crs.to_epsg()
+    return f"{cols} in {crs.name}" + (f" (EPSG:{epsg})" if epsg else "")
+
+
+def column_notes(
+    columns: list[str], mapping: dict[str, str], duplicates: list[str], kind: str, rep: _Report
+) -> list[tuple[str, str]]:
+    """Warn about every column not used; return ``(header, suggestion)`` pairs."""
+    unused = []
+    taken = set(mapping.values())
+    for col in columns:
+        if col in mapping or col in duplicates:
+            continue
+        close = _aliases.suggest(col, kind, taken=taken)
+        suggestion = f"{close[0]} ({close[1]})" if close else ""
+        unused.append((col, suggestion))
+        rep.add(
+            f"column {col!r} was not used"
+            + (f"; did you mean {suggestion}?" if close else " (kept as an extra column)"),
+            column=col,
+            severity="warning",
+            hint=f"rename the header to {close[1]!r} if it holds {close[0]}" if close else "",
+        )
+    missing = {c: why for c, why in OPTIONAL_NEEDED[kind].items() if c not in taken}
+    if missing:
+        rep.add(
+            f"no {', '.join(missing)} column: " + "; ".join(missing.values()),
+            severity="warning",
+            hint="; ".join(f"{c}: " + ", ".join(_aliases.accepted(kind, c)[4:8]) for c in missing),
+        )
+    return unused
+
+
+def reading_notes(raw: RawTable, rep: _Report) -> None:
+    """Warn about rows and sheets left out while finding the table."""
+    for sheet, rows, why in raw.info.get("skipped", []):
+        if why == "blank":
+            continue
+        file = f"{raw.file}, sheet {sheet!r}" if sheet else raw.file
+        rep.problems.append(
+            Problem(
+                file,
+                f"row(s) {row_ranges(rows)} skipped: {why}",
+                rows[0] if len(rows) == 1 else None,
+                severity="warning",
+            )
+        )
+    for sheet, why in raw.info.get("sheets_skipped", []):
+        if not why.startswith("no table"):
+            rep.add(
+                f"sheet {sheet!r} not read: {why}",
+                severity="warning",
+                hint="complete its headers, or name the sheet to read (layer/sheet option)",
+            )
+    for sheet in raw.info.get("carrier_from_sheet", []):
+        rep.add(f"carrier taken from the sheet name {sheet!r}", severity="warning")
+
+
+def make_summary(
+    raw: RawTable,
+    kind: str,
+    n_rows: int,
+    mapping: dict[str, str],
+    unused: list[tuple[str, str]],
+    crs_text: str,
+) -> ReadSummary:
+    """Collect what reading ``raw`` found into a :class:`ReadSummary`."""
+    info = raw.info
+    headers = info.get("header_rows", {})
+    return ReadSummary(
+        file=raw.file,
+        kind=kind,
+        n_rows=n_rows,
+        encoding=" ".join(
+            x for x in (info.get("encoding", ""), info.get("delimiter", "")) if x
+        ).strip(),
+        sheets=tuple(info.get("sheets", ())),
+        sheets_skipped=tuple(info.get("sheets_skipped", ())),
+        header_rows=tuple((s or "", a, b) for s, (a, b) in headers.items()),
+        used=tuple((h, c) for h, c in mapping.items()),
+        unused=tuple(unused),
+        ignored=tuple((s or "", h, w) for s, h, w in info.get("ignored", ())),
+        skipped=tuple((s or "", tuple(r), w) for s, r, w in info.get("skipped", ())),
+        crs=crs_text,
+        rows=raw.rows,
+        row_sheets=raw.sheets,
+    )
