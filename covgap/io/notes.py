@@ -107,11 +107,12 @@ def reading_notes(raw: RawTable, rep: _Report) -> None:
         if why == "blank":
             continue
         file = f"{raw.file}, sheet {sheet!r}" if sheet else raw.file
+        label = "row" if len(rows) == 1 else "rows"
+        sample = raw.info.get("samples", {}).get((sheet, why))
         rep.problems.append(
             Problem(
                 file,
-                f"row(s) {row_ranges(rows)} skipped: {why}",
-                rows[0] if len(rows) == 1 else None,
+                f"{label} {row_ranges(rows)} skipped: {why}" + (f": {sample}…" if sample else ""),
                 severity="warning",
             )
         )
@@ -122,8 +123,13 @@ def reading_notes(raw: RawTable, rep: _Report) -> None:
                 severity="warning",
                 hint="complete its headers, or name the sheet to read (layer/sheet option)",
             )
-    for sheet in raw.info.get("carrier_from_sheet", []):
-        rep.add(f"carrier taken from the sheet name {sheet!r}", severity="warning")
+    named = raw.info.get("carrier_from_sheet", [])
+    if named:
+        rep.add(
+            "carrier taken from the sheet name(s) " + ", ".join(map(repr, named)),
+            severity="warning",
+            hint="add a carrier column (Nhà mạng) to say it in the table",
+        )
 
 
 def make_summary(

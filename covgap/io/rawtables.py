@@ -165,6 +165,7 @@ def table_from_grids(
         sheets.append(np.full(len(ex.rows), name if name is not None else "", dtype=object))
         info["header_rows"][name] = ex.header_rows
         info["skipped"] += [(name, where, why) for where, why in ex.skipped]
+        info.setdefault("samples", {}).update({(name, w): t for w, t in ex.samples.items()})
         info["ignored"] += [(name, header, why) for header, why in ex.ignored]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return RawTable(

@@ -37,8 +37,9 @@ class Extracted:
     """A table found in a grid (internal).
 
     ``rows`` holds the 1-based file/sheet row of every data row; ``skipped`` lists
-    ``(rows, reason)`` for rows left out; ``ignored`` lists ``(header, reason)`` for
-    columns left out; ``score`` counts the canonical columns the header names.
+    ``(rows, reason)`` for rows left out (``samples``: the first cells of the first such
+    row, by reason); ``ignored`` lists ``(header, reason)`` for columns left out;
+    ``score`` counts the canonical columns the header names.
     """
 
     frame: pd.DataFrame
@@ -48,6 +49,7 @@ class Extracted:
     canonicals: frozenset[str]
     skipped: list[tuple[list[int], str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    samples: dict[str, str] = field(default_factory=dict)
 
 
 def _text(value: object) -> str:
@@ -78,7 +80,12 @@ def _canonicals(headers: list[str], kinds: tuple[str, ...]) -> frozenset[str]:
 
 
 def _joined(parent: list[str], child: list[str], kinds: tuple[str, ...]) -> list[str]:
-    """Headers of a two-row header: a parent merged over children gives "child (parent)"."""
+    """Headers of a two-row header: a parent merged over children.
+
+    The first spelling that names a known column wins: "parent child" (``Tọa độ
+    VN-2000 X``), "child parent" (``Độ cao (m) Anten``), "child (parent)" (``Kinh độ
+    (Tọa độ)``).
+    """
     out: list[str] = []
     group = ""
     for top, low in zip(parent, child, strict=True):
@@ -90,8 +97,9 @@ def _joined(parent: list[str], child: list[str], kinds: tuple[str, ...]) -> list
         if not group:
             out.append(low)
             continue
-        alone = any(_aliases.lookup_header(low, k) for k in kinds)
-        out.append(f"{low} ({group})" if alone else f"{group} {low}")
+        options = (f"{group} {low}", f"{low} {group}", f"{low} ({group})")
+        matched = [o for o in options if any(_aliases.lookup_header(o, k) for k in kinds)]
+        out.append(matched[0] if matched else options[0])
     return out
 
 
@@ -131,17 +139,6 @@ def _letters(j: int) -> str:
         j, rem = divmod(j - 1, 26)
         out = chr(65 + rem) + out
     return out
-
-
-def _ranges(rows: list[int]) -> str:
-    """``[3, 4, 5, 9]`` -> ``"3–5, 9"``."""
-    parts: list[str] = []
-    for row in sorted(rows):
-        if parts and row == int(parts[-1].rsplit("–", 1)[-1]) + 1:
-            parts[-1] = f"{parts[-1].split('–')[0]}–{row}"
-        else:
-            parts.append(str(row))
-    return ", ".join(parts)
 
 
 def extract_table(grid: pd.DataFrame, kind: str | None, *, first_row: int = 1) -> Extracted:
@@ -198,7 +195,10 @@ def extract_table(grid: pd.DataFrame, kind: str | None, *, first_row: int = 1) -
     def drop(mask: np.ndarray, reason: str) -> None:
         mask = mask & ~skip
         if mask.any():
-            reasons.setdefault(reason, []).extend(rows[mask].tolist())
+            k = int(np.flatnonzero(mask)[0])
+            texts = [_text(data.iat[k, j]) for j in keep if not dblank[k, j]][:3]
+            reasons[reason] = rows[mask].tolist()
+            ex.samples[reason] = ", ".join(map(repr, texts))
             skip[mask] = True
 
     empty = dblank[:, keep].all(axis=1) if keep else np.ones(len(data), bool)

@@ -103,17 +103,35 @@ class ReadSummary:
                 )
             )
         if self.ignored:
-            out.append(
-                "left out: "
-                + "; ".join(f"{h + ': ' if h else ''}{why}" for _, h, why in self.ignored)
-            )
+            out.append("left out: " + "; ".join(self._ignored()))
         if self.skipped:
-            out.append(
-                "rows skipped: "
-                + "; ".join(
-                    f"{(s + ' ') if s else ''}{row_ranges(r)} ({why})" for s, r, why in self.skipped
-                )
-            )
+            out.append("rows skipped: " + "; ".join(self._skipped()))
         if self.crs:
             out.append(f"positions: {self.crs}")
+        return out
+
+    def _ignored(self) -> list[str]:
+        """Columns and title rows left out, once each (a title per sheet is counted)."""
+        seen: dict[str, int] = {}
+        for _, header, why in self.ignored:
+            key = "title rows above the header" if why.startswith("title rows") else why
+            key = f"{header!r}: {key}" if header else key
+            seen[key] = seen.get(key, 0) + 1
+        if len(self.sheets) <= 1:
+            return [f"{h!r}: {w}" if h else w for _, h, w in self.ignored]
+        return [f"{k} ({n} sheets)" if n > 1 else k for k, n in seen.items()]
+
+    def _skipped(self) -> list[str]:
+        """Rows skipped by reason: their rows (and sheets when several were read)."""
+        by_reason: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+        for sheet, rows, why in self.skipped:
+            by_reason.setdefault(why, []).append((sheet, rows))
+        out = []
+        for why, parts in by_reason.items():
+            if len(self.sheets) <= 1:
+                where = row_ranges([r for _, rows in parts for r in rows])
+            else:
+                where = ", ".join(f"{s} {row_ranges(rows, 3)}" for s, rows in parts[:4])
+                where += ", …" if len(parts) > 4 else ""
+            out.append(f"{why}: {where}")
         return out

@@ -206,7 +206,7 @@ def build_table_summary(
                     "antenna height; if it holds the antenna height above ground, name it "
                     "'Độ cao anten (m)' (" + hint + ")"
                 )
-            rep.add(f"required column {canonical!r} is missing", hint=hint)
+            rep.add(f"required column {canonical!r} is missing{_header_at(raw)}", hint=hint)
     crs_obj = _parse_crs(crs, rep)
     if crs_obj is None and crs is None and raw.geometry is None:
         crs_obj = _notes.header_crs(names, rep)
@@ -247,6 +247,16 @@ def build_table_summary(
     gdf = gpd.GeoDataFrame(out, geometry=points, crs="EPSG:4326")
     gdf.attrs[ATTR] = summary
     return gdf, _in_file_order(rep), summary
+
+
+def _header_at(raw: RawTable) -> str:
+    """`` (header read on row 6–7 of sheet 'X')`` when the header is not row 1."""
+    spans = [
+        f"row {a}{f'–{b}' if b != a else ''}" + (f" of sheet {s!r}" if s else "")
+        for s, (a, b) in raw.info.get("header_rows", {}).items()
+        if (a, b) != (1, 1)
+    ]
+    return f" (header read on {', '.join(spans)})" if spans else ""
 
 
 def _in_file_order(rep: _Report) -> list[Problem]:
