@@ -25,6 +25,7 @@ import covgap.io.aliases as _aliases
 
 from .. import schema
 from ..errors import DataFileError
+from . import xlsx as _xlsx
 from .positions import RawTable
 from .sheets import HEADER_SEARCH_ROWS, Extracted, extract_table
 
@@ -107,7 +108,15 @@ def csv_grid(path: Path) -> tuple[pd.DataFrame, dict]:
 
 
 def excel_grids(path: Path, sheet: str | None) -> dict[str, pd.DataFrame]:
-    """Every sheet (or the one named) of a workbook as a grid, no header."""
+    """Every sheet (or the one named) of a workbook as a grid, no header.
+
+    The values are read by :func:`covgap.io.xlsx.read_grids` (fast), or by pandas and
+    openpyxl when that reader cannot.
+    """
+    if zipfile.is_zipfile(path):
+        fast = _xlsx.read_grids(path, sheet)
+        if fast is not None:
+            return fast
     try:
         grids = pd.read_excel(path, sheet_name=sheet if sheet else None, header=None, dtype=object)
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:

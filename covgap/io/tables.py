@@ -116,23 +116,24 @@ def _counts(series: pd.Series, column: str, rep: _Report) -> pd.Series:
 
 
 def _booleans(series: pd.Series, column: str, rep: _Report) -> pd.Series:
-    texts = [_as_text(v) for v in series]
+    codes, uniques = pd.factorize(pd.Series(series, dtype=object))  # parse each spelling once
+    texts = [_as_text(v) for v in uniques]
     keys = {_aliases.normalise(t) for t in texts if t is not None}
     blank_false = keys == {"x"}  # a column ticked with "x": blank means no
-    out: list[bool | None] = []
-    for i, text in enumerate(texts):
-        if text is None:
-            out.append(False if blank_false else None)
-            continue
-        value = _aliases.parse_bool(text)
-        if value is None:
-            rep.add(
-                f"not a yes/no value: {text!r}",
-                row=_row(i),
-                column=column,
-                hint="use yes/no, true/false, 1/0, có/không, or x and blank",
-            )
-        out.append(value)
+    values: list[bool | None] = []
+    for k, text in enumerate(texts):
+        value = _aliases.parse_bool(text) if text is not None else None
+        if text is not None and value is None:
+            for i in np.flatnonzero(codes == k):
+                rep.add(
+                    f"not a yes/no value: {text!r}",
+                    row=_row(i),
+                    column=column,
+                    hint="use yes/no, true/false, 1/0, có/không, or x and blank",
+                )
+        values.append(False if text is None and blank_false else value)
+    blank = False if blank_false else None
+    out = [values[c] if c >= 0 else blank for c in codes]
     return pd.Series(out, index=series.index, dtype="boolean")
 
 
