@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 import covgap.io.aliases as _aliases
+import covgap.io.xlsx as _xlsx
 
 from .. import schema
 from ..errors import DataFileError
-from . import xlsx as _xlsx
 from .positions import RawTable
-from .sheets import HEADER_SEARCH_ROWS, Extracted, extract_table
+from .sheets import HEADER_SEARCH_ROWS, Extracted, extract_table, plain_table
 
 logger = logging.getLogger("covgap.io.readers")
 
@@ -61,11 +61,17 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         ) from exc
 
 
-def _delimiter(lines: list[str]) -> str:
-    """Return the delimiter whose split of a top line names the most canonical columns."""
+def _delimiter(lines: list[str], find_header: bool) -> str:
+    """Return the delimiter of a CSV file from its top lines.
 
-    def score(sep: str) -> tuple[int, int]:
-        best = (0, 0)
+    With ``find_header``, the one whose split of some top line names the most canonical
+    columns (a title line may come first); otherwise, or when no header is known, the
+    most frequent one on the first line.
+    """
+    first = lines[0] if lines else ""
+
+    def known(sep: str) -> int:
+        best = 0
         for line in lines:
             cells = next(csv.reader([line], delimiter=sep), [])
             found = {
@@ -74,13 +80,17 @@ def _delimiter(lines: list[str]) -> str:
                 for c in (_aliases.lookup_header(cell, kind) for cell in cells)
                 if c
             }
-            best = max(best, (len(found), len(cells)))
+            best = max(best, len(found))
         return best
 
-    return max(_DELIMITERS, key=score)
+    if find_header:
+        scores = {sep: known(sep) for sep in _DELIMITERS}
+        if max(scores.values()) > 0:
+            return max(_DELIMITERS, key=lambda sep: (scores[sep], first.count(sep)))
+    return max(_DELIMITERS, key=first.count)
 
 
-def csv_grid(path: Path) -> tuple[pd.DataFrame, dict]:
+def csv_grid(path: Path, *, find_header: bool = True) -> tuple[pd.DataFrame, dict]:
     """Read a CSV/text file as a grid of strings, one grid row per line, no header."""
     data = path.read_bytes()
     text, encoding = decode(path, data)
@@ -88,7 +98,7 @@ def csv_grid(path: Path) -> tuple[pd.DataFrame, dict]:
     if not text.strip():
         return pd.DataFrame(), {"encoding": encoding}
     lines = text.splitlines()
-    sep = _delimiter([ln for ln in lines[:HEADER_SEARCH_ROWS] if ln.strip()])
+    sep = _delimiter([ln for ln in lines[:HEADER_SEARCH_ROWS] if ln.strip()], find_header)
     width = max(line.count(sep) for line in lines) + 1
     try:
         grid = pd.read_csv(
@@ -139,17 +149,27 @@ def _has_required(found: frozenset[str], kind: str, sheet: str | None) -> bool:
 
 
 def table_from_grids(
-    path: Path, grids: dict[str | None, pd.DataFrame], kind: str | None, info: dict
+    path: Path,
+    grids: dict[str | None, pd.DataFrame],
+    kind: str | None,
+    info: dict,
+    *,
+    find_table: bool = True,
 ) -> RawTable:
-    """Extract the table of each grid, choose the sheets to read and stack them."""
+    """Extract the table of each grid, choose the sheets to read and stack them.
+
+    With ``find_table=False`` the first row of the best-matching sheet is its header and
+    nothing but empty lines is left out (the readers of other tables need that).
+    """
     if not grids or all(g.empty for g in grids.values()):
         return RawTable(pd.DataFrame(), str(path), info=info)
-    found = {name: extract_table(g, kind) for name, g in grids.items()}
+    extract = extract_table if find_table else plain_table
+    found = {name: extract(g, kind) for name, g in grids.items()}
     kinds = [kind] if kind in ("villages", "sites") else ["villages", "sites"]
     chosen = [
         name
         for name, ex in found.items()
-        if any(_has_required(ex.canonicals, k, name) for k in kinds)
+        if find_table and any(_has_required(ex.canonicals, k, name) for k in kinds)
     ]
     if not chosen:  # no complete table: the best one, whose problems will be reported
         chosen = [max(found, key=lambda n: (found[n].score, -list(found).index(n)))]

@@ -135,7 +135,7 @@ def read_sites(
 def _read_table(
     path: PathOrStr, kind: str, *, crs: str | CRS | None, layer: str | None
 ) -> gpd.GeoDataFrame:
-    raw = read_raw(path, kind=kind, layer=layer)
+    raw = read_raw(path, kind=kind, layer=layer, find_table=True)
     gdf, problems, summary = build_table_summary(raw, kind, crs=crs)
     raise_for_problems(problems)
     assert summary is not None
@@ -153,18 +153,28 @@ def raise_for_problems(problems: list[Problem]) -> None:
 
 
 # --------------------------------------------------------------------------- raw tables
-def read_raw(path: PathOrStr, *, kind: str | None = None, layer: str | None = None) -> RawTable:
+def read_raw(
+    path: PathOrStr,
+    *,
+    kind: str | None = None,
+    layer: str | None = None,
+    find_table: bool = False,
+) -> RawTable:
     """Read a file's table as it is (original headers), for the validators (internal).
 
-    ``kind`` ("villages"/"sites") only helps choose among several sheets or layers.
+    ``kind`` ("villages"/"sites") helps choose among several sheets or layers. With
+    ``find_table`` (the village and site readers), the table is looked for below title
+    rows, report rows (totals, signatures, STT) are left out and every sheet holding a
+    table is read (:mod:`covgap.io.sheets`); without, the first row is the header.
     """
     path = _existing(path)
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        grid, info = _raw.csv_grid(path)
-        return _raw.table_from_grids(path, {None: grid}, kind, info)
+        grid, info = _raw.csv_grid(path, find_header=find_table)
+        return _raw.table_from_grids(path, {None: grid}, kind, info, find_table=find_table)
     if suffix in EXCEL_SUFFIXES:
-        return _raw.table_from_grids(path, dict(_raw.excel_grids(path, layer)), kind, {})
+        grids = dict(_raw.excel_grids(path, layer))
+        return _raw.table_from_grids(path, grids, kind, {}, find_table=find_table)
     if suffix in GEO_SUFFIXES:
         return _read_geo(path, kind, layer)
     raise DataFileError(

@@ -19,7 +19,7 @@ import pandas as pd
 
 import covgap.io.aliases as _aliases
 
-__all__ = ["HEADER_SEARCH_ROWS", "Extracted", "extract_table"]
+__all__ = ["HEADER_SEARCH_ROWS", "Extracted", "extract_table", "plain_table"]
 
 #: The header is looked for in this many rows from the top of a sheet.
 HEADER_SEARCH_ROWS = 30
@@ -139,6 +139,33 @@ def _letters(j: int) -> str:
         j, rem = divmod(j - 1, 26)
         out = chr(65 + rem) + out
     return out
+
+
+def plain_table(grid: pd.DataFrame, kind: str | None, *, first_row: int = 1) -> Extracted:
+    """Return the table of a grid whose first non-empty row is its header.
+
+    Only empty lines (no cell at all) are left out: the tables of other readers
+    (candidates, fibre nodes) keep rows of blank cells, which they report.
+    """
+    kinds = (kind,) if kind in ("villages", "sites") else ("villages", "sites")
+    grid = grid.reset_index(drop=True)
+    grid.columns = range(grid.shape[1])
+    blank = _blank(grid)
+    filled = np.flatnonzero(~blank.all(axis=1))
+    if not len(filled):
+        return Extracted(pd.DataFrame(), np.zeros(0, int), (first_row, first_row), 0, frozenset())
+    r0 = int(filled[0])
+    headers = [_text(v) for v in grid.iloc[r0]]
+    names = _unique_names(headers)
+    keep = [j for j in range(len(names)) if headers[j] or not blank[r0 + 1 :, j].all()]
+    data = grid.iloc[r0 + 1 :]
+    lines = data.isna().all(axis=1).to_numpy()  # no cell at all: an empty line
+    frame = data.loc[~lines, keep]
+    frame.columns = [names[j] for j in keep]
+    canonicals = _canonicals(headers, kinds)
+    rows = np.arange(len(data))[~lines] + first_row + r0 + 1
+    header = (first_row + r0, first_row + r0)
+    return Extracted(frame.reset_index(drop=True), rows, header, len(canonicals), canonicals)
 
 
 def extract_table(grid: pd.DataFrame, kind: str | None, *, first_row: int = 1) -> Extracted:

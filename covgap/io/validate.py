@@ -172,7 +172,7 @@ def detect_kind(path: str | PathLike) -> Kind:
                 return "dem"
         except RasterioIOError as exc:
             raise DataFileError(f"{path}: neither a table nor a raster") from exc
-    columns = list(io.read_raw(path).frame.columns)
+    columns = list(io.read_raw(path, find_table=True).frame.columns)
     scores = {k: _kind_score(columns, k) for k in ("villages", "sites")}
     if max(scores.values()) == 0 or scores["villages"] == scores["sites"]:
         raise InputError(
@@ -275,7 +275,7 @@ def check_file(
     if kind == "dem":
         return FileCheck(kind, _validate_dem(path))
     try:
-        raw = io.read_raw(path, kind=kind, layer=layer)
+        raw = io.read_raw(path, kind=kind, layer=layer, find_table=True)
     except DataFileError as exc:
         return FileCheck(kind, [Problem(file, f"unreadable: {exc}")])
     gdf, problems, summary = build_table_summary(raw, kind, crs=crs)

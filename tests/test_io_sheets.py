@@ -1,0 +1,269 @@
+"""Tests of report-style sheets, workbooks, text encodings and the read summary."""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import datetime as dt
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from affine import Affine
+from click.testing import CliRunner
+from pyproj import CRS
+
+from covgap.cli import main
+from covgap.errors import DataFileError, ValidationError
+from covgap.io import read_sites, read_villages
+from covgap.io.sheets import extract_table
+from covgap.io.terrain import Terrain
+from covgap.io.validate import check_file, check_within_terrain, validate_file
+from covgap.io.xlsx import read_grids
+
+ROWS = [
+    ["V1", "Bản Nà Khum", 103.1, 22.1, "1.250"],
+    ["V2", "Tổng Khò", 103.2, 22.2, "30"],  # a village whose name starts like a total
+    ["V3", "Pa Vây Sử", 103.3, 22.3, "40"],
+]
+
+
+def report_grid() -> pd.DataFrame:
+    blank = [None] * 6
+    return pd.DataFrame(
+        [
+            ["UBND TỈNH LAI CHÂU", *blank[1:]],
+            ["DANH SÁCH THÔN BẢN", *blank[1:]],
+            blank,
+            ["STT", "Mã thôn", "Tên thôn/bản", "Tọa độ", None, "Số hộ"],
+            [None, None, None, "Kinh độ", "Vĩ độ", None],
+            ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"],
+            [1, *ROWS[0]],
+            [2, *ROWS[1]],
+            blank,
+            [3, *ROWS[2]],
+            [None, None, "Tổng cộng", None, None, "1.320"],
+            blank,
+            [None, None, "Người lập biểu", None, "Chủ tịch", None],
+            [None, None, "(Ký, ghi rõ họ tên)", None, None, None],
+        ],
+        dtype=object,
+    )
+
+
+# ------------------------------------------------------------------------------ sheets
+def test_extract_report_table():
+    ex = extract_table(report_grid(), "villages")
+    assert ex.header_rows == (4, 5)
+    assert list(ex.frame.columns) == [
+        "Mã thôn", "Tên thôn/bản", "Kinh độ (Tọa độ)", "Vĩ độ (Tọa độ)", "Số hộ",
+    ]  # fmt: skip
+    assert ex.frame["Tên thôn/bản"].tolist() == ["Bản Nà Khum", "Tổng Khò", "Pa Vây Sử"]
+    assert ex.rows.tolist() == [7, 8, 10]
+    assert {why: rows for rows, why in ex.skipped} == {
+        "column numbers under the header": [6],
+        "total row": [11],
+        "below the table (notes or signature block)": [13, 14],
+        "blank": [9, 12],
+    }
+    assert ("STT", "row numbers (STT)") in ex.ignored
+    assert any("UBND TỈNH LAI CHÂU" in why for _, why in ex.ignored)
+    assert "Tổng cộng" in ex.samples["total row"]
+
+
+def test_plain_table_is_unchanged():
+    grid = pd.DataFrame([["Mã thôn", "Tên thôn/bản", "Kinh độ", "Vĩ độ", "Số hộ"], *ROWS])
+    ex = extract_table(grid, "villages")
+    assert ex.header_rows == (1, 1) and ex.rows.tolist() == [2, 3, 4]
+    assert ex.skipped == [] and ex.ignored == []
+    assert len(ex.frame) == 3
+
+
+def test_blank_header_with_data_is_named_by_its_letter():
+    grid = pd.DataFrame([["Mã thôn", "Tên thôn/bản", "Kinh độ", "Vĩ độ", None], *ROWS])
+    assert extract_table(grid, "villages").frame.columns[-1] == "column E"
+
+
+def write_report(path, sheets: dict[str, pd.DataFrame], merge: str | None = None) -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, grid in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in grid.itertuples(index=False):
+            ws.append([None if pd.isna(v) else v for v in row])
+    if merge:
+        wb.worksheets[0].merge_cells(merge)  # "Tọa độ" over Kinh độ / Vĩ độ
+    wb.save(path)
+
+
+def test_read_report_xlsx_rows_are_sheet_rows(tmp_path, caplog):
+    path = tmp_path / "report.xlsx"
+    grid = report_grid()
+    grid.iat[9, 5] = "bốn mươi"  # sheet row 10
+    write_report(path, {"Danh sách": grid}, "D4:E4")
+    with pytest.raises(ValidationError) as info:
+        read_villages(path)
+    (error,) = [p for p in info.value.problems if p.severity == "error"]
+    assert (error.row, error.column) == (10, "Số hộ") and "bốn mươi" in error.message
+    write_report(path, {"Danh sách": report_grid()}, "D4:E4")
+    with caplog.at_level("INFO", logger="covgap.io"):
+        got = read_villages(path)
+    assert got["households"].tolist() == [1250, 30, 40]
+    assert "header row 4–5" in caplog.text and "total row" in caplog.text
+    summary = got.attrs["covgap_read"]
+    assert summary.rows.tolist() == [7, 8, 10] and summary.sheets == ("Danh sách",)
+
+
+def site_sheet(carrier_column: bool, carrier: str = "Viettel") -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Mã trạm": [f"{carrier[:3]}1", f"{carrier[:3]}1", f"{carrier[:3]}2"],
+            "Mã cell": ["1", "2", "1"],
+            "Kinh độ": [103.4, 103.4, 103.5],
+            "Vĩ độ": [22.3, 22.3, 22.4],
+            "Độ cao anten (m)": [30, 30, 40],
+            "Công nghệ": ["4G", "4G", "3G"],
+            "Băng tần": ["1800", "1800", "2100"],
+        }
+    )
+    if carrier_column:
+        frame.insert(2, "Nhà mạng", carrier)
+    return pd.DataFrame([list(frame.columns), *frame.to_numpy().tolist()], dtype=object)
+
+
+def test_every_sheet_with_a_table_and_carrier_from_sheet_name(tmp_path):
+    path = tmp_path / "sites.xlsx"
+    notes = pd.DataFrame([["Ghi chú: số liệu tháng 5"]], dtype=object)
+    write_report(
+        path,
+        {
+            "Ghi chú": notes,
+            "VIETTEL": site_sheet(False),
+            "Vinaphone": site_sheet(False, "VNPT"),
+            "Mobi": site_sheet(True, "MobiFone"),
+        },
+    )
+    got = read_sites(path)
+    assert got["carrier"].tolist() == ["Viettel"] * 3 + ["VNPT"] * 3 + ["MobiFone"] * 3
+    summary = got.attrs["covgap_read"]
+    assert summary.sheets == ("VIETTEL", "Vinaphone", "Mobi")
+    assert [s for s, _ in summary.sheets_skipped] == ["Ghi chú"]
+    # a problem names its sheet and its row there
+    bad = site_sheet(False, "VNPT")
+    bad.iat[2, 4] = 500
+    write_report(path, {"VIETTEL": site_sheet(False), "VNPT": bad})
+    (error,) = [p for p in validate_file(path, kind="sites")[1] if p.severity == "error"]
+    assert error.file.endswith("sheet 'VNPT'") and (error.row, error.column) == (
+        3,
+        "Độ cao anten (m)",
+    )
+    # the sheet option reads one sheet only
+    only = read_sites(path, layer="VIETTEL")
+    assert len(only) == 3 and only.attrs["covgap_read"].sheets == ("VIETTEL",)
+    with pytest.raises(DataFileError, match="Mobi"):
+        read_sites(path, layer="Mobi")
+
+
+# -------------------------------------------------------------------------------- xlsx
+def test_fast_xlsx_reader_matches_pandas(tmp_path):
+    path = tmp_path / "types.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "A & B"
+    ws.append(["Mã thôn", "Tên <thôn>", "n", "x", "b", "f", "d"])
+    ws.append(["V1", 'Bản "Nà" & Khum', 12, 1.5, True, "=C2*2", dt.datetime(2025, 1, 2)])
+    ws.append([None, "", -3, 1e-7, False, '=C3&"x"', None])
+    ws["B5"] = "after a gap"
+    wb.save(path)
+    fast = read_grids(path, None)["A & B"]
+    slow = pd.read_excel(path, header=None, dtype=object)
+    assert fast.shape == slow.shape
+    assert fast.iloc[:, :5].fillna("").to_numpy().tolist() == (
+        slow.iloc[:, :5].fillna("").to_numpy().tolist()
+    )
+    assert fast.iat[1, 1] == 'Bản "Nà" & Khum' and fast.iat[4, 1] == "after a gap"
+    assert read_grids(path, "missing") is None
+
+
+def test_fast_xlsx_reader_gives_up_on_unknown_cells(tmp_path):
+    path = tmp_path / "odd.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Mã thôn", "Tên thôn/bản", "Kinh độ", "Vĩ độ"])
+    wb.active.append(["V1", "Bản A", 103.1, 22.1])
+    wb.save(path)
+    import zipfile
+
+    odd = tmp_path / "odd2.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(odd, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b'<c r="A2"', b'<c s="0" r="A2"')  # reference not first
+            dst.writestr(item, data)
+    assert read_grids(odd, None) is None
+    assert read_villages(odd)["village_id"].tolist() == ["V1"]  # pandas reads it
+
+
+# -------------------------------------------------------------------------------- text
+@pytest.mark.parametrize("bom", [True, False])
+def test_utf16_text(tmp_path, bom):
+    text = "Mã thôn\tTên thôn/bản\tKinh độ\tVĩ độ\r\nV1\tBản Nà Khum\t103,1\t22,1\r\n"
+    path = tmp_path / "unicode.txt"
+    path.write_bytes((codecs.BOM_UTF16_LE if bom else b"") + text.encode("utf-16-le"))
+    got = read_villages(path)
+    assert got["name"].tolist() == ["Bản Nà Khum"]
+    assert got.geometry.x.iloc[0] == pytest.approx(103.1)
+    assert "UTF-16" in got.attrs["covgap_read"].encoding
+
+
+def test_summary_survives_pandas_operations(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text("Mã thôn,Tên thôn/bản,Kinh độ,Vĩ độ\nV1,A,103.1,22.1\nV2,B,103.2,22.2\n")
+    got = read_villages(path)
+    summary = got.attrs["covgap_read"]
+    assert copy.deepcopy(got).attrs["covgap_read"] is summary
+    both = pd.concat([got, got.iloc[:1]])  # attrs compared by identity, never element-wise
+    assert both.attrs["covgap_read"] is summary
+
+
+# ------------------------------------------------------------------------------ terrain
+def test_dem_covering_half_the_villages_is_one_problem(tmp_path):
+    n = 40
+    lon = np.linspace(103.05, 103.95, n)
+    frame = pd.DataFrame(
+        {
+            "Mã thôn": [f"V{i}" for i in range(n)],
+            "Tên thôn/bản": "Bản",
+            "Kinh độ": lon,
+            "Vĩ độ": 22.5,
+        }
+    )
+    path = tmp_path / "v.csv"
+    frame.to_csv(path, index=False)
+    gdf = read_villages(path)
+    terrain = Terrain(
+        np.ones((10, 5), "float32"), Affine(0.1, 0, 103.0, 0, -0.1, 23.0), CRS.from_epsg(4326)
+    )
+    (problem,) = check_within_terrain(gdf, terrain, file=str(path))
+    outside = int((lon > 103.5).sum())
+    assert problem.message.startswith(f"{outside} positions are outside the DEM")
+    assert f"row {np.flatnonzero(lon > 103.5)[0] + 2}" in problem.message
+    assert "DEM covers lon 103.000–103.500" in problem.hint
+    assert "points span lon 103.050–103.950" in problem.hint
+
+
+# ---------------------------------------------------------------------------------- CLI
+def test_cli_validate_prints_what_was_read(tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_report(path, {"Danh sách": report_grid()}, "D4:E4")
+    result = CliRunner().invoke(main, ["validate", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "read 3 villages from sheet(s) 'Danh sách' (header row 4–5)" in out
+    assert "columns used (5)" in out and "'Số hộ'→households" in out
+    assert "rows skipped:" in out and "total row: 11" in out
+    assert "positions: 'Kinh độ (Tọa độ)'/'Vĩ độ (Tọa độ)' in degrees, WGS 84" in out
+    assert "WARNING" in out and "no population, grid_power column" in out
+    found = check_file(path)
+    assert found.kind == "villages" and found.summary.n_rows == 3
