@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import copy
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -21,6 +22,8 @@ from covgap.io.sheets import extract_table
 from covgap.io.terrain import Terrain
 from covgap.io.validate import check_file, check_within_terrain, validate_file
 from covgap.io.xlsx import read_grids
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ROWS = [
     ["V1", "Bản Nà Khum", 103.1, 22.1, "1.250"],
@@ -267,3 +270,25 @@ def test_cli_validate_prints_what_was_read(tmp_path):
     assert "WARNING" in out and "no population, grid_power column" in out
     found = check_file(path)
     assert found.kind == "villages" and found.summary.n_rows == 3
+
+
+def test_sample_sites_one_sheet_per_carrier_are_all_read(tmp_path):
+    # Issue 11: only the first sheet was read (3,003 of 6,501 sectors) and validate said OK.
+    sites = pd.read_csv(ROOT / "data/bts_sites/sites.csv")
+    path = tmp_path / "sites_by_carrier.xlsx"
+    wb = openpyxl.Workbook(write_only=True)
+    for carrier, sheet in (("Viettel", "Viettel"), ("VNPT", "VNPT"), ("MobiFone", "MobiFone")):
+        ws = wb.create_sheet(sheet)
+        part = sites[sites["carrier"] == carrier].drop(columns="carrier")
+        ws.append(list(part.columns))
+        for row in part.itertuples(index=False):
+            ws.append([v.item() if hasattr(v, "item") else v for v in row])
+    wb.save(path)
+    got = read_sites(path)
+    assert len(got) == len(sites) == 6501
+    assert got["carrier"].value_counts().to_dict() == {
+        "Viettel": 3003,
+        "VNPT": 1980,
+        "MobiFone": 1518,
+    }
+    assert got.attrs["covgap_read"].sheets == ("Viettel", "VNPT", "MobiFone")

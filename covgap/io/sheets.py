@@ -30,6 +30,14 @@ _TOTAL = re.compile(
 )
 _TOTAL_RAW = re.compile(r"^\s*(?:t[oổ]ng|c[oộ]ng|total|sum|subtotal)", re.IGNORECASE)
 _COLUMN_NUMBER = re.compile(r"^\(?\s*\d{1,2}\s*\)?$")
+_NUMBER = re.compile(r"^[-+]?[\d.,\s]+$")
+#: Group headings inside a report: "I", "II.", "A", "B)" in the STT column ...
+_SECTION_MARK = re.compile(r"^(?:[IVXLC]+|[A-Z])[.)]?$")
+#: ... or a lone "I. Huyện Mường Tè", "Xã Bản Hon", "Huyện Tam Đường" cell.
+_SECTION_TEXT = re.compile(
+    r"^(?:(?:[IVXLC]+|[A-Z])[.)]\s+)?(?:huyện|thành phố|tp\.?|thị xã|xã|phường|thị trấn)\s",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -223,7 +231,8 @@ def extract_table(grid: pd.DataFrame, kind: str | None, *, first_row: int = 1) -
         mask = mask & ~skip
         if mask.any():
             k = int(np.flatnonzero(mask)[0])
-            texts = [_text(data.iat[k, j]) for j in keep if not dblank[k, j]][:3]
+            texts = [_text(data.iat[k, j]) for j in range(data.shape[1]) if not dblank[k, j]]
+            texts = texts[:3]
             reasons[reason] = rows[mask].tolist()
             ex.samples[reason] = ", ".join(map(repr, texts))
             skip[mask] = True
@@ -238,10 +247,14 @@ def extract_table(grid: pd.DataFrame, kind: str | None, *, first_row: int = 1) -
             if len(texts) >= 3 and all(_COLUMN_NUMBER.match(t) for t in texts):
                 drop(np.arange(len(data)) == k, "column numbers under the header")
         drop(_repeated_header(data, keep, headers), "repeated header row")
-        drop(_total_rows(data, keep[:4]), "total row")
+        drop(_total_rows(data, list(range(min(6, data.shape[1])))), "total row")
+        drop(_section_rows(data, dblank, keep, headers), "section heading")
         if matched:
             need = max(2, -(-len(matched) // 2))
             dense = (~dblank[:, matched]).sum(axis=1) >= need
+            for j in (j for j, h in enumerate(headers) if h and _aliases.is_ordinal(h)):
+                numbered = data.iloc[:, j].map(lambda v: _text(v).isdigit()).to_numpy(bool)
+                dense |= numbered  # a numbered row (STT 3) is data, however sparse
             last = np.flatnonzero(dense & ~skip)
             end = last[-1] + 1 if len(last) else 0
             tail = np.zeros(len(data), bool)
@@ -266,6 +279,23 @@ def _repeated_header(data: pd.DataFrame, keep: list[int], headers: list[str]) ->
     mask = np.ones(len(data), bool)
     for j in named:
         mask &= (data.iloc[:, j].astype(str).str.strip() == headers[j]).to_numpy()
+    return mask
+
+
+def _section_rows(
+    data: pd.DataFrame, dblank: np.ndarray, keep: list[int], headers: list[str]
+) -> np.ndarray:
+    """Rows that only head a group: ``I``/``A`` in STT, or one cell ``Huyện Tam Đường``."""
+    filled = (~dblank).sum(axis=1)
+    mask = np.zeros(len(data), bool)
+    ordinal = [j for j, h in enumerate(headers) if h and _aliases.is_ordinal(h)]
+    for i in np.flatnonzero((filled >= 1) & (filled <= 2)):
+        texts = [_text(data.iat[i, j]) for j in range(data.shape[1]) if not dblank[i, j]]
+        if any(_NUMBER.match(t) for t in texts):
+            continue
+        mark = _text(data.iat[i, ordinal[0]]) if ordinal else ""
+        if _SECTION_MARK.match(mark) or any(_SECTION_TEXT.match(t) for t in texts):
+            mask[i] = True
     return mask
 
 

@@ -62,7 +62,10 @@ def check_within_terrain(gdf: gpd.GeoDataFrame, terrain: Terrain, *, file: str) 
         the DEM, the DEM's extent against the points' extent.
     """
     summary = gdf.attrs.get(ATTR)
-    rep = _Report(file, *((summary.rows, summary.row_sheets) if summary is not None else ()))
+    if summary is not None and summary.rows is not None and len(summary.rows) == len(gdf):
+        rep = _Report(file, summary.rows, summary.row_sheets)  # rows as the sheet numbers them
+    else:
+        rep = _Report(file)
     valid = gdf.geometry.notna() & ~gdf.geometry.is_empty
     centre_x = np.where(valid, gdf.geometry.x.where(valid), np.nan)
     centre_y = np.where(valid, gdf.geometry.y.where(valid), np.nan)

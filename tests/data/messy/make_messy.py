@@ -370,10 +370,37 @@ def villages(v: pd.DataFrame) -> None:
     t.insert(5, "Vĩ độ (VN-2000)", np.round(gy, 7))
     csv(t, "v24_vn2000_degrees.csv")
 
+    sections(vi)
+
     t = vi.copy()
     t["Kinh độ"], t["Vĩ độ"] = vi["Vĩ độ"], vi["Kinh độ"]
     t = t.rename(columns={"Kinh độ": "Vĩ độ", "Vĩ độ": "Kinh độ"})
     csv(t, "v25_lat_before_lon.csv")
+
+
+def sections(vi: pd.DataFrame) -> None:
+    """Report grouped by district (I, II... in STT) and commune (a lone "Xã ..." cell)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Theo huyện"
+    ws.append(["BÁO CÁO THÔN BẢN VÙNG LÕM SÓNG"])
+    ws.merge_cells("A1:K1")
+    ws.append([])
+    columns = [c for c in vi.columns if c not in ("Huyện", "Xã")]
+    ws.append(["STT", *columns])
+    roman = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
+    n = 0
+    for k, (district, part) in enumerate(vi.groupby("Huyện", sort=False)):
+        ws.append([roman[k], f"Huyện {district}"])
+        for commune, rows in part.groupby("Xã", sort=False):
+            ws.append([None, None, commune if commune.startswith(("Xã", "Phường", "Thị trấn"))
+                       else f"Xã {commune}"])  # fmt: skip
+            for row in rows[columns].itertuples(index=False):
+                n += 1
+                ws.append([n, *(x.item() if hasattr(x, "item") else x for x in row)])
+    ws.append(["Tổng cộng", None, None, None, None, None, int(vi["Số hộ"].sum())])
+    ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=3)
+    save(wb, "v26_sections.xlsx")
 
 
 # --------------------------------------------------------------------------------- sites
