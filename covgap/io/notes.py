@@ -139,6 +139,7 @@ def make_summary(
     mapping: dict[str, str],
     unused: list[tuple[str, str]],
     crs_text: str,
+    duplicates: tuple[str, ...] | list[str] = (),
 ) -> ReadSummary:
     """Collect what reading ``raw`` found into a :class:`ReadSummary`."""
     info = raw.info
@@ -155,7 +156,8 @@ def make_summary(
         header_rows=tuple((s or "", a, b) for s, (a, b) in headers.items()),
         used=tuple((h, c) for h, c in mapping.items()),
         unused=tuple(unused),
-        ignored=tuple((s or "", h, w) for s, h, w in info.get("ignored", ())),
+        ignored=tuple((s or "", h, w) for s, h, w in info.get("ignored", ()))
+        + tuple(("", h, "means the same as an earlier column") for h in duplicates),
         skipped=tuple((s or "", tuple(r), w) for s, r, w in info.get("skipped", ())),
         crs=crs_text,
         rows=raw.rows,

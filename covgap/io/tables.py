@@ -216,7 +216,13 @@ def build_table_summary(
     else:
         lon, lat = _column_positions(frame, names, crs_obj, rep)
     summary = _notes.make_summary(
-        raw, kind, len(frame), mapping, unused, _notes.positions_text(raw, names, crs_obj)
+        raw,
+        kind,
+        len(frame),
+        mapping,
+        unused,
+        _notes.positions_text(raw, names, crs_obj),
+        duplicates,
     )
     if any(c not in names for c in required):
         return None, _in_file_order(rep), summary
