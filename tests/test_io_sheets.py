@@ -292,3 +292,25 @@ def test_sample_sites_one_sheet_per_carrier_are_all_read(tmp_path):
         "MobiFone": 1518,
     }
     assert got.attrs["covgap_read"].sheets == ("Viettel", "VNPT", "MobiFone")
+
+
+def test_many_problems_of_one_kind_are_summed_up(tmp_path):
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "Mã thôn": [f"V{i}" for i in range(n)],
+            "Tên thôn/bản": "Bản",
+            "Kinh độ": 103.5,
+            "Vĩ độ": 22.4,
+            "Số hộ": ["nhiều"] * (n - 1) + ["12"],
+        }
+    )
+    path = tmp_path / "v.csv"
+    frame.to_csv(path, index=False)
+    errors = [p for p in validate_file(path)[1] if p.severity == "error"]
+    assert len(errors) == 11  # the first ten, then one line for the rest
+    assert [p.row for p in errors[:10]] == list(range(2, 12))
+    last = errors[-1]
+    assert last.row is None and last.column == "Số hộ"
+    assert last.message.startswith(f"{n - 11} more problem(s) like the above: not a number: …")
+    assert f"(rows 12–{n})" in last.message

@@ -3,9 +3,12 @@
 Columns not used (with the closest canonical name), optional columns an output needs but
 the file lacks, rows and sheets skipped, and the CRS that a header names: each becomes a
 warning in the file's report and a line of its :class:`~covgap.io.summary.ReadSummary`.
+:func:`collapse` sums up problems of one kind beyond the first :data:`LIST_LIMIT`.
 """
 
 from __future__ import annotations
+
+import re
 
 from pyproj import CRS
 
@@ -163,3 +166,42 @@ def make_summary(
         rows=raw.rows,
         row_sheets=raw.sheets,
     )
+
+
+#: Problems of one kind in one column listed one by one up to this count, then summed up.
+LIST_LIMIT = 10
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d[\d.,]*")
+
+
+def collapse(problems: list[Problem], limit: int = LIST_LIMIT) -> list[Problem]:
+    """Keep the first ``limit`` problems of each kind, and sum up the others in one.
+
+    A kind is the message with its values blanked (``not a number: …``) in one column
+    of one file; the summary gives the count and the rows of the others, so that a bad
+    column makes a dozen lines, not thousands.
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        if p.row is not None:
+            groups.setdefault(
+                (p.file, p.column, p.severity, _VALUES.sub("…", p.message)), []
+            ).append(p)
+    out = []
+    summed: set[int] = set()
+    for (file, column, severity, kind), group in groups.items():
+        if len(group) <= limit:
+            continue
+        rest = group[limit:]
+        summed.update(id(p) for p in rest)
+        out.append(
+            Problem(
+                file,
+                f"{len(rest)} more problem(s) like the above: {kind} "
+                f"(rows {row_ranges([p.row for p in rest if p.row is not None])})",
+                None,
+                column,
+                rest[0].hint,
+                severity,
+            )
+        )
+    return [p for p in problems if id(p) not in summed] + out

@@ -267,7 +267,8 @@ def _header_at(raw: RawTable) -> str:
 
 
 def _in_file_order(rep: _Report) -> list[Problem]:
-    return sorted(rep.problems, key=lambda p: (p.file, p.row or 0))
+    ordered = sorted(rep.problems, key=lambda p: (p.file, p.row or 0))
+    return _notes.collapse(ordered)
 
 
 def _require_values(frame: pd.DataFrame, canonical: str, column: str, rep: _Report) -> None:
