@@ -314,3 +314,54 @@ def test_many_problems_of_one_kind_are_summed_up(tmp_path):
     assert last.row is None and last.column == "Số hộ"
     assert last.message.startswith(f"{n - 11} more problem(s) like the above: not a number: …")
     assert f"(rows 12–{n})" in last.message
+
+
+EXCEL_SHEET = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="A1:E4"/><sheetData>'
+    '<row r="1" spans="1:5"><c r="A1" s="1" t="s"><v>0</v></c><c r="B1" s="1" t="s"><v>1</v></c>'
+    '<c r="C1" s="1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c></row>'
+    '<row r="3" spans="1:5"><c r="A3" t="s"><v>5</v></c><c r="B3" s="2" t="s"><v>6</v></c>'
+    '<c r="C3" s="3"><v>103.12345</v></c><c r="D3" s="3"><v>2.2123449999999998E1</v></c>'
+    '<c r="E3" t="b"><v>1</v></c></row>'
+    '<row r="4"><c r="A4" t="str"><f>"V"&amp;2</f><v>V2</v></c><c r="B4" t="e"><v>#N/A</v></c>'
+    '<c r="C4" s="3"/><c r="D4"><f>D3+1</f><v>23.12345</v></c></row>'
+    "</sheetData></worksheet>"
+)
+EXCEL_STRINGS = (
+    '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="7" '
+    'uniqueCount="7"><si><t>Mã thôn</t></si><si><t>Tên thôn/bản</t></si><si><t>Kinh độ</t></si>'
+    "<si><t>Vĩ độ</t></si><si><t>Điện lưới</t></si><si><t>V1</t></si>"
+    '<si><r><rPr><b/><sz val="11"/></rPr><t xml:space="preserve">Bản </t></r>'
+    '<r><t>Nà &amp; Khum</t></r><rPh sb="0" eb="1"><t>ナ</t></rPh></si></sst>'
+)
+EXCEL_BOOK = (
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Thôn &amp; bản" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+EXCEL_RELS = (
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+
+
+def test_fast_xlsx_reader_shared_strings_as_excel_writes_them(tmp_path):
+    import zipfile
+
+    path = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/workbook.xml", EXCEL_BOOK)
+        zf.writestr("xl/_rels/workbook.xml.rels", EXCEL_RELS)
+        zf.writestr("xl/sharedStrings.xml", EXCEL_STRINGS)
+        zf.writestr("xl/worksheets/sheet1.xml", EXCEL_SHEET)
+    (grid,) = read_grids(path, None).values()
+    assert list(read_grids(path, None)) == ["Thôn & bản"]
+    assert grid.shape == (4, 5)
+    assert grid.iloc[0].tolist() == ["Mã thôn", "Tên thôn/bản", "Kinh độ", "Vĩ độ", "Điện lưới"]
+    assert grid.iloc[1].isna().all()  # row 2 is absent from the XML: blank
+    assert grid.iloc[2].tolist() == ["V1", "Bản Nà & Khum", 103.12345, 22.123449999999998, True]
+    assert grid.iat[3, 0] == "V2" and grid.iat[3, 1] == "#N/A" and grid.iat[3, 3] == 23.12345
+    assert grid.iat[3, 2] is None
