@@ -78,7 +78,9 @@ def read_villages(
         Lai Châu); ``None`` when positions are lon/lat in WGS 84. Geo formats use their
         layer's CRS; ``crs`` is only used for a layer that has none.
     layer
-        Layer of a multi-layer file (GeoPackage, KML) or sheet of a workbook.
+        Layer of a multi-layer file (GeoPackage, KML) or sheet of a workbook; ``None``
+        reads every sheet that holds a village table (below title rows, without STT,
+        total and signature rows: :mod:`covgap.io.sheets`).
 
     Returns
     -------
@@ -114,7 +116,9 @@ def read_sites(
     crs
         CRS of projected x/y columns (e.g. ``"EPSG:9205"``); ``None`` for lon/lat.
     layer
-        Layer of a multi-layer file or sheet of a workbook.
+        Layer of a multi-layer file or sheet of a workbook; ``None`` reads every sheet
+        that holds a site table (a sheet named after a carrier gives the carrier of a
+        table without a carrier column).
 
     Returns
     -------
