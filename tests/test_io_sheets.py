@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import copy
 import datetime as dt
 from pathlib import Path
@@ -115,7 +116,7 @@ def test_read_report_xlsx_rows_are_sheet_rows(tmp_path, caplog):
     assert got["households"].tolist() == [1250, 30, 40]
     assert "header row 4–5" in caplog.text and "total row" in caplog.text
     summary = got.attrs["covgap_read"]
-    assert summary.rows.tolist() == [7, 8, 10] and summary.sheets == ("Danh sách",)
+    assert summary.rows == [7, 8, 10] and summary.sheets == ("Danh sách",)
 
 
 def site_sheet(carrier_column: bool, carrier: str = "Viettel") -> pd.DataFrame:
@@ -228,6 +229,9 @@ def test_summary_survives_pandas_operations(tmp_path):
     assert copy.deepcopy(got).attrs["covgap_read"] is summary
     both = pd.concat([got, got.iloc[:1]])  # attrs compared by identity, never element-wise
     assert both.attrs["covgap_read"] is summary
+    assert json.loads(json.dumps(got.attrs))["covgap_read"]["rows"] == [2, 3]  # to_parquet
+    with pytest.raises(TypeError):
+        summary["rows"] = []
 
 
 # ------------------------------------------------------------------------------ terrain

@@ -7,8 +7,6 @@ column, sheet or row is left out without a word.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 __all__ = ["ATTR", "ReadSummary", "row_ranges"]
@@ -29,14 +27,38 @@ def row_ranges(rows: list[int] | tuple[int, ...], limit: int = 12) -> str:
     return ", ".join(text) + (", …" if len(parts) > limit else "")
 
 
-@dataclass(frozen=True, eq=False)
-class ReadSummary:
+_FIELDS: dict[str, object] = {
+    "file": "",
+    "kind": "",
+    "n_rows": 0,
+    "encoding": "",
+    "sheets": (),
+    "sheets_skipped": (),
+    "header_rows": (),
+    "used": (),
+    "unused": (),
+    "ignored": (),
+    "skipped": (),
+    "crs": "",
+    "rows": None,
+    "row_sheets": None,
+}
+
+
+class ReadSummary(dict):
     """How a village or site file was read.
+
+    A read-only mapping whose keys are also attributes (``summary.sheets``); its values
+    are plain strings, numbers, tuples and lists, so that it survives what pandas does
+    with ``attrs``: deep copies (it is immutable: the copy is itself), comparisons in
+    ``concat`` (by identity) and JSON in ``to_parquet``.
 
     Attributes
     ----------
     file, kind, n_rows
         The file, ``"villages"``/``"sites"`` and the number of data rows read.
+    encoding
+        Encoding and delimiter of a text file.
     sheets
         Sheets read (empty for CSV and geo files); ``sheets_skipped`` the others and why.
     header_rows
@@ -52,26 +74,33 @@ class ReadSummary:
     crs
         How positions were read (columns and CRS).
     rows, row_sheets
-        Sheet row (and sheet) of every data row, ``None`` when row = position + 2.
+        Sheet row (and sheet) of every data row, lists; ``None`` when row = position + 2.
     """
 
-    file: str
-    kind: str
-    n_rows: int
-    encoding: str = ""
-    sheets: tuple[str, ...] = ()
-    sheets_skipped: tuple[tuple[str, str], ...] = ()
-    header_rows: tuple[tuple[str, int, int], ...] = ()
-    used: tuple[tuple[str, str], ...] = ()
-    unused: tuple[tuple[str, str], ...] = ()
-    ignored: tuple[tuple[str, str, str], ...] = ()
-    skipped: tuple[tuple[str, tuple[int, ...], str], ...] = ()
-    crs: str = ""
-    rows: np.ndarray | None = field(default=None, repr=False)
-    row_sheets: np.ndarray | None = field(default=None, repr=False)
+    def __init__(self, **fields: object) -> None:
+        unknown = set(fields) - set(_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown ReadSummary field(s): {sorted(unknown)}")
+        for key in ("rows", "row_sheets"):
+            if isinstance(fields.get(key), np.ndarray):
+                fields[key] = fields[key].tolist()  # type: ignore[union-attr]
+        super().__init__({**_FIELDS, **fields})
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setitem__(self, key: str, value: object) -> None:
+        raise TypeError("ReadSummary is read-only")
 
     def __deepcopy__(self, memo: dict) -> ReadSummary:
         return self  # immutable: pandas deep-copies attrs on every operation
+
+    __eq__ = object.__eq__  # type: ignore[assignment]
+    __ne__ = object.__ne__  # type: ignore[assignment]
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
     def lines(self) -> list[str]:
         """Return the summary in a few lines of text, for ``covgap validate`` and the log."""
