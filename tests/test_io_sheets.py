@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import codecs
-import json
 import copy
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
