@@ -370,3 +370,14 @@ def test_fast_xlsx_reader_shared_strings_as_excel_writes_them(tmp_path):
     assert grid.iloc[2].tolist() == ["V1", "Bản Nà & Khum", 103.12345, 22.123449999999998, True]
     assert grid.iat[3, 0] == "V2" and grid.iat[3, 1] == "#N/A" and grid.iat[3, 3] == 23.12345
     assert grid.iat[3, 2] is None
+
+
+def test_cli_validate_one_sheet(tmp_path):
+    path = tmp_path / "sites.xlsx"
+    write_report(path, {"VIETTEL": site_sheet(False), "VNPT": site_sheet(False, "VNPT")})
+    run = CliRunner().invoke(main, ["validate", "--sheet", "VNPT", str(path)])
+    assert run.exit_code == 0, run.output
+    assert "read 3 sectors from sheet(s) 'VNPT' (header row 1)" in run.output
+    assert "'carrier (sheet name)'→carrier" in run.output
+    missing = CliRunner().invoke(main, ["validate", "--layer", "Mobi", str(path)])
+    assert missing.exit_code == 1 and "unreadable" in missing.output and "Mobi" in missing.output
