@@ -381,3 +381,15 @@ def test_cli_validate_one_sheet(tmp_path):
     assert "'carrier (sheet name)'→carrier" in run.output
     missing = CliRunner().invoke(main, ["validate", "--layer", "Mobi", str(path)])
     assert missing.exit_code == 1 and "unreadable" in missing.output and "Mobi" in missing.output
+
+
+def test_columns_not_used_are_in_the_log(caplog):
+    path = ROOT / "tests/data/messy/v17_unused_columns.csv"
+    with caplog.at_level("INFO", logger="covgap.io"):
+        read_villages(path)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("'Số hộ gđ' was not used; did you mean households (Số hộ)?" in w for w in warnings)
+    assert any("'Ghi chú' was not used" in w for w in warnings)
+    assert any("no households column" in w for w in warnings)
+    info = "\n".join(r.getMessage() for r in caplog.records if r.levelname == "INFO")
+    assert "columns not used (2): 'Số hộ gđ' (did you mean households (Số hộ)?), 'Ghi chú'" in info

@@ -124,7 +124,9 @@ class ReadSummary(dict):
             f"columns used ({len(self.used)}): "
             + ", ".join(h if h == c else f"{h!r}→{c}" for h, c in self.used)
         )
-        if self.unused:
+        if not self.unused:
+            out.append("columns not used: none")
+        else:
             out.append(
                 f"columns not used ({len(self.unused)}): "
                 + ", ".join(
