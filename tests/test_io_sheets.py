@@ -389,7 +389,7 @@ def test_columns_not_used_are_in_the_log(caplog):
         read_villages(path)
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("'Số hộ gđ' was not used; did you mean households (Số hộ)?" in w for w in warnings)
-    assert any("'Ghi chú' was not used" in w for w in warnings)
+    assert any("not used, kept as extra columns: 'Ghi chú'" in w for w in warnings)
     assert any("no households column" in w for w in warnings)
     info = "\n".join(r.getMessage() for r in caplog.records if r.levelname == "INFO")
     assert "columns not used (2): 'Số hộ gđ' (did you mean households (Số hộ)?), 'Ghi chú'" in info

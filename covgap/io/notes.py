@@ -78,21 +78,38 @@ def positions_text(raw: RawTable, names: dict[str, str], crs: CRS | None) -> str
 def column_notes(
     columns: list[str], mapping: dict[str, str], duplicates: list[str], kind: str, rep: _Report
 ) -> list[tuple[str, str]]:
-    """Warn about every column not used; return ``(header, suggestion)`` pairs."""
+    """Warn about every column not used; return ``(header, suggestion)`` pairs.
+
+    A column close to a canonical name gets its own warning ("did you mean"); the others
+    are listed together in one.
+    """
     unused = []
     taken = set(mapping.values())
+    extra = []
     for col in columns:
         if col in mapping or col in duplicates:
             continue
         close = _aliases.suggest(col, kind, taken=taken)
-        suggestion = f"{close[0]} ({close[1]})" if close else ""
+        if close is None:
+            unused.append((col, ""))
+            extra.append(col)
+            continue
+        canonical, alias = close
+        suggestion = canonical if alias == canonical else f"{canonical} ({alias})"
         unused.append((col, suggestion))
         rep.add(
-            f"column {col!r} was not used"
-            + (f"; did you mean {suggestion}?" if close else " (kept as an extra column)"),
+            f"column {col!r} was not used; did you mean {suggestion}?",
             column=col,
             severity="warning",
-            hint=f"rename the header to {close[1]!r} if it holds {close[0]}" if close else "",
+            hint=f"rename the header to {alias!r} if it holds {canonical}",
+        )
+    if extra:
+        rep.add(
+            f"{len(extra)} column(s) not used, kept as extra columns: "
+            + ", ".join(map(repr, extra)),
+            severity="warning",
+            hint="rename a header to a known name if covgap should use it "
+            "(covgap.io.aliases lists them)",
         )
     missing = {c: why for c, why in OPTIONAL_NEEDED[kind].items() if c not in taken}
     if missing:
