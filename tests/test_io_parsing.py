@@ -88,6 +88,7 @@ def test_ordinal_headers(header):
         (["144.0", "23", "7,00"], [144, 23, 7]),  # whole numbers written as floats
         ([1250, 3.0, None, "", float("nan")], [1250, 3, np.nan, np.nan, np.nan]),
         (["1.000", "2"], [1000, 2]),
+        ([1249.9999999, 3.0000001], [1250, 3]),  # a formula's rounding error
     ],
 )
 def test_parse_counts(cells, expected):

@@ -55,6 +55,8 @@ _PLAIN = re.compile(r"^[-+]?\d+$")
 #: A whole number written as a float by a program: ``144.0``, ``144,00``.
 _WHOLE_FLOAT = re.compile(r"^\d+[.,]0{1,2}$")
 _DECIMAL = re.compile(r"^[-+]?\d*[.,]\d+$")
+#: A spreadsheet formula's 1249.9999999 is the count 1250.
+_WHOLE_TOLERANCE = 1e-6
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 
 
@@ -109,7 +111,8 @@ def parse_counts(values: Iterable[object]) -> tuple[np.ndarray, dict[int, str]]:
             )
         else:
             refused[i] = f"not a number: {text!r}"
-    fraction = np.isfinite(out) & (out != np.round(out))
+    fraction = np.isfinite(out) & (np.abs(out - np.round(out)) > _WHOLE_TOLERANCE)
+    out = np.where(np.isfinite(out) & ~fraction, np.round(out), out)  # 1249.9999999 -> 1250
     for i in np.flatnonzero(fraction):
         refused.setdefault(int(i), f"{out[i]:g} is not a whole number")
     for i in refused:
