@@ -6,6 +6,7 @@ import codecs
 import copy
 import datetime as dt
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +233,8 @@ def test_summary_survives_pandas_operations(tmp_path):
     assert json.loads(json.dumps(got.attrs))["covgap_read"]["rows"] == [2, 3]  # to_parquet
     with pytest.raises(TypeError):
         summary["rows"] = []
+    again = pickle.loads(pickle.dumps(got)).attrs["covgap_read"]  # process pools pickle
+    assert isinstance(again, type(summary)) and dict(again) == dict(summary)
 
 
 # ------------------------------------------------------------------------------ terrain

@@ -45,6 +45,10 @@ _FIELDS: dict[str, object] = {
 }
 
 
+def _rebuild(fields: dict) -> ReadSummary:
+    return ReadSummary(**fields)
+
+
 class ReadSummary(dict):
     """How a village or site file was read.
 
@@ -97,6 +101,9 @@ class ReadSummary(dict):
 
     def __deepcopy__(self, memo: dict) -> ReadSummary:
         return self  # immutable: pandas deep-copies attrs on every operation
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (dict(self),))  # pickled frames (process pools) keep it
 
     __eq__ = object.__eq__  # type: ignore[assignment]
     __ne__ = object.__ne__  # type: ignore[assignment]
