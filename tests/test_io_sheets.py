@@ -396,3 +396,19 @@ def test_columns_not_used_are_in_the_log(caplog):
     assert any("no households column" in w for w in warnings)
     info = "\n".join(r.getMessage() for r in caplog.records if r.levelname == "INFO")
     assert "columns not used (2): 'Số hộ gđ' (did you mean households (Số hộ)?), 'Ghi chú'" in info
+
+
+def test_hidden_sheet_is_not_read_but_said(tmp_path):
+    path = tmp_path / "sites.xlsx"
+    write_report(path, {"VIETTEL": site_sheet(False), "VIETTEL (cũ)": site_sheet(True)})
+    wb = openpyxl.load_workbook(path)
+    wb["VIETTEL (cũ)"].sheet_state = "hidden"
+    wb.save(path)
+    kind, problems = validate_file(path)
+    assert kind == "sites" and not [p for p in problems if p.severity == "error"]
+    assert any("hidden sheet 'VIETTEL (cũ)' holds a table too" in p.message for p in problems)
+    got = read_sites(path)
+    assert len(got) == 3 and got.attrs["covgap_read"].sheets_skipped == (
+        ("VIETTEL (cũ)", "hidden sheet"),
+    )
+    assert len(read_sites(path, layer="VIETTEL (cũ)")) == 3

@@ -137,7 +137,13 @@ def reading_notes(raw: RawTable, rep: _Report) -> None:
             )
         )
     for sheet, why in raw.info.get("sheets_skipped", []):
-        if not why.startswith("no table"):
+        if why == "hidden sheet":
+            rep.add(
+                f"hidden sheet {sheet!r} holds a table too and was not read",
+                severity="warning",
+                hint="name the sheet to read it (layer/sheet option), or unhide it",
+            )
+        elif not why.startswith("no table"):
             rep.add(
                 f"sheet {sheet!r} not read: {why}",
                 severity="warning",

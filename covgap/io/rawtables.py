@@ -166,17 +166,21 @@ def table_from_grids(
     extract = extract_table if find_table else plain_table
     found = {name: extract(g, kind) for name, g in grids.items()}
     kinds = [kind] if kind in ("villages", "sites") else ["villages", "sites"]
-    chosen = [
+    complete = [
         name
         for name, ex in found.items()
         if find_table and any(_has_required(ex.canonicals, k, name) for k in kinds)
     ]
+    hidden = {n for n, g in grids.items() if g.attrs.get(_xlsx.HIDDEN)}
+    chosen = [n for n in complete if n not in hidden] or complete  # hidden: old copies
     if not chosen:  # no complete table: the best one, whose problems will be reported
         chosen = [max(found, key=lambda n: (found[n].score, -list(found).index(n)))]
     named = [n for n in found if n is not None]
     info["sheets"] = [n for n in chosen if n is not None]
     info["sheets_skipped"] = [
-        (n, _why_not(found[n], kind)) for n in named if n not in chosen and not grids[n].empty
+        (n, "hidden sheet" if n in complete else _why_not(found[n], kind))
+        for n in named
+        if n not in chosen and not grids[n].empty
     ]
     carrier_header = _carrier_header([found[n] for n in chosen], kind)
     frames, rows, sheets = [], [], []

@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["read_grids"]
+__all__ = ["HIDDEN", "read_grids"]
+
+#: Key of ``grid.attrs`` that is true for a sheet hidden in Excel.
+HIDDEN = "hidden"
 
 logger = logging.getLogger("covgap.io.readers")
 
@@ -52,8 +55,8 @@ def _text(xml: str) -> str:
     return html.unescape("".join(m or "" for m in _T.findall(_PHONETIC.sub("", xml))))
 
 
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> path of its XML part, in workbook order."""
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:
+    """Sheet name -> (path of its XML part, hidden), in workbook order."""
     book = zf.read("xl/workbook.xml").decode("utf-8")
     rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
     targets = {}
@@ -65,7 +68,8 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     out = {}
     for sheet in _SHEET.findall(book):
         a = _attrs(sheet)
-        out[html.unescape(a["name"])] = targets[a["id"]]
+        hidden = a.get("state", "visible") in ("hidden", "veryHidden")
+        out[html.unescape(a["name"])] = (targets[a["id"]], hidden)
     return out
 
 
@@ -132,7 +136,8 @@ def _grid(xml: str, strings: list[str]) -> pd.DataFrame | None:
 def read_grids(path: Path, sheet: str | None) -> dict[str, pd.DataFrame] | None:
     """Every sheet (or the one named) as a grid of values, or ``None`` to use pandas.
 
-    Grid row ``k`` is sheet row ``k + 1`` and grid column ``j`` sheet column ``j + 1``.
+    Grid row ``k`` is sheet row ``k + 1`` and grid column ``j`` sheet column ``j + 1``;
+    ``grid.attrs[HIDDEN]`` tells whether Excel hides the sheet.
     ``None`` also when ``sheet`` is not in the workbook (pandas says so).
     """
     try:
@@ -145,13 +150,14 @@ def read_grids(path: Path, sheet: str | None) -> dict[str, pd.DataFrame] | None:
                 shared = zf.read("xl/sharedStrings.xml").decode("utf-8")
                 strings = [_text(si) for si in _SI.findall(shared)]
             out = {}
-            for name, part in paths.items():
+            for name, (part, hidden) in paths.items():
                 if sheet is not None and name != sheet:
                     continue
                 grid = _grid(zf.read(part).decode("utf-8"), strings)
                 if grid is None:
                     logger.debug("%s: sheet %r needs the full reader", path, name)
                     return None
+                grid.attrs[HIDDEN] = hidden
                 out[name] = grid
             return out
     except (KeyError, ValueError, IndexError, AttributeError, UnicodeDecodeError) as exc:
