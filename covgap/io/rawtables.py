@@ -4,8 +4,8 @@ CSV and text files are decoded from UTF-8 (with or without BOM), UTF-16 (what Ex
 "Unicode text" writes, found by its BOM) or Windows-1258, with ``,`` ``;`` or tab
 between fields. Every sheet of a workbook (or the one named) is searched for a table
 (:func:`covgap.io.sheets.extract_table`); all sheets that hold a table of the right kind
-are read and stacked, and a sheet named after a carrier gives the carrier of a site
-table that has no carrier column.
+are read and stacked (a hidden sheet only when no visible one holds a table), and a sheet
+named after a carrier gives the carrier of a site table that has no carrier column.
 """
 
 from __future__ import annotations
