@@ -121,6 +121,12 @@ def _as_text(value: object) -> str | None:
     return text or None
 
 
+def _filled(series: pd.Series) -> np.ndarray:
+    """Vectorised ``_as_text(v) is not None`` of every cell."""
+    values = pd.Series(series, dtype=object)
+    return (values.notna() & (values.astype(str).str.strip() != "")).to_numpy()
+
+
 def _plain_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised fast path: the numbers pandas reads as they are, and which cells remain."""
     values = pd.to_numeric(pd.Series(series, dtype=object), errors="coerce").to_numpy(float)
@@ -279,12 +285,7 @@ def _column_positions(
     parse = _degrees if xkey == "lon" or crs is None or crs.is_geographic else _numbers
     xs = parse(frame[xcol], xcol, rep).to_numpy(copy=True)
     ys = parse(frame[ycol], ycol, rep).to_numpy(copy=True)
-    given = np.array(
-        [
-            _as_text(a) is not None and _as_text(b) is not None
-            for a, b in zip(frame[xcol], frame[ycol], strict=True)
-        ]
-    )
+    given = _filled(frame[xcol]) & _filled(frame[ycol])
     largest = np.nanmax(np.abs(np.r_[xs, ys, 0.0]))
     if xkey == "lon" and crs is not None and not crs.is_geographic and largest <= 360:
         crs = None  # lon/lat columns in degrees are WGS 84; ``crs`` is for x/y columns

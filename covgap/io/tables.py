@@ -34,6 +34,7 @@ from .positions import (
     _as_text,
     _cluster_positions,
     _column_positions,
+    _filled,
     _geometry_positions,
     _numbers,
     _parse_crs,
@@ -85,7 +86,9 @@ _EXTRAS = {
 
 # ------------------------------------------------------------------------- cell parsers
 def _texts(series: pd.Series) -> pd.Series:
-    return pd.Series([_as_text(v) for v in series], index=series.index, dtype="str")
+    codes, uniques = pd.factorize(pd.Series(series, dtype=object))  # each spelling once
+    texts = np.array([_as_text(v) for v in uniques] + [None], dtype=object)
+    return pd.Series(texts[codes], index=series.index, dtype="str")
 
 
 def _check_range(values: pd.Series, canonical: str, column: str, rep: _Report) -> None:
@@ -273,9 +276,8 @@ def _in_file_order(rep: _Report) -> list[Problem]:
 
 def _require_values(frame: pd.DataFrame, canonical: str, column: str, rep: _Report) -> None:
     """Report blank cells of a column every row must fill."""
-    for i, value in enumerate(frame[column]):
-        if _as_text(value) is None:
-            rep.add(f"empty {canonical}", row=_row(i), column=column)
+    for i in np.flatnonzero(~_filled(frame[column])):
+        rep.add(f"empty {canonical}", row=_row(i), column=column)
 
 
 def _duplicates(keys: pd.Series, label: str, column: str, rep: _Report) -> None:
