@@ -5,7 +5,7 @@ made from the bundled sample's villages (repeated, with fresh ids and positions 
 little so they stay in Lai Châu), once as a CSV with Vietnamese headers and thousands
 separators in the population column, and once as a report-style XLSX (title rows, STT, a
 total row). Prints the time of :func:`covgap.io.validate_file` and of
-:func:`covgap.io.read_villages` for each, and their sum against the target.
+:func:`covgap.io.read_villages` for each (wall and CPU time), and their sum against the target.
 
     python benchmarks/bench_read.py [--rows 100000] [--out DIR]
 """
