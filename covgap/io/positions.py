@@ -1,12 +1,14 @@
 """Positions and the cell primitives they share with :mod:`covgap.io.tables` (internal).
 
-Turns position columns (lon/lat in degrees, or projected x/y with a CRS), a layer's
+Turns position columns (lon/lat in decimal degrees, degrees-minutes-seconds or
+degrees-decimal-minutes: :mod:`covgap.io.angles`; or projected x/y with a CRS), a layer's
 geometry and the cluster columns of villages into WGS 84 lon/lat, and reports rows with
 no position, positions outside Vietnam, swapped lon/lat or X/Y, and metres read as degrees.
 
 It also holds the primitives both modules need, so that :mod:`covgap.io.tables` imports
-this module and never the reverse: :class:`_Report`, :func:`_row`, :func:`_as_text`,
-:func:`_numbers`, :class:`RawTable` and the constants :data:`VIETNAM` and ``_CLUSTERS``.
+this module and never the reverse: :class:`_Report` (which turns data positions into the
+rows of the sheet), :func:`_row`, :func:`_as_text`, :func:`_filled`, :func:`_numbers`,
+:func:`_degrees`, :class:`RawTable` and the constants :data:`VIETNAM` and ``_CLUSTERS``.
 """
 
 from __future__ import annotations

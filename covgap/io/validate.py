@@ -23,6 +23,7 @@ import covgap.io.aliases as _aliases
 import covgap.io.readers as io
 
 from ..errors import DataFileError, InputError, Problem
+from .notes import LIST_LIMIT
 from .summary import ATTR, ReadSummary
 from .tables import _CLUSTERS, _Report, _row, build_table_summary
 from .tables import RANGES as RANGES  # re-exported: covgap.io.validate.RANGES
@@ -36,8 +37,6 @@ logger = logging.getLogger(__name__)
 Kind = Literal["villages", "sites", "dem"]
 
 _POSITION = ("lon", "lat", "x", "y")
-#: Problems of one kind listed one by one up to this count; beyond, one summary.
-LIST_LIMIT = 5
 
 
 # ------------------------------------------------------------------------- public checks
