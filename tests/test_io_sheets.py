@@ -258,7 +258,8 @@ def test_dem_covering_half_the_villages_is_one_problem(tmp_path):
     (problem,) = check_within_terrain(gdf, terrain, file=str(path))
     outside = int((lon > 103.5).sum())
     assert problem.message.startswith(f"{outside} positions are outside the DEM")
-    assert f"row {np.flatnonzero(lon > 103.5)[0] + 2}" in problem.message
+    rows = np.flatnonzero(lon > 103.5) + 2
+    assert f"(rows {rows[0]}–{rows[-1]})" in problem.message
     assert "DEM covers lon 103.000–103.500" in problem.hint
     assert "points span lon 103.050–103.950" in problem.hint
 

@@ -24,7 +24,7 @@ import covgap.io.readers as io
 
 from ..errors import DataFileError, InputError, Problem
 from .notes import LIST_LIMIT
-from .summary import ATTR, ReadSummary
+from .summary import ATTR, ReadSummary, row_ranges
 from .tables import _CLUSTERS, _Report, _row, build_table_summary
 from .tables import RANGES as RANGES  # re-exported: covgap.io.validate.RANGES
 from .tables import VIETNAM as VIETNAM  # re-exported: covgap.io.validate.VIETNAM
@@ -118,7 +118,10 @@ def _terrain_problems(
             rep.add(f"{label} ({lon[i]:.5f} E, {lat[i]:.5f} N) {what}", row=_row(i),
                     column=column, hint=hint)  # fmt: skip
         return
-    first = ", ".join(rep.where(i) for i in found[:LIST_LIMIT])
+    if rep.sheets is None:
+        first = "rows " + row_ranges([rep.locate(_row(i))[1] for i in found], LIST_LIMIT)
+    else:
+        first = ", ".join(rep.where(i) for i in found[:LIST_LIMIT]) + ", …"
     if extents is not None:
         terrain, lons, lats = extents
         west, south, east, north = Transformer.from_crs(
@@ -129,9 +132,9 @@ def _terrain_problems(
             f"points span lon {np.min(lons):.3f}–{np.max(lons):.3f}, lat "
             f"{np.min(lats):.3f}–{np.max(lats):.3f}; {hint}"
         )
+    plural = "positions" if label == "position" else f"{label} points"
     rep.add(
-        f"{len(found)} {label}s {what.replace('is ', 'are ').replace('lies ', 'lie ')} "
-        f"({first}, …)",
+        f"{len(found)} {plural} {what.replace('is ', 'are ').replace('lies ', 'lie ')} ({first})",
         column=column,
         hint=hint,
     )
