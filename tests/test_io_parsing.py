@@ -155,3 +155,34 @@ def test_degree_column_keeps_metres_for_the_metres_check():
     assert got.iloc[2] == 22.5
     (problem,) = rep.problems
     assert (problem.row, problem.column) == (5, "Kinh độ") and "not a position" in problem.message
+
+
+@pytest.mark.parametrize(
+    "header,kind,canonical",
+    [
+        ("Number of households", "villages", "households"),
+        ("Số hộ dân cư (hộ)", "villages", "households"),
+        ("Total population (people)", "villages", "population"),
+        ("Tổng số nhân khẩu", "villages", "population"),
+        ("Có điện lưới quốc gia (Có/Không)", "villages", "grid_power"),
+        ("Electricity (Y/N)", "villages", "grid_power"),
+        ("Thôn đặc biệt khó khăn (x)", "villages", "especially_difficult"),
+        ("Tên thôn, bản, tổ dân phố", "villages", "name"),
+        ("Village code", "villages", "village_id"),
+        ("Kinh độ Đông (E)", "villages", "lon"),
+        ("Vĩ độ Bắc (N)", "villages", "lat"),
+        ("Elevation (m asl)", "villages", "elevation_m"),
+        ("Tên nhà mạng", "sites", "carrier"),
+        ("Doanh nghiệp viễn thông", "sites", "carrier"),
+        ("Băng tần hoạt động (MHz)", "sites", "freq_mhz"),
+        ("Công nghệ (2G/3G/4G)", "sites", "technology"),
+        ("Độ cao anten so với mặt đất (m)", "sites", "height_m"),
+        ("Tower height (m)", "sites", "height_m"),
+        ("Hướng phát sóng (độ)", "sites", "azimuth_deg"),
+        ("Azimuth (deg)", "sites", "azimuth_deg"),
+        ("Mechanical tilt (deg)", "sites", "tilt_mech_deg"),
+        ("Electrical tilt", "sites", "tilt_elec_deg"),
+    ],
+)
+def test_everyday_phrasings(header, kind, canonical):
+    assert aliases.lookup_header(header, kind) == canonical
