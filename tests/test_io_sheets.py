@@ -413,3 +413,15 @@ def test_hidden_sheet_is_not_read_but_said(tmp_path):
         ("VIETTEL (cũ)", "hidden sheet"),
     )
     assert len(read_sites(path, layer="VIETTEL (cũ)")) == 3
+
+
+def test_validate_without_kind_reads_the_cells_once(tmp_path, monkeypatch):
+    import covgap.io.rawtables as raw
+
+    path = tmp_path / "report.xlsx"
+    write_report(path, {"Danh sách": report_grid()}, "D4:E4")
+    calls = []
+    real = raw.excel_grids
+    monkeypatch.setattr(raw, "excel_grids", lambda *a: calls.append(a) or real(*a))
+    found = check_file(path)
+    assert found.kind == "villages" and found.summary.n_rows == 3 and len(calls) == 1

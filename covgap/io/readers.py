@@ -173,18 +173,30 @@ def read_raw(
     """
     path = _existing(path)
     suffix = path.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        grid, info = _raw.csv_grid(path, find_header=find_table)
-        return _raw.table_from_grids(path, {None: grid}, kind, info, find_table=find_table)
-    if suffix in EXCEL_SUFFIXES:
-        grids = dict(_raw.excel_grids(path, layer))
-        return _raw.table_from_grids(path, grids, kind, {}, find_table=find_table)
+    if suffix in (*TABLE_SUFFIXES, *EXCEL_SUFFIXES):
+        grids, info = read_grids(path, layer=layer, find_table=find_table)
+        return _raw.table_from_grids(path, grids, kind, info, find_table=find_table)
     if suffix in GEO_SUFFIXES:
         return _read_geo(path, kind, layer)
     raise DataFileError(
         f"{path}: unknown table format {suffix!r}; use CSV, .xlsx, GeoJSON, GeoPackage, "
         "Shapefile (.shp or zipped) or KML"
     )
+
+
+def read_grids(
+    path: PathOrStr, *, layer: str | None = None, find_table: bool = True
+) -> tuple[dict[str | None, pd.DataFrame], dict]:
+    """Read the cells of a CSV file or of a workbook's sheets, no header (internal).
+
+    Returns the grids by sheet (``None`` for a CSV file) and what reading found
+    (encoding, delimiter), for :func:`covgap.io.rawtables.table_from_grids`.
+    """
+    path = _existing(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        grid, info = _raw.csv_grid(path, find_header=find_table)
+        return {None: grid}, info
+    return dict(_raw.excel_grids(path, layer)), {}
 
 
 def _existing(path: PathOrStr) -> Path:

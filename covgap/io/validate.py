@@ -24,6 +24,7 @@ import covgap.io.readers as io
 
 from ..errors import DataFileError, InputError, Problem
 from .notes import LIST_LIMIT
+from .rawtables import table_from_grids
 from .summary import ATTR, ReadSummary, row_ranges
 from .tables import _CLUSTERS, _Report, _row, build_table_summary
 from .tables import RANGES as RANGES  # re-exported: covgap.io.validate.RANGES
@@ -177,7 +178,11 @@ def detect_kind(path: str | PathLike) -> Kind:
                 return "dem"
         except RasterioIOError as exc:
             raise DataFileError(f"{path}: neither a table nor a raster") from exc
-    columns = list(io.read_raw(path, find_table=True).frame.columns)
+    return _kind_of(path, list(io.read_raw(path, find_table=True).frame.columns))
+
+
+def _kind_of(path: Path, columns: list[object]) -> Kind:
+    """Villages or sites, by which alias table the headers match better."""
     scores = {k: _kind_score(columns, k) for k in ("villages", "sites")}
     if max(scores.values()) == 0 or scores["villages"] == scores["sites"]:
         raise InputError(
@@ -271,7 +276,17 @@ def check_file(
     file = str(path)
     if path.is_file() and path.stat().st_size == 0:
         return FileCheck(kind or "unknown", [Problem(file, "the file is empty")])
+    raw = None
     try:
+        if kind is None and path.suffix.lower() in (*io.TABLE_SUFFIXES, *io.EXCEL_SUFFIXES):
+            # Read the cells once: the kind from the headers, then the table of that kind.
+            try:
+                grids, info = io.read_grids(path, layer=layer)
+            except DataFileError as exc:
+                return FileCheck("unknown", [Problem(file, f"unreadable: {exc}")])
+            found = table_from_grids(path, grids, None, dict(info))
+            kind = _kind_of(path, list(found.frame.columns))
+            raw = table_from_grids(path, grids, kind, dict(info))
         kind = kind or detect_kind(path)
     except (InputError, DataFileError) as exc:
         return FileCheck(
@@ -280,7 +295,8 @@ def check_file(
     if kind == "dem":
         return FileCheck(kind, _validate_dem(path))
     try:
-        raw = io.read_raw(path, kind=kind, layer=layer, find_table=True)
+        if raw is None:
+            raw = io.read_raw(path, kind=kind, layer=layer, find_table=True)
     except DataFileError as exc:
         return FileCheck(kind, [Problem(file, f"unreadable: {exc}")])
     gdf, problems, summary = build_table_summary(raw, kind, crs=crs)
