@@ -45,6 +45,7 @@ def test_messy_file(case):
     path = MESSY / case["file"]
     reader = read_villages if case["kind"] == "villages" else read_sites
     options = {"crs": case["crs_option"]} if "crs_option" in case else {}
+    assert check_file(path, **options).kind == case["kind"]  # told from the headers alone
     found = check_file(path, kind=case["kind"], **options)
     errors = [p for p in found.problems if p.severity == "error"]
     if "errors" in case:
