@@ -20,28 +20,44 @@ from ._common import handle_errors
 )
 @click.option("--crs", help="CRS of x/y columns, e.g. EPSG:9205.")
 @click.option(
+    "--sheet",
+    "--layer",
+    "layer",
+    help="Sheet of a workbook (layer of a geodata file) to check; default: every sheet "
+    "that holds a table.",
+)
+@click.option(
     "--dem", type=_EXISTING, multiple=True, help="Also check that every point lies on this DEM."
 )
 @handle_errors
 def validate(
-    files: tuple[Path, ...], kind: str | None, crs: str | None, dem: tuple[Path, ...]
+    files: tuple[Path, ...],
+    kind: str | None,
+    crs: str | None,
+    layer: str | None,
+    dem: tuple[Path, ...],
 ) -> None:
     """Check village, site and DEM files and report every problem found.
 
-    Exits with status 1 when any file has errors (warnings alone pass).
+    For each table it says what was read: rows, sheets, columns used and not used, rows
+    skipped and the CRS of the positions. Exits with status 1 when any file has errors
+    (warnings alone pass).
     """
     from ..io.readers import read_dem
-    from ..io.validate import validate_file
+    from ..io.validate import check_file
 
     terrain = read_dem(list(dem)) if dem else None
     n_errors = n_warnings = 0
     for path in files:
-        found_kind, problems = validate_file(path, kind=kind, crs=crs, terrain=terrain)
+        found = check_file(path, kind=kind, crs=crs, terrain=terrain, layer=layer)
+        found_kind, problems = found.kind, found.problems
         errors = sum(p.severity == "error" for p in problems)
         n_errors += errors
         n_warnings += len(problems) - errors
         status = "OK" if not errors else f"{errors} error(s)"
         click.echo(f"{path} [{found_kind}]: {status}")
+        for line in found.summary.lines() if found.summary is not None else ():
+            click.echo(f"  {line}")
         for problem in problems:
             click.echo(f"  {problem}")
     click.echo(f"{len(files)} file(s): {n_errors} error(s), {n_warnings} warning(s)")

@@ -23,6 +23,7 @@ Coverage of the tables:
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -36,12 +37,17 @@ __all__ = [
     "SITE_ALIASES",
     "TECHNOLOGY_ALIASES",
     "VILLAGE_ALIASES",
+    "header_crs",
+    "header_keys",
+    "is_ordinal",
+    "lookup_header",
     "match_columns",
     "normalise",
     "parse_band",
     "parse_bool",
     "parse_carrier",
     "parse_technology",
+    "suggest",
 ]
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -79,6 +85,8 @@ POSITION_ALIASES: dict[str, tuple[str, ...]] = {
         "Kinh độ (độ)",
         "lon_wgs84",
         "longitude_wgs84",
+        "Kinh độ Đông",
+        "Kinh tuyến",
     ),
     "lat": (
         "lat",
@@ -88,6 +96,8 @@ POSITION_ALIASES: dict[str, tuple[str, ...]] = {
         "Vĩ độ (độ)",
         "lat_wgs84",
         "latitude_wgs84",
+        "Vĩ độ Bắc",
+        "Vĩ tuyến",
     ),
     "x": (
         "x",
@@ -121,11 +131,14 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "village_id",
         "village id",
         "village code",
+        "village_code",
         "id",
         "Mã thôn",
         "Mã bản",
         "Mã thôn/bản",
         "Mã thôn bản",
+        "Mã số thôn",
+        "Mã số",
         "Mã",
         "village_i",
         "geonameid",
@@ -140,6 +153,9 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "Tên bản",
         "Thôn/bản",
         "Thôn bản",
+        "Tên thôn, bản",
+        "Tên thôn/bản/tổ dân phố",
+        "Thôn/bản/tổ dân phố",
         "Thôn",
         "Bản",
         "Tên",
@@ -152,6 +168,8 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "Tên xã",
         "Xã/phường",
         "Xã/phường/thị trấn",
+        "Xã, phường, thị trấn",
+        "Tên xã/phường",
         "Phường",
     ),
     "commune_code": ("commune_code", "commune code", "Mã xã", "commune_co"),
@@ -162,6 +180,8 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "Tên huyện",
         "Huyện/thành phố",
         "Huyện/thị xã/thành phố",
+        "Huyện, thành phố",
+        "Huyện/TP",
     ),
     "district_code": ("district_code", "district code", "Mã huyện", "district_c"),
     "households": (
@@ -171,6 +191,14 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "n_households",
         "Số hộ",
         "Số hộ dân",
+        "Số hộ gia đình",
+        "Số hộ dân cư",
+        "number of households",
+        "no of households",
+        "household count",
+        "Tổng số hộ",
+        "Hộ gia đình",
+        "Số HGĐ",
         "Hộ",
         "household_",
         "househol",
@@ -183,6 +211,14 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "Số nhân khẩu",
         "Dân số",
         "Số dân",
+        "Số khẩu",
+        "Tổng số khẩu",
+        "Tổng nhân khẩu",
+        "Tổng số nhân khẩu",
+        "total population",
+        "number of people",
+        "inhabitants",
+        "Số người",
         "populatio",
     ),
     "grid_power": (
@@ -195,6 +231,11 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "Có điện lưới",
         "Điện lưới quốc gia",
         "Có điện",
+        "Điện lưới QG",
+        "Đã có điện lưới",
+        "Có điện lưới quốc gia",
+        "has grid power",
+        "grid connected",
         "grid_powe",
     ),
     "especially_difficult": (
@@ -204,6 +245,9 @@ VILLAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "Đặc biệt khó khăn",
         "Thôn ĐBKK",
         "ĐBKK",
+        "Thôn đặc biệt khó khăn",
+        "Thôn bản ĐBKK",
+        "Thuộc diện ĐBKK",
         "especially",
         "especiall",
         "esp_diff",
@@ -253,6 +297,7 @@ SITE_ALIASES: dict[str, tuple[str, ...]] = {
         "Cell",
         "Sector",
         "Mã cell/sector",
+        "cell name",
         "sector_i",
     ),
     "carrier": (
@@ -263,6 +308,9 @@ SITE_ALIASES: dict[str, tuple[str, ...]] = {
         "Nhà mạng",
         "Doanh nghiệp",
         "Nhà cung cấp",
+        "Tên nhà mạng",
+        "Doanh nghiệp viễn thông",
+        "operator name",
         "Mạng",
     ),
     "technology": (
@@ -286,6 +334,8 @@ SITE_ALIASES: dict[str, tuple[str, ...]] = {
         "Băng tần (MHz)",
         "Tần số",
         "Tần số (MHz)",
+        "Băng tần hoạt động",
+        "frequency band",
     ),
     "height_m": (
         "height_m",
@@ -300,8 +350,30 @@ SITE_ALIASES: dict[str, tuple[str, ...]] = {
         "Chiều cao anten (m)",
         "Chiều cao anten",
         "Độ cao treo anten (m)",
+        "Độ cao treo anten",
+        "Độ cao cột",
+        "Độ cao cột (m)",
+        "Chiều cao cột",
+        "Chiều cao cột (m)",
+        "Độ cao anten so với mặt đất",
+        "tower height",
+        "antenna height agl",
+        "antenna_height_m",
+        "height_agl",
+    ),
+    # Ground elevation: "Độ cao (m)" alone is the height of the ground, never the antenna's.
+    "elevation_m": (
+        "elevation_m",
+        "elevation",
+        "ground elevation",
+        "altitude",
         "Độ cao (m)",
         "Độ cao",
+        "Cao độ",
+        "Cao độ (m)",
+        "Độ cao địa hình",
+        "Cao độ mặt đất",
+        "elevation_",
     ),
     "azimuth_deg": (
         "azimuth_deg",
@@ -312,6 +384,7 @@ SITE_ALIASES: dict[str, tuple[str, ...]] = {
         "Góc phương vị (độ)",
         "Hướng",
         "Hướng anten",
+        "Hướng phát sóng",
         "azimuth_de",
     ),
     "tilt_deg": (
@@ -325,6 +398,36 @@ SITE_ALIASES: dict[str, tuple[str, ...]] = {
         "Góc nghiêng",
         "Góc chúc",
         "Tilt (độ)",
+        "Tổng tilt",
+    ),
+    # Mechanical and electrical downtilt, added into tilt_deg when there is no total.
+    "tilt_mech_deg": (
+        "tilt_mech_deg",
+        "mechanical tilt",
+        "mechanical downtilt",
+        "mech tilt",
+        "m_tilt",
+        "mtilt",
+        "M-tilt",
+        "Tilt cơ",
+        "Góc tilt cơ",
+        "Tilt cơ khí",
+        "Góc nghiêng cơ",
+        "Góc chúc cơ",
+    ),
+    "tilt_elec_deg": (
+        "tilt_elec_deg",
+        "electrical tilt",
+        "electrical downtilt",
+        "elec tilt",
+        "e_tilt",
+        "etilt",
+        "E-tilt",
+        "RET",
+        "Tilt điện",
+        "Góc tilt điện",
+        "Góc nghiêng điện",
+        "Góc chúc điện",
     ),
     "power_dbm": (
         "power_dbm",
@@ -452,20 +555,82 @@ BOOLEAN_VALUES: dict[str, bool] = {
 }
 
 
+#: Bracketed parts of a header: units and notes such as ``(người)``, ``(m)``, ``(Có/Không)``.
+_BRACKETS = re.compile(r"[(\[{][^)\]}]*[)\]}]")
+#: Names of coordinate systems inside a normalised header (``x_vn_2000``, ``easting_utm_48n``).
+_CRS_WORDS = re.compile(
+    r"(?:^|_)(?:he_)?(?:vn_?2000(?:_tm_?3)?(?:_103(?:_00)?)?|utm(?:_zone)?(?:_?48_?n?)?"
+    r"|wgs_?84|tm_?3(?:_103(?:_00)?)?)(?=_|$)"
+)
+#: Header keys of ordinal columns (``STT``, ``TT``, ``No.``): row numbers, never data.
+ORDINAL_HEADERS = frozenset({"", "stt", "tt", "so_tt", "so_thu_tu", "thu_tu", "no", "nr", "n_o"})
+#: Coordinate systems a header may name -> CRS (VN-2000: Lai Châu's TM-3 zone, 103°00').
+HEADER_CRS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"(?:^|_)vn_?2000(?=_|$)"), "EPSG:9205", "VN-2000 / TM-3 103-00"),
+    (re.compile(r"(?:^|_)utm(?:_zone)?_?48_?n?(?=_|$)"), "EPSG:32648", "WGS 84 / UTM 48N"),
+)
+
+
+def header_keys(text: object) -> tuple[str, ...]:
+    """Return the keys a header is looked up by, most specific first.
+
+    The whole header (:func:`normalise`), then without bracketed units or notes
+    (``"Số nhân khẩu (người)"`` -> ``"so_nhan_khau"``), then without the name of a
+    coordinate system (``"X (VN-2000)"``, ``"Easting UTM 48N"`` -> ``"x"``, ``"easting"``).
+    """
+    full = normalise(text)
+    stripped = normalise(_BRACKETS.sub(" ", str(text)))
+    keys = [full, stripped, _CRS_WORDS.sub("", full).strip("_"), _CRS_WORDS.sub("", stripped)]
+    return tuple(dict.fromkeys(k.strip("_") for k in keys if k.strip("_")))
+
+
+def header_crs(text: object) -> tuple[str, str] | None:
+    """Return ``(crs, name)`` when a header names a coordinate system, else ``None``.
+
+    ``"X (VN-2000)"`` -> ``("EPSG:9205", "VN-2000 / TM-3 103-00")``: VN-2000 coordinates
+    in Lai Châu are in the province's TM-3 zone (central meridian 103°).
+    """
+    key = normalise(text)
+    for pattern, crs, name in HEADER_CRS:
+        if pattern.search(key):
+            return crs, name
+    return None
+
+
+def is_ordinal(text: object) -> bool:
+    """Tell whether a header names a row-number column (``STT``, ``TT``, ``No.``)."""
+    return normalise(text) in ORDINAL_HEADERS
+
+
+def _tables(kind: str) -> dict[str, tuple[str, ...]]:
+    return {**POSITION_ALIASES, **{"villages": VILLAGE_ALIASES, "sites": SITE_ALIASES}[kind]}
+
+
 @cache
 def _lookup(kind: str) -> dict[str, str]:
-    table = {"villages": VILLAGE_ALIASES, "sites": SITE_ALIASES}[kind]
     out: dict[str, str] = {}
-    for canonical, aliases in (*POSITION_ALIASES.items(), *table.items()):
+    for canonical, aliases in _tables(kind).items():
         for alias in (canonical, *aliases):
             out.setdefault(normalise(alias), canonical)
+    for canonical, aliases in _tables(kind).items():  # then the aliases without their units
+        for alias in aliases:
+            out.setdefault(normalise(_BRACKETS.sub(" ", alias)), canonical)
+    out.pop("", None)
     return out
+
+
+def lookup_header(column: object, kind: str) -> str | None:
+    """Return the canonical name a header means in a table of ``kind``, or ``None``."""
+    table = _lookup(kind)
+    for key in header_keys(column):
+        if key in table:
+            return table[key]
+    return None
 
 
 def accepted(kind: str, canonical: str) -> list[str]:
     """Return the headers accepted for a canonical column (for error hints)."""
-    table = {"villages": VILLAGE_ALIASES, "sites": SITE_ALIASES}[kind]
-    return [canonical, *(a for a in {**POSITION_ALIASES, **table}[canonical] if a != canonical)]
+    return [canonical, *(a for a in _tables(kind)[canonical] if a != canonical)]
 
 
 def match_columns(columns: Iterable[object], kind: str) -> tuple[dict[str, str], list[str]]:
@@ -486,11 +651,10 @@ def match_columns(columns: Iterable[object], kind: str) -> tuple[dict[str, str],
     duplicates
         Headers that were ignored because an earlier header has the same meaning.
     """
-    lookup = _lookup(kind)
     mapping: dict[str, str] = {}
     duplicates: list[str] = []
     for col in columns:
-        canonical = lookup.get(normalise(col))
+        canonical = lookup_header(col, kind)
         if canonical is None:
             continue
         if canonical in mapping.values():
@@ -498,6 +662,31 @@ def match_columns(columns: Iterable[object], kind: str) -> tuple[dict[str, str],
         else:
             mapping[str(col)] = canonical
     return mapping, duplicates
+
+
+def suggest(column: object, kind: str, *, taken: Iterable[str] = ()) -> tuple[str, str] | None:
+    """Return ``(canonical, accepted header)`` closest to an unmatched header, or ``None``.
+
+    A known header that starts the unmatched one wins (``"Số hộ gđ"`` -> households,
+    ``"Số hộ"``); otherwise the closest normalised name by :mod:`difflib`; canonical
+    names already in ``taken`` are not suggested.
+    """
+    taken = set(taken)
+    spelled: dict[str, tuple[str, str]] = {}
+    for canonical, aliases in _tables(kind).items():
+        if canonical in taken:
+            continue
+        for alias in (*aliases, canonical):
+            spelled.setdefault(normalise(_BRACKETS.sub(" ", alias)), (canonical, alias))
+    spelled.pop("", None)
+    for key in header_keys(column):
+        starts = [k for k in spelled if len(k) >= 4 and key.startswith(k + "_")]
+        if starts:
+            return spelled[max(starts, key=len)]
+        close = difflib.get_close_matches(key, list(spelled), n=1, cutoff=0.75)
+        if close:
+            return spelled[close[0]]
+    return None
 
 
 def canonical_headers(

@@ -1,12 +1,14 @@
 """Positions and the cell primitives they share with :mod:`covgap.io.tables` (internal).
 
-Turns position columns (lon/lat in degrees, or projected x/y with a CRS), a layer's
+Turns position columns (lon/lat in decimal degrees, degrees-minutes-seconds or
+degrees-decimal-minutes: :mod:`covgap.io.angles`; or projected x/y with a CRS), a layer's
 geometry and the cluster columns of villages into WGS 84 lon/lat, and reports rows with
 no position, positions outside Vietnam, swapped lon/lat or X/Y, and metres read as degrees.
 
 It also holds the primitives both modules need, so that :mod:`covgap.io.tables` imports
-this module and never the reverse: :class:`_Report`, :func:`_row`, :func:`_as_text`,
-:func:`_numbers`, :class:`RawTable` and the constants :data:`VIETNAM` and ``_CLUSTERS``.
+this module and never the reverse: :class:`_Report` (which turns data positions into the
+rows of the sheet), :func:`_row`, :func:`_as_text`, :func:`_filled`, :func:`_numbers`,
+:func:`_degrees`, :class:`RawTable` and the constants :data:`VIETNAM` and ``_CLUSTERS``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import geopandas as gpd
@@ -24,6 +26,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from ..errors import Problem
+from .angles import parse_degrees
 
 # Messages keep the logger name they had before this module was split off covgap.io.validate.
 logger = logging.getLogger("covgap.io.validate")
@@ -31,12 +34,21 @@ logger = logging.getLogger("covgap.io.validate")
 
 @dataclass
 class RawTable:
-    """A table as read from a file, before columns are mapped (internal)."""
+    """A table as read from a file, before columns are mapped (internal).
+
+    ``rows`` holds the sheet (or file line) row of every data row and ``sheets`` its
+    sheet, when the table does not start on row 1 of one sheet (``None``: row =
+    position + 2); ``info`` records how it was read (sheets, header rows, skipped rows
+    and columns, encoding) for the read summary.
+    """
 
     frame: pd.DataFrame
     file: str
     geometry: gpd.GeoSeries | None = None
     crs: CRS | None = None
+    rows: np.ndarray | None = None
+    sheets: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
 
 
 #: Vietnam's extent in WGS 84 (lon_min, lon_max, lat_min, lat_max) for plausibility checks.
@@ -50,11 +62,34 @@ _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
 
 
 class _Report:
-    """Collects problems of one file."""
+    """Collects problems of one file.
 
-    def __init__(self, file: str) -> None:
+    ``row`` arguments are :func:`_row` of the data row's position; with ``rows`` (and
+    ``sheets``) the report turns them into the real sheet row (and names the sheet).
+    """
+
+    def __init__(
+        self, file: str, rows: np.ndarray | None = None, sheets: np.ndarray | None = None
+    ) -> None:
         self.file = file
+        self.rows = rows
+        self.sheets = sheets
         self.problems: list[Problem] = []
+
+    def locate(self, row: int | None) -> tuple[str, int | None]:
+        """Return the file (with its sheet) and the sheet row of a :func:`_row` number."""
+        if row is None or self.rows is None or not 0 <= row - 2 < len(self.rows):
+            return self.file, row
+        file = self.file
+        if self.sheets is not None:
+            file = f"{file}, sheet {self.sheets[row - 2]!r}"
+        return file, int(self.rows[row - 2])
+
+    def where(self, position: int) -> str:
+        """``"row 9"`` (``"sheet 'VNPT' row 9"``) for the data row at ``position``."""
+        file, row = self.locate(_row(position))
+        sheet = file[len(self.file) + 2 :] if file != self.file else ""
+        return f"{sheet} row {row}" if sheet else f"row {row}"
 
     def add(
         self,
@@ -65,7 +100,8 @@ class _Report:
         hint: str = "",
         severity: str = "error",
     ) -> None:
-        self.problems.append(Problem(self.file, message, row, column, hint, severity))
+        file, row = self.locate(row)
+        self.problems.append(Problem(file, message, row, column, hint, severity))
 
     @property
     def failed(self) -> bool:
@@ -87,10 +123,24 @@ def _as_text(value: object) -> str | None:
     return text or None
 
 
+def _filled(series: pd.Series) -> np.ndarray:
+    """Vectorised ``_as_text(v) is not None`` of every cell."""
+    values = pd.Series(series, dtype=object)
+    return (values.notna() & (values.astype(str).str.strip() != "")).to_numpy()
+
+
+def _plain_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised fast path: the numbers pandas reads as they are, and which cells remain."""
+    values = pd.to_numeric(pd.Series(series, dtype=object), errors="coerce").to_numpy(float)
+    done = np.isfinite(values) | series.isna().to_numpy()
+    return np.where(np.isfinite(values), values, np.nan), done
+
+
 def _numbers(series: pd.Series, column: str, rep: _Report) -> pd.Series:
     """Parse numbers (decimal comma and spaces allowed); report the cells that are not."""
-    out = np.full(len(series), np.nan)
-    for i, value in enumerate(series):
+    out, done = _plain_numbers(series)
+    for i in np.flatnonzero(~done):
+        value = series.iloc[i]
         if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
             out[i] = float(value)
             continue
@@ -109,6 +159,42 @@ def _numbers(series: pd.Series, column: str, rep: _Report) -> pd.Series:
                 column=column,
                 hint="write a plain number such as 12.5",
             )
+    return pd.Series(out, index=series.index)
+
+
+def _degrees(series: pd.Series, column: str, rep: _Report) -> pd.Series:
+    """Parse angles: decimal degrees, DMS or DDM (:func:`covgap.io.angles.parse_degrees`).
+
+    Cells that are no angle (``"546 960.8"``: minutes over 60) are read as plain numbers,
+    so that metres in a degree column are still found and reported as such.
+    """
+    out, done = _plain_numbers(series)
+    rest: dict[int, object] = {}
+    for i in np.flatnonzero(~done):
+        value = series.iloc[i]
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            out[i] = float(value)
+            continue
+        text = _as_text(value)
+        if text is None:
+            continue
+        angle = parse_degrees(text)
+        if angle is None:
+            rest[i] = value
+        else:
+            out[i] = angle
+    if rest:
+        numbers = _numbers(pd.Series(list(rest.values()), dtype=object), column, _Report(""))
+        for (i, value), number in zip(rest.items(), numbers, strict=True):
+            if np.isnan(number):
+                rep.add(
+                    f"not a position: {value!r}",
+                    row=_row(i),
+                    column=column,
+                    hint="write decimal degrees (22.3961) or degrees-minutes-seconds "
+                    "(22°23'45.6\"N)",
+                )
+            out[i] = number
     return pd.Series(out, index=series.index)
 
 
@@ -198,14 +284,10 @@ def _column_positions(
         return np.full(n, np.nan), np.full(n, np.nan)
     xkey, ykey = ("x", "y") if has_xy and (crs is not None or not has_ll) else ("lon", "lat")
     xcol, ycol = names[xkey], names[ykey]
-    xs = _numbers(frame[xcol], xcol, rep).to_numpy(copy=True)
-    ys = _numbers(frame[ycol], ycol, rep).to_numpy(copy=True)
-    given = np.array(
-        [
-            _as_text(a) is not None and _as_text(b) is not None
-            for a, b in zip(frame[xcol], frame[ycol], strict=True)
-        ]
-    )
+    parse = _degrees if xkey == "lon" or crs is None or crs.is_geographic else _numbers
+    xs = parse(frame[xcol], xcol, rep).to_numpy(copy=True)
+    ys = parse(frame[ycol], ycol, rep).to_numpy(copy=True)
+    given = _filled(frame[xcol]) & _filled(frame[ycol])
     largest = np.nanmax(np.abs(np.r_[xs, ys, 0.0]))
     if xkey == "lon" and crs is not None and not crs.is_geographic and largest <= 360:
         crs = None  # lon/lat columns in degrees are WGS 84; ``crs`` is for x/y columns
@@ -315,8 +397,8 @@ def _cluster_positions(
                 )
             else:
                 xcol, ycol = names[lon_key], names[lat_key]
-                xs = _numbers(frame[xcol], xcol, rep).to_numpy(copy=True)
-                ys = _numbers(frame[ycol], ycol, rep).to_numpy(copy=True)
+                xs = _degrees(frame[xcol], xcol, rep).to_numpy(copy=True)
+                ys = _degrees(frame[ycol], ycol, rep).to_numpy(copy=True)
                 half = np.isfinite(xs) != np.isfinite(ys)
                 for i in np.flatnonzero(half):
                     rep.add("cluster point has only one coordinate", row=_row(i), column=xcol)

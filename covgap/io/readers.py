@@ -1,8 +1,10 @@
 """Read villages, sites, DEMs and administrative units into covgap's canonical tables.
 
-The table readers accept CSV (UTF-8, UTF-8 with BOM or Windows-1258; ``,`` ``;`` or tab),
-Excel ``.xlsx``, GeoJSON, GeoPackage, Shapefile (also zipped) and KML; headers may be in
-English or Vietnamese, with or without diacritics (see :mod:`covgap.io.aliases`). Every
+The table readers accept CSV (UTF-8, UTF-8 with BOM, UTF-16 or Windows-1258; ``,`` ``;``
+or tab), Excel ``.xlsx`` (report-style sheets too, every sheet holding a table:
+:mod:`covgap.io.sheets`), GeoJSON, GeoPackage, Shapefile (also zipped) and KML; headers
+may be in English or Vietnamese, with or without diacritics and units
+(see :mod:`covgap.io.aliases`). Every
 problem in a file is collected first and reported at once in one
 :class:`~covgap.errors.ValidationError` (see :mod:`covgap.io.validate`).
 """
@@ -10,12 +12,10 @@ problem in a file is collected first and reported at once in one
 from __future__ import annotations
 
 import logging
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable
 from contextlib import ExitStack
-from io import StringIO
 from os import PathLike
 from pathlib import Path
 
@@ -33,9 +33,10 @@ from rasterio.warp import Resampling
 from scipy import ndimage
 
 import covgap.io.aliases as _aliases
+import covgap.io.rawtables as _raw
 
 from ..errors import DataFileError, InputError, Problem, ValidationError
-from .tables import RawTable, build_table
+from .tables import RawTable, build_table_summary
 from .terrain import Terrain
 
 __all__ = ["read_admin", "read_dem", "read_sites", "read_villages"]
@@ -77,13 +78,17 @@ def read_villages(
         Lai Châu); ``None`` when positions are lon/lat in WGS 84. Geo formats use their
         layer's CRS; ``crs`` is only used for a layer that has none.
     layer
-        Layer of a multi-layer file (GeoPackage, KML) or sheet of a workbook.
+        Layer of a multi-layer file (GeoPackage, KML) or sheet of a workbook; ``None``
+        reads every sheet that holds a village table (below title rows, without STT,
+        total and signature rows: :mod:`covgap.io.sheets`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns of :data:`covgap.schema.VILLAGE_COLUMNS`, then extra input columns, and
-        Point geometry of the village centre, one row per input row.
+        Point geometry of the village centre, one row per data row; what was read (sheets,
+        columns used and not used, rows skipped, CRS) is in ``attrs["covgap_read"]``
+        (:class:`~covgap.io.summary.ReadSummary`) and in the log.
 
     Raises
     ------
@@ -111,13 +116,15 @@ def read_sites(
     crs
         CRS of projected x/y columns (e.g. ``"EPSG:9205"``); ``None`` for lon/lat.
     layer
-        Layer of a multi-layer file or sheet of a workbook.
+        Layer of a multi-layer file or sheet of a workbook; ``None`` reads every sheet
+        that holds a site table (a sheet named after a carrier gives the carrier of a
+        table without a carrier column).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns of :data:`covgap.schema.SITE_COLUMNS`, extra input columns, and Point
-        geometry of the site in EPSG:4326.
+        geometry of the site in EPSG:4326; the read summary in ``attrs["covgap_read"]``.
 
     Raises
     ------
@@ -132,10 +139,11 @@ def read_sites(
 def _read_table(
     path: PathOrStr, kind: str, *, crs: str | CRS | None, layer: str | None
 ) -> gpd.GeoDataFrame:
-    raw = read_raw(path, kind=kind, layer=layer)
-    gdf, problems = build_table(raw, kind, crs=crs)
+    raw = read_raw(path, kind=kind, layer=layer, find_table=True)
+    gdf, problems, summary = build_table_summary(raw, kind, crs=crs)
     raise_for_problems(problems)
-    logger.info("read %d %s from %s", len(gdf), kind, raw.file)
+    assert summary is not None
+    logger.info("%s: %s", raw.file, "\n  ".join(summary.lines()))
     return gdf
 
 
@@ -149,23 +157,46 @@ def raise_for_problems(problems: list[Problem]) -> None:
 
 
 # --------------------------------------------------------------------------- raw tables
-def read_raw(path: PathOrStr, *, kind: str | None = None, layer: str | None = None) -> RawTable:
+def read_raw(
+    path: PathOrStr,
+    *,
+    kind: str | None = None,
+    layer: str | None = None,
+    find_table: bool = False,
+) -> RawTable:
     """Read a file's table as it is (original headers), for the validators (internal).
 
-    ``kind`` ("villages"/"sites") only helps choose among several sheets or layers.
+    ``kind`` ("villages"/"sites") helps choose among several sheets or layers. With
+    ``find_table`` (the village and site readers), the table is looked for below title
+    rows, report rows (totals, signatures, STT) are left out and every sheet holding a
+    table is read (:mod:`covgap.io.sheets`); without, the first row is the header.
     """
     path = _existing(path)
     suffix = path.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        return RawTable(_read_csv(path), str(path))
-    if suffix in EXCEL_SUFFIXES:
-        return RawTable(_read_excel(path, kind, layer), str(path))
+    if suffix in (*TABLE_SUFFIXES, *EXCEL_SUFFIXES):
+        grids, info = read_grids(path, layer=layer, find_table=find_table)
+        return _raw.table_from_grids(path, grids, kind, info, find_table=find_table)
     if suffix in GEO_SUFFIXES:
         return _read_geo(path, kind, layer)
     raise DataFileError(
         f"{path}: unknown table format {suffix!r}; use CSV, .xlsx, GeoJSON, GeoPackage, "
         "Shapefile (.shp or zipped) or KML"
     )
+
+
+def read_grids(
+    path: PathOrStr, *, layer: str | None = None, find_table: bool = True
+) -> tuple[dict[str | None, pd.DataFrame], dict]:
+    """Read the cells of a CSV file or of a workbook's sheets, no header (internal).
+
+    Returns the grids by sheet (``None`` for a CSV file) and what reading found
+    (encoding, delimiter), for :func:`covgap.io.rawtables.table_from_grids`.
+    """
+    path = _existing(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        grid, info = _raw.csv_grid(path, find_header=find_table)
+        return {None: grid}, info
+    return dict(_raw.excel_grids(path, layer)), {}
 
 
 def _existing(path: PathOrStr) -> Path:
@@ -177,50 +208,9 @@ def _existing(path: PathOrStr) -> Path:
     return path
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    data = path.read_bytes()
-    if not data.strip():
-        return pd.DataFrame()
-    try:
-        text = data.decode("utf-8-sig")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1258")
-        except UnicodeDecodeError as exc:
-            raise DataFileError(
-                f"{path}: text is neither UTF-8 nor Windows-1258; save it as UTF-8 CSV"
-            ) from exc
-        encoding = "cp1258"
-    # Windows-1258 text often carries decomposed tone marks: compose them (NFC).
-    text = unicodedata.normalize("NFC", text)
-    header = text.lstrip().splitlines()[0]
-    sep = max((",", ";", "\t"), key=header.count)
-    logger.debug("%s: encoding %s, delimiter %r", path, encoding, sep)
-    try:
-        return pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataFileError(f"{path}: not a readable CSV table: {exc}") from exc
-
-
 def _score(columns: Iterable[object], kind: str | None) -> int:
     kinds = [kind] if kind in ("villages", "sites") else ["villages", "sites"]
     return max(len(_aliases.match_columns(columns, k)[0]) for k in kinds)
-
-
-def _read_excel(path: Path, kind: str | None, sheet: str | None) -> pd.DataFrame:
-    try:
-        sheets = pd.read_excel(path, sheet_name=sheet if sheet else None, dtype=object)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise DataFileError(f"{path}: not a readable Excel workbook: {exc}") from exc
-    if isinstance(sheets, pd.DataFrame):
-        return sheets
-    if not sheets:
-        return pd.DataFrame()
-    # The sheet whose headers match best; ties go to the first sheet.
-    name = max(sheets, key=lambda s: (_score(sheets[s].columns, kind), -list(sheets).index(s)))
-    logger.debug("%s: using sheet %r", path, name)
-    return sheets[name]
 
 
 def _read_geo(path: Path, kind: str | None, layer: str | None) -> RawTable:
