@@ -156,3 +156,20 @@ def test_far_from_villages_counts_cluster_points(tiny_scenario):
     villages.loc[0, ["cluster_1_lon", "cluster_1_lat"]] = [103.0601, 22.1001]
     far = far_from_villages(sites, villages, 0.5)
     assert not far[sites["site_id"] == "VT001"].any() and far[sites["site_id"] == "VN001"].all()
+
+
+def test_predict_combines_repeated_sites(tiny_scenario, tmp_path):
+    viettel, vnpt = _split(tiny_scenario, tmp_path)
+    out = tmp_path / "out"
+    args = ["predict", "--sites", str(viettel), "--sites", str(vnpt), "--dem",
+            str(tiny_scenario["dem"]), "--radius-km", "20", "--workers", "1",
+            "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "2 sites" in result.output
+    clash = pd.read_csv(viettel)
+    clash["height_m"] = 50
+    other = tmp_path / "clash.csv"
+    clash.to_csv(other, index=False)
+    result = CliRunner().invoke(main, [*args[:5], "--sites", str(other), *args[5:]])
+    assert result.exit_code == 1 and "other values" in result.output
