@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import DataFileError
-from .atomic import atomic_folder
+from .atomic import atomic_folder, signals_deferred
 
 __all__ = ["MANIFEST_NAME", "read_manifest", "run_folder", "verify_manifest", "write_manifest"]
 
@@ -188,10 +188,11 @@ def run_folder(
     if old is None:
         return
     stale = sorted(set(old["files"]) - new)
-    for name in stale:
-        path = out / name
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
+    with signals_deferred():
+        for name in stale:
+            path = out / name
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
     if stale:
         logger.info("removed %d file(s) of the earlier run: %s", len(stale), ", ".join(stale))
 
