@@ -119,3 +119,20 @@ def test_a_crafted_manifest_never_removes_files_outside(tmp_path, caplog):
     assert outside.read_text(encoding="utf-8") == "keep"
     assert "will not be removed" in caplog.text
     assert set(read_manifest(out)["files"]) == {"a.txt"}
+
+
+def test_plan_writes_a_manifest(tiny_scenario, tmp_path):
+    out = tmp_path / "plan"
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("candidate_id,lon,lat\nC1,103.24,22.11\n", encoding="utf-8")
+    args = ["plan", "--villages", str(tiny_scenario["villages"]), "--sites",
+            str(tiny_scenario["sites"]), "--dem", str(tiny_scenario["dem"]), "--roads",
+            str(tiny_scenario["roads"]), "--candidates", str(candidates), "--no-generate",
+            "--sites-budget", "1", "--solver", "greedy", "--out", str(out),
+            "--no-progress"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = verify_manifest(out)
+    assert doc["command"] == "covgap plan"
+    assert sorted(doc["files"]) == sorted(p.name for p in out.iterdir() if p.name != MANIFEST_NAME)
+    assert str(out / MANIFEST_NAME) in result.output

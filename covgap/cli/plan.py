@@ -143,6 +143,7 @@ def plan_command(
     fibre rollout list of white and low-signal villages, and a map. With no input
     options it plans the bundled synthetic sample.
     """
+    from ..io.manifest import MANIFEST_NAME, run_folder
     from ..pipeline import run_plan
     from ..plan import write_plan
 
@@ -168,7 +169,10 @@ def plan_command(
         method=method,
         time_limit_s=time_limit_s,
     )
-    paths = write_plan(plan, out_dir, lang=lang)
+    with run_folder(out_dir, command="covgap plan", extra={"scenario": scenario.name}) as tmp:
+        written = write_plan(plan, tmp, lang=lang)
+    paths = {role: out_dir / path.name for role, path in written.items()}
+    paths["manifest"] = out_dir / MANIFEST_NAME
     _echo_summary(plan)
     for role, path in paths.items():
         click.echo(f"  {role:26s} {path}")
