@@ -2,19 +2,19 @@
 
 Without ``-v``, warnings of one kind (the same logger and message template, or the same
 message once its numbers are masked) are printed once; at the end one line says how many
-more of that kind there were. ``covgap run --area`` thus prints one line for its 233
-"the radius reaches beyond the DEM" warnings instead of 233 lines. Warnings logged in
-the process pool's workers (forked) are sent to the main process through a pipe and
-counted with the others. ``-v`` prints every message as it comes.
+more of that kind there were (with the first message). ``covgap run --area`` thus
+prints one line for its 233 "the radius reaches beyond the DEM" warnings. Warnings logged in
+the process pool's workers (forked) are collected by the main process at the end and
+counted with the others. ``-v`` prints every message.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import multiprocessing
 import os
 import re
-import threading
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -33,8 +33,10 @@ class GroupingHandler(logging.Handler):
     """Print the first warning of each kind; count the others; summarise at :meth:`finish`.
 
     Records of level ERROR and above are always printed. Records logged in a forked
-    child process (the process pool) are forwarded to the process that created the
-    handler. With ``group=False`` every record is printed (``-v``), still forwarded.
+    child process (the process pool) are appended to an anonymous spool file (deleted
+    as soon as it is created, so nothing is ever left on disk) that the main process
+    reads at :meth:`finish`; no thread runs meanwhile, so forking stays safe. With
+    ``group=False`` every record is printed (``-v``); the workers' at the end.
     """
 
     def __init__(self, level: int = logging.NOTSET, *, group: bool = True) -> None:
@@ -43,56 +45,38 @@ class GroupingHandler(logging.Handler):
         self.setFormatter(logging.Formatter(_FORMAT))
         self._pid = os.getpid()
         self._counts: dict[tuple[str, str], list[Any]] = {}
-        self._counts_lock = threading.Lock()
-        self._recv, self._send = multiprocessing.Pipe(duplex=False)
-        self._stop = threading.Event()
-        self._reader = threading.Thread(target=self._read, name="covgap-log-pipe", daemon=True)
-        self._reader.start()
+        self._spool = _anonymous_file()
 
-    # ----------------------------------------------------------------- records
     def emit(self, record: logging.LogRecord) -> None:
-        """Print, count or forward one record."""
+        """Print, count or (in a worker) spool one record."""
         try:
             text = self.format(record)
             key = (record.name, _template(record))
-            if os.getpid() != self._pid:
-                try:
-                    self._send.send((record.levelno, key, text))
-                    return
-                except OSError:  # the main process is gone: print here
-                    click.echo(text, err=True)
-                    return
+            if os.getpid() != self._pid and self._spool is not None:
+                line = json.dumps([record.levelno, *key, text], ensure_ascii=False) + "\n"
+                os.write(self._spool, line.encode("utf-8"))  # O_APPEND: one write, one line
+                return
             self._take(record.levelno, key, text)
         except Exception:
             self.handleError(record)
 
-    def _take(self, levelno: int, key: tuple[str, str], text: str) -> None:
+    def _take(self, levelno: int, key: tuple[str, str], text: str, *, now: bool = True) -> None:
         if levelno >= logging.ERROR or not self.group:
             click.echo(text, err=True)
             return
-        with self._counts_lock:
-            entry = self._counts.setdefault(key, [0, text])
-            entry[0] += 1
-            first = entry[0] == 1
-        if first:
+        entry = self._counts.setdefault(key, [0, text, False])
+        entry[0] += 1
+        if now and not entry[2]:
             click.echo(text, err=True)
+            entry[2] = True
 
-    def _read(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if self._recv.poll(0.1):
-                    self._take(*self._recv.recv())
-            except (EOFError, OSError):
-                return
-
-    # ----------------------------------------------------------------- the end
     def summary(self) -> list[str]:
-        """Return one line per kind of warning that came more than once."""
-        with self._counts_lock:
-            items = list(self._counts.values())
+        """Return the lines still to print: a count per repeated kind, unseen singles."""
         lines = []
-        for count, text in items:
-            if count > 1:
+        for count, text, shown in self._counts.values():
+            if count == 1 and not shown:
+                lines.append(text)
+            elif count > 1:
                 head, sep, message = text.partition(": ")
                 lines.append(
                     f"{head}{sep}{count}\u00d7 {message} ({count - 1} more like it not "
@@ -101,25 +85,52 @@ class GroupingHandler(logging.Handler):
         return lines
 
     def finish(self) -> None:
-        """Collect what the workers sent, print the summary and close the pipe."""
-        self._stop.set()
-        self._reader.join()
-        try:
-            while self._recv.poll(0):
-                self._take(*self._recv.recv())
-        except (EOFError, OSError):
-            pass
+        """Take in what the workers logged, print the summary and drop the spool."""
+        for levelno, name, template, text in self._spooled():
+            self._take(levelno, (name, template), text, now=False)
         for line in self.summary():
             click.echo(line, err=True)
-        self._recv.close()
-        self._send.close()
+        self.close()
+
+    def _spooled(self) -> list[list[Any]]:
+        if self._spool is None or os.getpid() != self._pid:
+            return []
+        os.lseek(self._spool, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(self._spool, 1 << 16):
+            chunks.append(chunk)
+        os.ftruncate(self._spool, 0)
+        records = []
+        for line in b"".join(chunks).decode("utf-8", "replace").splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:  # a worker killed mid-line
+                continue
+        return records
 
     def close(self) -> None:
-        """Stop the pipe's reader (idempotent)."""
-        self._stop.set()
-        if self._reader.is_alive() and threading.current_thread() is not self._reader:
-            self._reader.join()
+        """Close the spool (idempotent)."""
+        if self._spool is not None and os.getpid() == self._pid:
+            os.close(self._spool)
+            self._spool = None
         super().close()
+
+
+def _anonymous_file() -> int | None:
+    """Open a temporary file for appending and delete its name at once (POSIX only)."""
+    if os.name != "posix":  # no fork there: the workers do not share this handler
+        return None
+    import fcntl
+
+    fd, name = tempfile.mkstemp(prefix=".covgap-log-")
+    try:
+        os.unlink(name)
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_APPEND)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _template(record: logging.LogRecord) -> str:
