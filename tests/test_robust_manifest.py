@@ -136,3 +136,18 @@ def test_plan_writes_a_manifest(tiny_scenario, tmp_path):
     assert doc["command"] == "covgap plan"
     assert sorted(doc["files"]) == sorted(p.name for p in out.iterdir() if p.name != MANIFEST_NAME)
     assert str(out / MANIFEST_NAME) in result.output
+
+
+def test_an_earlier_file_edited_since_is_kept(tmp_path, caplog):
+    out = tmp_path / "out"
+    with run_folder(out, command="first") as tmp:
+        (tmp / "zones_by_commune.csv").write_text("a\n", encoding="utf-8")
+        (tmp / "zones.gpkg").write_bytes(b"zones")
+        (tmp / "villages.csv").write_text("v\n", encoding="utf-8")
+    (out / "zones_by_commune.csv").write_text("a\nmy notes\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO), run_folder(out, command="second") as tmp:
+        (tmp / "villages.csv").write_text("v2\n", encoding="utf-8")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [MANIFEST_NAME, "villages.csv", "zones_by_commune.csv"]
+    assert "removed 1 file(s) of the earlier run: zones.gpkg" in caplog.text
+    assert "kept zones_by_commune.csv of the earlier run" in caplog.text
