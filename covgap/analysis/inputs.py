@@ -154,11 +154,16 @@ def far_from_villages(
     slon = sites.geometry.x.where(valid).to_numpy(float)
     slat = sites.geometry.y.where(valid).to_numpy(float)
     idx = np.flatnonzero(valid.to_numpy() & np.isfinite(slon) & np.isfinite(slat))
-    for chunk in np.array_split(idx, max(1, len(idx) // _CHUNK + 1)):
+    # one distance row per site position, not per sector
+    points, inverse = np.unique(np.c_[slon[idx], slat[idx]], axis=0, return_inverse=True)
+    far_point = np.zeros(len(points), bool)
+    for chunk in np.array_split(np.arange(len(points)), len(points) // _CHUNK + 1):
         if len(chunk) == 0:
             continue
-        d = distance_km(slon[chunk, None], slat[chunk, None], lon[None, :], lat[None, :])
-        far[chunk] = d.min(axis=1) > max_range_km
+        p_lon, p_lat = points[chunk, :1], points[chunk, 1:]
+        d = distance_km(p_lon, p_lat, lon[None, :], lat[None, :])
+        far_point[chunk] = d.min(axis=1) > max_range_km
+    far[idx] = far_point[inverse.ravel()]
     return far
 
 
