@@ -1,6 +1,6 @@
 """Scenario configuration: input files, thresholds and radio defaults, from TOML.
 
-A scenario file has four optional tables; anything left out keeps its default::
+A scenario file has six optional tables; anything left out keeps its default::
 
     [inputs]
     villages = "data/villages/villages.csv"
@@ -21,6 +21,14 @@ A scenario file has four optional tables; anything left out keeps its default::
     new_site_usd = 120000
     fibre_per_km_usd = 15850
 
+    [economics]
+    arpu_vnd_month = {Viettel = 62000, VNPT = 55000, MobiFone = 55000}
+    discount_rate = 0.1
+
+    [calibration]                # written by `covgap calibrate`
+    offsets = {"Viettel 4G 1800" = -3.1}
+    sigma_db = 7.2
+
 Relative paths in a file are taken relative to the file's folder.
 ``covgap run --print-config`` prints every key with its default.
 """
@@ -28,6 +36,7 @@ Relative paths in a file are taken relative to the file's folder.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from os import PathLike
@@ -35,9 +44,31 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataFileError, InputError
-from .schema import MODEL_NAMES
+from .schema import CARRIERS, MODEL_NAMES
 
-__all__ = ["PlanCosts", "Radio", "Scenario", "Thresholds", "load_scenario"]
+__all__ = [
+    "Calibration",
+    "Economics",
+    "PlanCosts",
+    "Radio",
+    "Scenario",
+    "Thresholds",
+    "load_scenario",
+]
+
+
+def _not_non_negative(obj: Any, table: str) -> list[str]:
+    """List the fields of ``obj`` (or of its per-carrier tables) that are not numbers >= 0."""
+    bad = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        values = value.values() if isinstance(value, dict) else [value]
+        if any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0
+            for v in values
+        ):
+            bad.append(f"{table}.{f.name} = {value!r} must be a finite number >= 0")
+    return bad
 
 
 @dataclass(frozen=True)
@@ -94,11 +125,7 @@ class PlanCosts:
     satellite_usd: float = 60_000.0
 
     def __post_init__(self) -> None:
-        bad = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                bad.append(f"costs.{f.name} = {value!r} must be a finite number >= 0")
+        bad = _not_non_negative(self, "costs")
         if not bad and self.routing_factor < 1.0:
             bad.append(f"costs.routing_factor = {self.routing_factor} must be >= 1")
         if not bad and not 0 < self.fresnel_clearance <= 1.0:
@@ -111,6 +138,168 @@ class PlanCosts:
     def fibre_usd(self, road_km: float) -> float:
         """Cost of a fibre connection over ``road_km`` km of road (one point)."""
         return self.fibre_per_point_usd + self.fibre_per_km_usd * self.routing_factor * road_km
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Parameters of a site's business case (``[economics]`` in a scenario file).
+
+    Every figure is **covgap's assumption** unless the scenario sets it: ARPU, market
+    shares and costs must come from the carriers (DOMAIN.md "Who pays"). Money is in USD
+    inside covgap; :attr:`usd_vnd` converts for the Vietnamese outputs (a rate to check
+    against the State Bank of Vietnam's central rate of the day). Per-carrier values are
+    TOML inline tables, e.g. ``arpu_vnd_month = {Viettel = 62000, VNPT = 55000,
+    MobiFone = 55000}``.
+
+    Attributes
+    ----------
+    horizon_years
+        Years of operation in the business case.
+    discount_rate
+        Yearly discount rate (the carrier's cost of capital; assumption 10 %).
+    usd_vnd
+        Exchange rate, VND per USD (assumption: 25,400, late 2025).
+    arpu_vnd_month
+        Average revenue per subscriber and month, per carrier (assumption: rural
+        mountain ARPU well below the national average, VND 50,000-60,000).
+    market_share
+        Each carrier's share of a village's subscribers (assumption: close to the national
+        mobile shares, Viettel 55 %, VNPT 25 %, MobiFone 20 %); a shared site earns every
+        carrier's share, a carrier's own site only its own.
+    penetration
+        Subscribers per person covered (assumption: 0.85 active SIMs per person in rural
+        mountain villages, children and the elderly included).
+    grid_connection_usd, grid_line_per_km_usd, grid_max_km
+        Connecting a site to the grid: a fixed cost plus a medium-voltage line to the
+        nearest village with grid power, built when that village is at most ``grid_max_km``
+        away (assumptions).
+    offgrid_power_usd, offgrid_max_road_km
+        Solar panels, batteries and a backup generator for a site without grid power, viable
+        when the site is at most ``offgrid_max_road_km`` from a road (batteries and fuel
+        are carried in); farther from roads and from the grid, the village needs power
+        first (assumptions).
+    energy_grid_usd_year, energy_offgrid_usd_year
+        Yearly energy: grid electricity, or battery replacement, fuel and visits off-grid.
+    rent_usd_year, maintenance_usd_year
+        Yearly land rent and maintenance of a new site.
+    sector_opex_usd_year
+        Yearly cost of an added sector or 4G radio on an existing site (power and
+        maintenance of the extra equipment).
+    fibre_lease_usd_year, microwave_usd_year, satellite_usd_year
+        Yearly backhaul costs: fibre upkeep or lease, microwave licence and upkeep, VSAT
+        capacity (assumptions).
+    sensitivity
+        Relative range (±) of ARPU, penetration, CAPEX and OPEX for the sensitivity
+        analysis and the Monte Carlo draws.
+    legacy_handset_share, handsets_per_household, handset_price_vnd
+        The 2G/3G switch-off in people: the share of poor and near-poor households' phones
+        that are 2G/3G-only and must be replaced, phones per household, and the price of the
+        4G phone a support programme gives (assumptions: 35 %, 1, VND 600,000 for a 4G
+        feature phone).
+    """
+
+    horizon_years: int = 10
+    discount_rate: float = 0.10
+    usd_vnd: float = 25_400.0
+    arpu_vnd_month: dict[str, float] = field(
+        default_factory=lambda: {"Viettel": 60_000.0, "VNPT": 55_000.0, "MobiFone": 55_000.0}
+    )
+    market_share: dict[str, float] = field(
+        default_factory=lambda: {"Viettel": 0.55, "VNPT": 0.25, "MobiFone": 0.20}
+    )
+    penetration: float = 0.85
+    grid_connection_usd: float = 5_000.0
+    grid_line_per_km_usd: float = 12_000.0
+    grid_max_km: float = 3.0
+    offgrid_power_usd: float = 30_000.0
+    offgrid_max_road_km: float = 5.0
+    energy_grid_usd_year: float = 2_500.0
+    energy_offgrid_usd_year: float = 4_000.0
+    rent_usd_year: float = 1_000.0
+    maintenance_usd_year: float = 2_500.0
+    sector_opex_usd_year: float = 800.0
+    fibre_lease_usd_year: float = 600.0
+    microwave_usd_year: float = 1_200.0
+    satellite_usd_year: float = 18_000.0
+    sensitivity: float = 0.20
+    legacy_handset_share: float = 0.35
+    handsets_per_household: float = 1.0
+    handset_price_vnd: float = 600_000.0
+
+    def __post_init__(self) -> None:
+        bad = _not_non_negative(self, "economics")
+        if not bad:
+            if int(self.horizon_years) != self.horizon_years or self.horizon_years < 1:
+                bad.append(
+                    f"economics.horizon_years = {self.horizon_years} must be a whole number >= 1"
+                )
+            if self.usd_vnd <= 0:
+                bad.append("economics.usd_vnd must be > 0")
+            if self.penetration > 2:
+                bad.append(
+                    f"economics.penetration = {self.penetration} is subscribers per person (<= 2)"
+                )
+            if self.legacy_handset_share > 1:
+                bad.append("economics.legacy_handset_share is a share (<= 1)")
+            if not 0 <= self.sensitivity < 1:
+                bad.append(f"economics.sensitivity = {self.sensitivity} must be in [0, 1)")
+            for name in ("arpu_vnd_month", "market_share"):
+                unknown = set(getattr(self, name)) - set(CARRIERS)
+                if unknown:
+                    bad.append(
+                        f"economics.{name}: unknown carrier(s) {sorted(unknown)}; "
+                        f"use {list(CARRIERS)}"
+                    )
+            if sum(self.market_share.values()) > 1.0 + 1e-9:
+                bad.append("economics.market_share: the shares add up to more than 1")
+        if bad:
+            raise InputError("; ".join(bad))
+
+    def arpu_usd_year(self, carrier: str) -> float:
+        """Yearly revenue per subscriber of ``carrier`` in USD (0 for an unknown carrier)."""
+        return 12.0 * self.arpu_vnd_month.get(carrier, 0.0) / self.usd_vnd
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Corrections fitted to measurements (``[calibration]``, :mod:`covgap.analysis.calibration`).
+
+    Attributes
+    ----------
+    offsets
+        ``"<carrier> <technology> <band MHz>"`` (band ``any`` for all bands) -> dB added to
+        every predicted signal of that group, e.g. ``{"Viettel 4G 1800" = -3.1}``.
+    sigma_db
+        The prediction's spread after calibration (dB); when given it replaces
+        ``radio.shadow_sigma_db`` for the location margin and the coverage probabilities.
+    source
+        What the corrections were fitted to (files, dates, figures): the record that makes
+        a calibrated result defensible.
+    """
+
+    offsets: dict[str, float] = field(default_factory=dict)
+    sigma_db: float | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        bad = []
+        for key, value in self.offsets.items():
+            parts = str(key).split()
+            if len(parts) != 3 or parts[0] not in CARRIERS or parts[1] not in ("2G", "3G", "4G"):
+                bad.append(f"calibration.offsets: {key!r} is not '<carrier> <2G|3G|4G> <MHz|any>'")
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or abs(value) > 40
+            ):
+                bad.append(
+                    f"calibration.offsets[{key!r}] = {value!r} must be a number of dB within ±40"
+                )
+        if self.sigma_db is not None and not (0 < self.sigma_db <= 30):
+            bad.append(f"calibration.sigma_db = {self.sigma_db!r} must be in (0, 30] dB")
+        if bad:
+            raise InputError("; ".join(bad))
 
 
 @dataclass(frozen=True)
@@ -294,9 +483,11 @@ class Scenario:
         A short title for maps and reports.
     synthetic
         True for the bundled synthetic sample: maps and tables say so.
-    thresholds, radio, costs
-        Class thresholds, radio settings and planning unit costs
-        (:class:`covgap.config.PlanCosts`).
+    thresholds, radio, costs, economics, calibration
+        Class thresholds, radio settings, planning unit costs
+        (:class:`covgap.config.PlanCosts`), the business-case parameters
+        (:class:`covgap.config.Economics`) and the corrections fitted to measurements
+        (:class:`covgap.config.Calibration`).
     """
 
     villages: Path | None = None
@@ -314,6 +505,8 @@ class Scenario:
     thresholds: Thresholds = field(default_factory=Thresholds)
     radio: Radio = field(default_factory=Radio)
     costs: PlanCosts = field(default_factory=PlanCosts)
+    economics: Economics = field(default_factory=Economics)
+    calibration: Calibration = field(default_factory=Calibration)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sites", _site_paths(self.sites))
@@ -355,7 +548,13 @@ class Scenario:
         }
         lines = ["# covgap scenario (see `covgap run --help`)", "[inputs]"]
         lines += [_toml_line(k, v) for k, v in inputs.items() if v is not None]
-        tables = (("thresholds", self.thresholds), ("radio", self.radio), ("costs", self.costs))
+        tables = (
+            ("thresholds", self.thresholds),
+            ("radio", self.radio),
+            ("costs", self.costs),
+            ("economics", self.economics),
+            ("calibration", self.calibration),
+        )
         for title, obj in tables:
             lines += ["", f"[{title}]"]
             lines += [_toml_line(k, v) for k, v in asdict(obj).items() if v is not None]
@@ -383,6 +582,17 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        keys = [
+            k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else _toml_value(str(k)) for k in value
+        ]
+        return (
+            "{"
+            + ", ".join(
+                f"{k} = {_toml_value(v)}" for k, v in zip(keys, value.values(), strict=True)
+            )
+            + "}"
+        )
     text = str(value).replace("\\", "/") if isinstance(value, Path) else str(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -422,17 +632,20 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
         raise DataFileError(f"{path}: scenario file not found") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: not a valid TOML file: {exc}") from exc
-    unknown = set(doc) - {"inputs", "thresholds", "radio", "costs"}
+    tables = ("inputs", "thresholds", "radio", "costs", "economics", "calibration")
+    unknown = set(doc) - set(tables)
     if unknown:
         raise InputError(
-            f"{path}: unknown table(s) {sorted(unknown)}; "
-            "expected [inputs], [thresholds], [radio] and [costs]"
+            f"{path}: unknown table(s) {sorted(unknown)}; expected some of "
+            + ", ".join(f"[{t}]" for t in tables)
         )
     thresholds = _update(scenario.thresholds, doc.get("thresholds", {}), path, "thresholds")
     radio = _update(scenario.radio, doc.get("radio", {}), path, "radio")
     costs = _update(scenario.costs, doc.get("costs", {}), path, "costs")
+    economics = _update(scenario.economics, doc.get("economics", {}), path, "economics")
+    calibration = _update(scenario.calibration, doc.get("calibration", {}), path, "calibration")
     inputs = dict(doc.get("inputs", {}))
-    allowed = {f.name for f in fields(Scenario)} - {"thresholds", "radio", "costs"}
+    allowed = {f.name for f in fields(Scenario)} - set(tables)
     if set(inputs) - allowed:
         raise InputError(
             f"{path}: unknown key(s) in [inputs]: {sorted(set(inputs) - allowed)}; "
@@ -452,7 +665,10 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
                 f"not {inputs['sites']!r}"
             )
         inputs["sites"] = tuple(path.parent / f for f in sites)
-    return replace(scenario, thresholds=thresholds, radio=radio, costs=costs, **inputs)
+    return replace(
+        scenario, thresholds=thresholds, radio=radio, costs=costs, economics=economics,
+        calibration=calibration, **inputs,
+    )  # fmt: skip
 
 
 def _update(obj: Any, values: dict[str, Any], path: Path, table: str) -> Any:
@@ -463,6 +679,13 @@ def _update(obj: Any, values: dict[str, Any], path: Path, table: str) -> Any:
             f"{path}: unknown key(s) in [{table}]: {sorted(unknown)}; "
             f"known keys are {sorted(names)}"
         )
+    # a per-carrier table given in part keeps the other carriers' values
+    values = {
+        k: {**getattr(obj, k), **v}
+        if isinstance(getattr(obj, k), dict) and isinstance(v, dict)
+        else v
+        for k, v in values.items()
+    }
     try:
         return replace(obj, **values)
     except TypeError as exc:

@@ -39,7 +39,7 @@ STAGES = {
 MAY_IMPORT = {
     "core": set(),
     "io": {"core"},
-    "sample": {"core", "io"},
+    "sample": {"core", "io", "radio"},
     "radio": {"core", "io"},
     "analysis": {"core", "io", "sample", "radio"},
     "outputs": {"core", "io", "sample", "radio", "analysis"},

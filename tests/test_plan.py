@@ -252,6 +252,17 @@ def test_cli_plan_on_the_tiny_scenario(tiny, tmp_path):
     assert summary["stats"]["sites"] == 1
     assert (out / "plan.xlsx").exists() and (out / "plan_map.html").exists()
     assert (out / "backhaul_routes.gpkg").exists()
+    # the business case: one line per list, its files
+    assert "sites, " in res.output and (
+        "Commercial" in res.output or "Public-utility" in res.output
+    )
+    cases = pd.read_csv(out / "business_cases.csv", encoding="utf-8-sig")
+    assert len(cases) == 1 and "NPV (USD)" in cases.columns
+    assert cases["List"].iloc[0] in ("Commercial (carrier's own rollout)", "Public-utility request")
+    lists = pd.read_csv(out / "business_lists.csv", encoding="utf-8-sig")
+    assert lists["Sites"].sum() == 1
+    assert len(pd.read_csv(out / "business_sensitivity.csv", encoding="utf-8-sig")) == 8
+    assert (out / "business_tornado.png").stat().st_size > 10_000
 
 
 def test_cli_plan_errors(tiny, tmp_path):

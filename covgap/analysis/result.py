@@ -117,6 +117,7 @@ def analyse(
     Result
     """
     from ..radio.point import best_servers, nearest_sites
+    from .calibration import apply_calibration, calibrated_radio
     from .classify import add_district, classify_villages, summarise, village_points
 
     timings: dict[str, float] = {}
@@ -131,11 +132,14 @@ def analyse(
         model=scenario.radio.model,
         progress=progress,
     )
+    # measured corrections (covgap calibrate): offsets on the signal, their spread as sigma
+    servers = apply_calibration(servers, scenario.calibration)
+    radio = calibrated_radio(scenario.radio, scenario.calibration)
     nearest = nearest_sites(points, inputs.sites, by=None)
     timings["predict_s"] = time.perf_counter() - start
     start = time.perf_counter()
     classified = classify_villages(
-        villages, points, servers, nearest, thresholds=scenario.thresholds, radio=scenario.radio
+        villages, points, servers, nearest, thresholds=scenario.thresholds, radio=radio
     )
     summary = summarise(classified, by="district")
     timings["classify_s"] = time.perf_counter() - start

@@ -12,6 +12,7 @@ import click
 
 from .. import __version__
 from ._logging import configure_logging
+from .calibrate import calibrate_command
 from .map import map_command
 from .plan import plan_command
 from .predict import predict_command
@@ -43,7 +44,16 @@ def main(verbose: int, quiet: int) -> None:
     ctx.call_on_close(configure_logging(verbose, quiet))
 
 
-for _command in (run, request, plan_command, map_command, predict_command, validate, sample):
+for _command in (
+    run,
+    request,
+    plan_command,
+    map_command,
+    predict_command,
+    calibrate_command,
+    validate,
+    sample,
+):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

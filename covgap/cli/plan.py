@@ -144,8 +144,10 @@ def plan_command(
     options it plans the bundled synthetic sample.
     """
     from ..io.manifest import MANIFEST_NAME, run_folder
+    from ..outputs.business import list_lines
     from ..pipeline import run_plan
     from ..plan import write_plan
+    from ..plan.business import write_business
 
     if k is not None and budget_usd is not None:
         raise click.UsageError("give --sites-budget or --budget-usd, not both")
@@ -171,9 +173,13 @@ def plan_command(
     )
     with run_folder(out_dir, command="covgap plan", extra={"scenario": scenario.name}) as tmp:
         written = write_plan(plan, tmp, lang=lang)
-    paths = {role: out_dir / path.name for role, path in written.items()}
+        business, lists = write_business(plan, tmp, lang=lang)
+    # the files were written in the temporary folder: name them where they are now
+    paths = {role: out_dir / path.name for role, path in (written | business).items()}
     paths["manifest"] = out_dir / MANIFEST_NAME
     _echo_summary(plan)
+    for line in list_lines(lists, usd_vnd=plan.before.scenario.economics.usd_vnd, lang="en"):
+        click.echo(line)
     for role, path in paths.items():
         click.echo(f"  {role:26s} {path}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,7 +61,9 @@ def request(
     input options it uses the bundled synthetic sample.
     """
     from ..io.reform import REAL_CROSSWALK, read_crosswalk
+    from ..outputs.business import list_lines
     from ..pipeline import run as run_pipeline
+    from ..request.business import write_dossier_business
     from ..request.dossier import build_dossier
     from ..request.export import write_dossier
 
@@ -75,9 +78,28 @@ def request(
         table = read_crosswalk(REAL_CROSSWALK)
     dossier = build_dossier(result, crosswalk=table)
     paths = write_dossier(dossier, out_dir, lang=lang, result=result if with_map else None)
+    business, lists = write_dossier_business(
+        dossier, out_dir, costs=scenario.costs, economics=scenario.economics,
+        road_km=_road_km(scenario, result), lang=lang,
+    )  # fmt: skip
+    paths |= business
     _echo_summary(dossier)
+    for line in list_lines(lists, usd_vnd=scenario.economics.usd_vnd, unit="villages", lang="en"):
+        click.echo(line)
     for role, path in paths.items():
         click.echo(f"  {role:26s} {path}")
+
+
+def _road_km(scenario: Any, result: Any) -> Any:
+    """Each village's distance to a road (for off-grid power), when the scenario has roads."""
+    if scenario.roads is None:
+        return None
+    import pandas as pd
+
+    from ..plan.roads import read_roads, snap_to_roads
+
+    snapped = snap_to_roads(result.villages, read_roads(scenario.roads))
+    return pd.Series(snapped["dist_km"].to_numpy(), index=result.villages["village_id"])
 
 
 def _echo_summary(dossier: object) -> None:

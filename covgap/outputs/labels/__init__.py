@@ -20,6 +20,7 @@ import pandas as pd
 
 from ...io.locale import LANGS, check_lang, format_number
 from . import dossier as _labels_dossier
+from . import economics as _labels_economics
 from . import map as _labels_map
 from . import plan as _labels_plan
 from . import static as _labels_static
@@ -180,6 +181,7 @@ LABELS: dict[str, dict[str, str]] = _merge(
     _labels_map.LABELS,
     _labels_static.LABELS,
     _labels_plan.LABELS,
+    _labels_economics.LABELS,
 )
 
 

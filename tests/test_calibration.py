@@ -1,0 +1,352 @@
+"""Measurements in, offsets out: readers, robust fit, block cross-validation, survey, CLI."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from covgap.analysis.calibration import (
+    apply_calibration,
+    blocks,
+    calibration_of,
+    confusion,
+    error_stats,
+    field_check,
+    fit_offsets,
+    huber_location,
+)
+from covgap.config import Calibration, Radio, Scenario, Thresholds, load_scenario
+from covgap.errors import InputError, ValidationError
+from covgap.io.measurements import band_of_earfcn, read_measurements, read_survey
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------------------- readers
+def test_read_measurements_tool_headers_plmn_and_earfcn(tmp_path, caplog):
+    path = tmp_path / "tems.csv"
+    path.write_text(
+        "Timestamp;Latitude;Longitude;PLMN;NetworkTech;EARFCN;PCI;RSRP (dBm)\n"
+        "2025-10-15 08:00:00;22,10;103,05;45204;LTE;1650;12;-95,5\n"
+        "2025-10-15 08:00:01;22,11;103,06;452-02;LTE;3500;7;-101\n"
+        "2025-10-15 08:00:02;;103,06;45201;LTE;1650;7;-99\n"
+        "2025-10-15 08:00:03;22,12;103,07;45201;WCDMA;10700;7;-88\n"
+        "2025-10-15 08:00:04;22,12;103,07;45201;LTE;1650;7;\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        m = read_measurements(path)
+    assert m["carrier"].tolist() == ["Viettel", "VNPT", "MobiFone"]
+    assert m["technology"].tolist() == ["4G", "4G", "3G"]
+    assert m["rsrp_dbm"].tolist() == [-95.5, -101.0, -88.0]
+    # EARFCN 1650 is band 3 (1800 MHz), 3500 band 8 (900); no LTE band for a UMTS channel
+    assert m["freq_mhz"].iloc[:2].tolist() == [1800.0, 900.0] and math.isnan(m["freq_mhz"].iloc[2])
+    assert m.geometry.x.tolist() == [103.05, 103.06, 103.07]
+    assert m["row"].tolist() == [2, 3, 5]
+    # the rows left out are said, with their rows
+    text = caplog.text
+    assert "1 row(s) have no position" in text and "(rows 4)" in text
+    assert "1 row(s) have no signal" in text and "(rows 6)" in text
+    assert m.attrs["covgap_read"]["used"] == 3 and m.attrs["covgap_read"]["rows"] == 5
+
+
+def test_read_measurements_refuses_what_it_cannot_use(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("lat,lon,level\n22.1,103.05,-90\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="no carrier column"):
+        read_measurements(path)
+    assert read_measurements(path, carrier="Viettel")["carrier"].tolist() == ["Viettel"]
+    path.write_text("lat,lon,Operator,RSRP\n22.1,103.05,Gmobile,-90\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"unknown carrier.*rows 2"):
+        read_measurements(path)
+    path.write_text("Operator,RSRP\nViettel,-90\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="no position columns"):
+        read_measurements(path)
+
+
+def test_band_of_earfcn():
+    assert band_of_earfcn([1650, 3500, 100, 9460, 5000]).tolist()[:4] == [1800, 900, 2100, 700]
+    assert math.isnan(band_of_earfcn([5000])[0])
+
+
+def test_read_survey_vietnamese(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "Mã thôn,Nhà mạng,Tình trạng sóng,Ngày khảo sát\n"
+        "V1,,có sóng,15/10/2025\nV2,Viettel,Sóng yếu,15/10/2025\nV3,VNPT,không có sóng,\n",
+        encoding="utf-8",
+    )
+    s = read_survey(path)
+    assert s["observed"].tolist() == ["covered", "low_signal", "white"]
+    assert s["carrier"].tolist() == [None, "Viettel", "VNPT"]
+    path.write_text("Mã thôn,Tình trạng sóng\nV1,có sóng\nV2,tạm được\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"row 3.*unknown status 'tạm được'"):
+        read_survey(path)
+
+
+# ------------------------------------------------------------------------ statistics
+def test_huber_is_robust_and_blocks_are_squares():
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.normal(3.0, 1.0, 500), np.full(20, 60.0)])  # 4 % gross outliers
+    assert abs(huber_location(x) - 3.0) < 0.3 and x.mean() > 5
+    b = blocks(np.array([103.0, 103.001, 103.2]), np.array([22.0, 22.0, 22.0]), block_km=5)
+    assert b[0] == b[1] != b[2]
+
+
+def _synthetic(n_blocks=8, per_block=40, offsets=None, seed=2):
+    """Measurements with known offsets per carrier, spread over blocks 5 km apart."""
+    offsets = offsets or {"Viettel": 3.0, "VNPT": -2.0}
+    rng = np.random.default_rng(seed)
+    rows = []
+    for carrier, off in offsets.items():
+        for b in range(n_blocks):
+            lon = 103.02 + 0.06 * b + rng.uniform(0, 0.002, per_block)
+            lat = 22.02 + rng.uniform(0, 0.002, per_block)
+            pred = rng.uniform(-115, -80, per_block)
+            meas = pred + off + rng.normal(0, 4.0, per_block)
+            dist = rng.uniform(0.3, 20, per_block)
+            rows.append(pd.DataFrame({"carrier": carrier, "technology": "4G", "freq_mhz": 1800.0,
+                                      "lon": lon, "lat": lat, "predicted_dbm": pred,
+                                      "rsrp_dbm": meas, "dist_km": dist}))  # fmt: skip
+    table = pd.concat(rows, ignore_index=True)
+    table["error_db"] = table["rsrp_dbm"] - table["predicted_dbm"]
+    return table
+
+
+def test_fit_recovers_offsets_and_validates_on_held_out_blocks():
+    table = _synthetic()
+    stats = error_stats(table).set_index("carrier")
+    assert stats.loc["Viettel", "bias_db"] == pytest.approx(3.0, abs=0.6)
+    fit = fit_offsets(table).set_index("carrier")
+    assert fit.loc["Viettel", "offset_db"] == pytest.approx(3.0, abs=0.6)
+    assert fit.loc["VNPT", "offset_db"] == pytest.approx(-2.0, abs=0.6)
+    assert fit.loc["Viettel", "blocks"] == 8 and fit["fitted"].all()
+    # held out: the offset removes the bias, the spread stays (σ 4 dB)
+    assert fit.loc["Viettel", "rmse_before_db"] > 4.7
+    assert fit.loc["Viettel", "rmse_after_db"] == pytest.approx(4.0, abs=0.5)
+    assert fit.loc["Viettel", "sigma_db"] == pytest.approx(4.0, abs=0.5)
+    cal = calibration_of(fit.reset_index(), source="test")
+    assert set(cal.offsets) == {"Viettel 4G 1800", "VNPT 4G 1800"}
+    assert cal.sigma_db == pytest.approx(4.0, abs=0.5)
+
+
+def test_held_out_offsets_match_exact_refits():
+    from covgap.analysis.calibration import _held_out_offsets
+
+    rng = np.random.default_rng(4)
+    b = np.repeat(np.arange(12), 50)
+    e = rng.normal(2.0, 5.0, len(b)) + np.repeat(rng.normal(0, 2.0, 12), 50)  # block effects
+    e[:10] += 40  # outliers in block 0
+    mu = huber_location(e)
+    fast = _held_out_offsets(e, b, mu)
+    for block in range(12):
+        exact = huber_location(e[b != block])
+        assert fast[b == block][0] == pytest.approx(exact, abs=0.05)
+
+
+def test_fit_refuses_groups_the_data_cannot_support():
+    fit = fit_offsets(_synthetic(n_blocks=3, per_block=40)).set_index("carrier")
+    assert not fit["fitted"].any() and (fit["offset_db"] == 0).all()
+    assert "in 3 blocks (needs 30 in 4)" in fit.loc["Viettel", "note"]
+    fit = fit_offsets(_synthetic(n_blocks=8, per_block=3))
+    assert not fit["fitted"].any() and "24 measurements" in fit["note"].iloc[0]
+    assert calibration_of(fit).offsets == {}
+
+
+def test_apply_calibration_band_first_then_any():
+    servers = pd.DataFrame({"carrier": ["Viettel", "Viettel", "VNPT", "MobiFone"],
+                            "technology": ["4G", "4G", "4G", "4G"],
+                            "freq_mhz": [1800, 2600, 1800, 1800],
+                            "signal_dbm": [-100.0] * 4})  # fmt: skip
+    cal = Calibration(offsets={"Viettel 4G 1800": 2.0, "Viettel 4G any": -1.0, "VNPT 4G any": 3.0})
+    out = apply_calibration(servers, cal)
+    assert out["signal_dbm"].tolist() == [-98.0, -101.0, -97.0, -100.0]
+    assert apply_calibration(servers, Calibration()) is servers
+
+
+def test_calibration_table_validates_and_round_trips(tmp_path):
+    with pytest.raises(InputError, match="not '<carrier>"):
+        Calibration(offsets={"Viettel 1800": 1.0})
+    with pytest.raises(InputError, match="within ±40"):
+        Calibration(offsets={"Viettel 4G 1800": 99.0})
+    with pytest.raises(InputError, match="sigma_db"):
+        Calibration(sigma_db=0.0)
+    cal = Calibration(offsets={"Viettel 4G 1800": -3.1, "VNPT 4G any": 1.5}, sigma_db=6.2,
+                      source='5 files, "drive" 2025')  # fmt: skip
+    path = tmp_path / "s.toml"
+    path.write_text(Scenario(calibration=cal).to_toml(), encoding="utf-8")
+    assert load_scenario(path).calibration == cal
+
+
+def test_confusion_and_kappa_by_hand():
+    predicted = ["covered"] * 6 + ["white"] * 4
+    observed = ["covered"] * 5 + ["white"] + ["white"] * 3 + ["covered"]
+    matrix, agree, kappa = confusion(pd.Series(predicted), pd.Series(observed))
+    assert matrix.loc["covered", "covered"] == 5 and matrix.loc["white", "covered"] == 1
+    assert agree == 0.8
+    # p_e = 0.6*0.6 + 0.4*0.4 = 0.52; kappa = (0.8 - 0.52) / 0.48
+    assert kappa == pytest.approx(0.28 / 0.48)
+    with pytest.raises(InputError):
+        confusion(pd.Series([], dtype=object), pd.Series([], dtype=object))
+
+
+def test_field_check_probabilities_by_hand():
+    villages = pd.DataFrame({"village_id": ["A", "B", "C", "D"],
+                             "population": [100, 900, 50, 10],
+                             "rsrp_dbm": [-105.0, -100.0, -80.0, np.nan],
+                             "rsrp_viettel_dbm": [-105.0, np.nan, -80.0, np.nan]})  # fmt: skip
+    out = field_check(villages, sigma_db=6.0, thresholds=Thresholds(), radio=Radio())
+    by = out.set_index("village_id")
+    assert by.loc["A", "p_covered"] == pytest.approx(0.5)
+    assert by.loc["B", "p_covered"] == pytest.approx(0.7977, abs=1e-4)  # z = 5/6
+    assert by.loc["D", "p_covered"] == 0.0 and by.loc["B", "p_covered_viettel"] == 0.0
+    # B at -100 ± 6 spans low signal and covered (-106, -94): to check; C does not
+    assert (
+        by.loc["B", "field_check"] and by.loc["A", "field_check"] and not by.loc["C", "field_check"]
+    )
+    assert out["village_id"].tolist()[:2] == ["B", "A"]  # to check first, most people first
+    with pytest.raises(InputError, match="sigma_db"):
+        field_check(villages, sigma_db=0.0)
+
+
+# ------------------------------------------------------------------------ end to end
+def _tiny_measurements(tiny, path: Path, offset: float) -> None:
+    """Drive-test rows along the tiny scenario's valley: covgap's prediction + offset."""
+    from covgap.io.readers import read_dem, read_sites
+    from covgap.radio.point import best_servers
+
+    rng = np.random.default_rng(5)
+    lon = rng.uniform(103.02, 103.26, 400)
+    lat = rng.uniform(22.02, 22.17, 400)
+    points = pd.DataFrame({"point_id": np.arange(400), "lon": lon, "lat": lat})
+    servers = best_servers(points, read_sites(tiny["sites"]), read_dem([tiny["dem"]]))
+    lte = servers[(servers["technology"] == "4G") & (servers["signal_dbm"] > -125)]
+    lte = lte.merge(points, on="point_id")
+    meas = lte["signal_dbm"] + offset + rng.normal(0, 3.0, len(lte))
+    table = pd.DataFrame({"Latitude": lte["lat"], "Longitude": lte["lon"], "Operator": "Viettel",
+                          "NetworkTech": "LTE", "EARFCN": 1650, "RSRP": meas.round(1)})  # fmt: skip
+    table.to_csv(path, index=False)
+
+
+def test_area_method_agrees_with_the_point_engine(tiny_scenario, tmp_path):
+    from covgap.analysis.calibration import predict_measurements
+    from covgap.io.readers import read_dem, read_sites
+
+    drive = tmp_path / "drive.csv"
+    _tiny_measurements(tiny_scenario, drive, offset=0.0)
+    m = read_measurements(drive)
+    sites, dem = read_sites(tiny_scenario["sites"]), read_dem([tiny_scenario["dem"]])
+    area = predict_measurements(m, sites, dem, method="area")
+    point = predict_measurements(m, sites, dem, method="point")
+    diff = (area["predicted_dbm"] - point["predicted_dbm"]).to_numpy()
+    assert np.isfinite(diff).mean() > 0.95
+    assert abs(np.nanmedian(diff)) < 0.5 and np.nanpercentile(np.abs(diff), 75) < 3.0
+    assert (area["server_site_id"].dropna() == "VT001").all()
+    assert area["dist_km"].notna().mean() > 0.95
+    with pytest.raises(InputError, match="method"):
+        predict_measurements(m, sites, dem, method="raster")
+
+
+def test_a_named_serving_site_is_compared_with_its_own_prediction(tiny_scenario, tmp_path):
+    from covgap.analysis.calibration import predict_measurements
+    from covgap.io.readers import read_dem, read_sites
+
+    sites = read_sites(tiny_scenario["sites"])
+    far = sites[sites["site_id"] == "VT001"].copy()
+    far["site_id"] = "VT002"
+    far["geometry"] = far.geometry.translate(0.15, 0.0)  # 15 km east
+    both = pd.concat([sites, far], ignore_index=True)
+    path = tmp_path / "m.csv"
+    path.write_text("Latitude,Longitude,Operator,NetworkTech,Site,RSRP\n"
+                    "22.10,103.05,Viettel,LTE,VT002,-110\n22.10,103.05,Viettel,LTE,,-90\n"
+                    "22.10,103.05,Viettel,LTE,XX9,-90\n", encoding="utf-8")  # fmt: skip
+    m = read_measurements(path)
+    out = predict_measurements(m, both, read_dem([tiny_scenario["dem"]]), method="point")
+    assert out["predicted_from"].tolist() == ["serving_site", "best_server", "best_server"]
+    assert out["server_site_id"].tolist() == ["VT002", "VT001", "VT001"]
+    # the named far site predicts less than the best server at the same point
+    assert out["predicted_dbm"].iloc[0] < out["predicted_dbm"].iloc[1]
+    assert out["dist_km"].iloc[0] > out["dist_km"].iloc[1] + 10
+
+
+def test_calibrate_command_on_the_tiny_scenario(tiny_scenario, tmp_path):
+    from covgap.cli import main
+
+    drive = tmp_path / "drive.csv"
+    _tiny_measurements(tiny_scenario, drive, offset=-4.0)
+    survey = tmp_path / "survey.csv"
+    survey.write_text("Mã thôn,Tình trạng sóng\nV1,có sóng\nV3,không có sóng\nV2,sóng yếu\n",
+                      encoding="utf-8")  # fmt: skip
+    out = tmp_path / "cal"
+    args = ["calibrate", "--measurements", str(drive), "--survey", str(survey), "--villages",
+            str(tiny_scenario["villages"]), "--sites", str(tiny_scenario["sites"]), "--dem",
+            str(tiny_scenario["dem"]), "--block-km", "2", "--out", str(out)]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "calibration.csv", encoding="utf-8-sig")
+    row = table[table["carrier"] == "Viettel"].iloc[0]
+    assert row["fitted"] and row["offset_db"] == pytest.approx(-4.0, abs=0.7)
+    assert row["rmse_after_db"] < row["rmse_before_db"]
+    scenario = load_scenario(out / "calibrated_scenario.toml")
+    assert scenario.calibration.offsets["Viettel 4G 1800"] == pytest.approx(-4.0, abs=0.7)
+    assert "measurements (drive.csv" in scenario.calibration.source
+    confusion_table = pd.read_csv(out / "survey_confusion.csv", encoding="utf-8-sig")
+    assert set(confusion_table["calibration"]) == {"before", "after"}
+    html = (out / "calibration_report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 4 and "Cohen" in html
+    assert "survey after calibration" in res.output
+    # the calibrated scenario runs, with its offsets applied
+    res = CliRunner().invoke(main, ["run", "--config", str(out / "calibrated_scenario.toml"),
+                                    "--out", str(tmp_path / "run")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+
+
+def test_calibration_lowers_the_prediction_where_it_was_optimistic(tiny_scenario):
+    from covgap.pipeline import run
+
+    scenario = Scenario(villages=tiny_scenario["villages"], sites=tiny_scenario["sites"],
+                        dem=(tiny_scenario["dem"],))  # fmt: skip
+    before = run(scenario).villages.set_index("village_id")["rsrp_viettel_dbm"]
+    cal = Calibration(offsets={"Viettel 4G 1800": -6.0})
+    after = run(Scenario(**{**scenario.__dict__, "calibration": cal})).villages
+    after = after.set_index("village_id")["rsrp_viettel_dbm"]
+    served = before.notna()
+    assert np.allclose(after[served], before[served] - 6.0)
+
+
+@pytest.mark.slow
+def test_the_sample_calibration_recovers_the_generated_truth():
+    from covgap.analysis.calibrate import calibrate
+    from covgap.sample import sample_scenario
+    from covgap.sample.measurements import TRUTH
+
+    folder = REPO / "data" / "measurements"
+    report = calibrate(sample_scenario(), [folder / "drive_test.csv"],
+                       survey=folder / "field_survey.xlsx")  # fmt: skip
+    fit = report.fit[report.fit["fitted"]].set_index("carrier")
+    for carrier, bias in TRUTH["bias_db"].items():
+        assert fit.loc[carrier, "offset_db"] == pytest.approx(bias, abs=1.0)
+    truth_sigma = math.hypot(TRUTH["shadow_sigma_db"], TRUTH["noise_db"])
+    assert report.calibration.sigma_db == pytest.approx(truth_sigma, abs=1.0)
+    assert (fit["rmse_after_db"] < fit["rmse_before_db"]).all()
+    kappa_before = report.confusion_before[2]
+    _, agree_after, kappa_after = report.confusion_after
+    assert kappa_after >= kappa_before - 0.02 and agree_after > 0.85
+    assert report.field_check["field_check"].sum() > 0
+
+
+@pytest.mark.slow
+def test_the_bundled_measurements_are_what_the_generator_makes(tmp_path):
+    from covgap.sample.measurements import MEASUREMENT_FILES, generate_measurements
+
+    generate_measurements(tmp_path)
+    for name in MEASUREMENT_FILES.values():
+        assert (tmp_path / name).read_bytes() == (
+            REPO / "data" / "measurements" / name
+        ).read_bytes()
