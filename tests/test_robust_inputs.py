@@ -113,7 +113,8 @@ def test_far_sites_are_left_out_with_one_warning(tiny_scenario, tmp_path, caplog
     assert len(inputs.sites) == 9 and not inputs.sites["site_id"].str.startswith("FAR").any()
     lines = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
     assert len(lines) == 1
-    assert lines[0].startswith("7 site(s) (7 sector rows) are more than 35 km")
+    assert lines[0].startswith(f"WARNING: {path}: 7 site(s) (7 sector rows) are more than 35 km")
+    assert [w.severity for w in inputs.warnings] == ["warning"]  # a notebook sees it too
     assert "FAR0, FAR1, FAR2, FAR3, FAR4 and 2 more" in lines[0]
 
 
@@ -156,3 +157,34 @@ def test_far_from_villages_counts_cluster_points(tiny_scenario):
     villages.loc[0, ["cluster_1_lon", "cluster_1_lat"]] = [103.0601, 22.1001]
     far = far_from_villages(sites, villages, 0.5)
     assert not far[sites["site_id"] == "VT001"].any() and far[sites["site_id"] == "VN001"].all()
+
+
+def test_predict_combines_repeated_sites(tiny_scenario, tmp_path):
+    viettel, vnpt = _split(tiny_scenario, tmp_path)
+    out = tmp_path / "out"
+    args = ["predict", "--sites", str(viettel), "--sites", str(vnpt), "--dem",
+            str(tiny_scenario["dem"]), "--radius-km", "20", "--workers", "1",
+            "--out", str(out)]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "2 sites" in result.output
+    clash = pd.read_csv(viettel)
+    clash["height_m"] = 50
+    other = tmp_path / "clash.csv"
+    clash.to_csv(other, index=False)
+    result = CliRunner().invoke(main, [*args[:5], "--sites", str(other), *args[5:]])
+    assert result.exit_code == 1 and "other values" in result.output
+
+
+def test_run_with_a_national_export_is_not_blocked(tiny_scenario, tmp_path):
+    sites = pd.concat([pd.read_csv(tiny_scenario["sites"]), _far_rows(tiny_scenario, 40)])
+    path = tmp_path / "national.csv"
+    sites.to_csv(path, index=False)
+    args = ["run", "--villages", str(tiny_scenario["villages"]), "--sites", str(path),
+            "--dem", str(tiny_scenario["dem"]), "--out", str(tmp_path / "out"),
+            "--no-progress"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "left out" in line]
+    assert len(lines) == 1 and "40 site(s)" in lines[0] and "and 35 more" in lines[0]
+    assert "outside the DEM" not in result.output

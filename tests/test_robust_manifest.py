@@ -119,3 +119,35 @@ def test_a_crafted_manifest_never_removes_files_outside(tmp_path, caplog):
     assert outside.read_text(encoding="utf-8") == "keep"
     assert "will not be removed" in caplog.text
     assert set(read_manifest(out)["files"]) == {"a.txt"}
+
+
+def test_plan_writes_a_manifest(tiny_scenario, tmp_path):
+    out = tmp_path / "plan"
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("candidate_id,lon,lat\nC1,103.24,22.11\n", encoding="utf-8")
+    args = ["plan", "--villages", str(tiny_scenario["villages"]), "--sites",
+            str(tiny_scenario["sites"]), "--dem", str(tiny_scenario["dem"]), "--roads",
+            str(tiny_scenario["roads"]), "--candidates", str(candidates), "--no-generate",
+            "--sites-budget", "1", "--solver", "greedy", "--out", str(out),
+            "--no-progress"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = verify_manifest(out)
+    assert doc["command"] == "covgap plan"
+    assert sorted(doc["files"]) == sorted(p.name for p in out.iterdir() if p.name != MANIFEST_NAME)
+    assert str(out / MANIFEST_NAME) in result.output
+
+
+def test_an_earlier_file_edited_since_is_kept(tmp_path, caplog):
+    out = tmp_path / "out"
+    with run_folder(out, command="first") as tmp:
+        (tmp / "zones_by_commune.csv").write_text("a\n", encoding="utf-8")
+        (tmp / "zones.gpkg").write_bytes(b"zones")
+        (tmp / "villages.csv").write_text("v\n", encoding="utf-8")
+    (out / "zones_by_commune.csv").write_text("a\nmy notes\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO), run_folder(out, command="second") as tmp:
+        (tmp / "villages.csv").write_text("v2\n", encoding="utf-8")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [MANIFEST_NAME, "villages.csv", "zones_by_commune.csv"]
+    assert "removed 1 file(s) of the earlier run: zones.gpkg" in caplog.text
+    assert "kept zones_by_commune.csv of the earlier run" in caplog.text

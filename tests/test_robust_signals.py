@@ -124,3 +124,24 @@ def test_signal_during_area_prediction_stops_the_pool(tmp_path, tiny_scenario, s
     assert stderr.strip().splitlines()[-1].startswith("covgap: ")
     assert not any(_alive(pid) for pid in workers)
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_a_signal_during_the_final_moves_waits_for_them(tmp_path, monkeypatch):
+    from covgap.io.atomic import atomic_folder
+
+    real_replace = os.replace
+
+    def replace_then_interrupt(src, dst):
+        real_replace(src, dst)
+        if Path(dst).name == "a.txt":
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C after the first of three moves
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt), atomic_folder(out) as tmp:
+        for name in ("a.txt", "b.txt", "c.txt"):
+            (tmp / name).write_text(name, encoding="utf-8")
+        monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    monkeypatch.undo()
+    # the interrupt came after all three were in place, and no temporary folder is left
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

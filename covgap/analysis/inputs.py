@@ -98,7 +98,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     sites = None
     if site_tables:
         kept = {f: t.loc[~far[f]] for f, t in site_tables.items()}
-        _warn_far_sites(site_tables, far, scenario.radio.max_range_km)
+        problems += _far_sites_warning(site_tables, far, scenario.radio.max_range_km)
         sites, clashes = combine_sites(kept)
         problems += clashes
     if any(p.severity == "error" for p in problems):
@@ -154,11 +154,16 @@ def far_from_villages(
     slon = sites.geometry.x.where(valid).to_numpy(float)
     slat = sites.geometry.y.where(valid).to_numpy(float)
     idx = np.flatnonzero(valid.to_numpy() & np.isfinite(slon) & np.isfinite(slat))
-    for chunk in np.array_split(idx, max(1, len(idx) // _CHUNK + 1)):
+    # one distance row per site position, not per sector
+    points, inverse = np.unique(np.c_[slon[idx], slat[idx]], axis=0, return_inverse=True)
+    far_point = np.zeros(len(points), bool)
+    for chunk in np.array_split(np.arange(len(points)), len(points) // _CHUNK + 1):
         if len(chunk) == 0:
             continue
-        d = distance_km(slon[chunk, None], slat[chunk, None], lon[None, :], lat[None, :])
-        far[chunk] = d.min(axis=1) > max_range_km
+        p_lon, p_lat = points[chunk, :1], points[chunk, 1:]
+        d = distance_km(p_lon, p_lat, lon[None, :], lat[None, :])
+        far_point[chunk] = d.min(axis=1) > max_range_km
+    far[idx] = far_point[inverse.ravel()]
     return far
 
 
@@ -182,28 +187,27 @@ def _village_points(villages: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]
     return lon[ok], lat[ok]
 
 
-def _warn_far_sites(
+def _far_sites_warning(
     tables: dict[str, gpd.GeoDataFrame], far: dict[str, np.ndarray], max_range_km: float
-) -> None:
-    """Log one warning that counts and names (the first few) sites left out as far."""
+) -> list[Problem]:
+    """Return one warning that counts and names (the first few) sites left out as far."""
     ids = list(
         dict.fromkeys(
             str(sid) for f, t in tables.items() for sid in t.loc[far[f], "site_id"].tolist()
         )
     )
     if not ids:
-        return
+        return []
     rows = sum(int(m.sum()) for m in far.values())
     more = f" and {len(ids) - _FIRST_IDS} more" if len(ids) > _FIRST_IDS else ""
-    logger.warning(
-        "%d site(s) (%d sector rows) are more than %g km (radio.max_range_km) from every "
-        "village and are left out: %s%s",
-        len(ids),
-        rows,
-        max_range_km,
-        ", ".join(ids[:_FIRST_IDS]),
-        more,
+    files = ", ".join(f for f, m in far.items() if m.any())
+    message = (
+        f"{len(ids)} site(s) ({rows} sector rows) are more than {max_range_km:g} km "
+        f"(radio.max_range_km) from every village and are left out: "
+        f"{', '.join(ids[:_FIRST_IDS])}{more}"
     )
+    hint = "another area's sites; they cannot serve these villages"
+    return [Problem(files, message, hint=hint, severity="warning")]
 
 
 def combine_sites(tables: dict[str, gpd.GeoDataFrame]) -> tuple[gpd.GeoDataFrame, list[Problem]]:

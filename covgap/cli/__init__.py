@@ -8,11 +8,10 @@ inside the commands so that ``covgap --help`` is instant.
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from .. import __version__
+from ._logging import configure_logging
 from .calibrate import calibrate_command
 from .map import map_command
 from .plan import plan_command
@@ -27,7 +26,13 @@ __all__ = ["main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="covgap")
-@click.option("-v", "--verbose", count=True, help="More messages (-vv for debug).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More messages, and every warning (default: one line per kind of warning, "
+    "with a count); -vv for debug.",
+)
 @click.option("-q", "--quiet", count=True, help="Only errors.")
 def main(verbose: int, quiet: int) -> None:
     """Find villages in white and low-signal mobile coverage zones over terrain.
@@ -35,11 +40,8 @@ def main(verbose: int, quiet: int) -> None:
     Start with `covgap run`, which analyses the bundled synthetic Lai Châu sample and
     writes an interactive map and tables to ./maps.
     """
-    level = logging.WARNING - 10 * verbose + 10 * quiet
-    logging.basicConfig(
-        level=max(logging.DEBUG, min(level, logging.CRITICAL)),
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    ctx = click.get_current_context()
+    ctx.call_on_close(configure_logging(verbose, quiet))
 
 
 for _command in (

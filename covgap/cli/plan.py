@@ -143,6 +143,7 @@ def plan_command(
     fibre rollout list of white and low-signal villages, and a map. With no input
     options it plans the bundled synthetic sample.
     """
+    from ..io.manifest import MANIFEST_NAME, run_folder
     from ..outputs.business import list_lines
     from ..pipeline import run_plan
     from ..plan import write_plan
@@ -170,9 +171,12 @@ def plan_command(
         method=method,
         time_limit_s=time_limit_s,
     )
-    paths = write_plan(plan, out_dir, lang=lang)
-    business, lists = write_business(plan, out_dir, lang=lang)
-    paths |= business
+    with run_folder(out_dir, command="covgap plan", extra={"scenario": scenario.name}) as tmp:
+        written = write_plan(plan, tmp, lang=lang)
+        business, lists = write_business(plan, tmp, lang=lang)
+    # the files were written in the temporary folder: name them where they are now
+    paths = {role: out_dir / path.name for role, path in (written | business).items()}
+    paths["manifest"] = out_dir / MANIFEST_NAME
     _echo_summary(plan)
     for line in list_lines(lists, usd_vnd=plan.before.scenario.economics.usd_vnd, lang="en"):
         click.echo(line)

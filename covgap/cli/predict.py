@@ -14,7 +14,13 @@ _MODELS = ("p1812", "bullington", "hata", "fspl")
 
 
 @click.command("predict")
-@click.option("--sites", type=_EXISTING, required=True, help="BTS site table, one row per sector.")
+@click.option(
+    "--sites",
+    type=_EXISTING,
+    required=True,
+    multiple=True,
+    help="BTS site table, one row per sector; repeat for several files (combined).",
+)
 @click.option(
     "--dem",
     type=_EXISTING,
@@ -84,7 +90,7 @@ _MODELS = ("p1812", "bullington", "hata", "fspl")
 )
 @handle_errors
 def predict_command(
-    sites: Path,
+    sites: tuple[Path, ...],
     dem: tuple[Path, ...],
     site_ids: tuple[str, ...],
     radius_km: float,
@@ -119,7 +125,7 @@ def predict_command(
     check_out_dir(out_dir)
     scenario = load_scenario(config_file)
     crs = crs or scenario.crs
-    site_table = read_sites(sites, crs=crs)
+    site_table = _read_site_files(sites, crs, read_sites)
     terrain = read_dem(list(dem))
     info = {"scenario": scenario.name, "synthetic": scenario.synthetic or _synthetic(dem)}
     rasters = predict_area(
@@ -153,6 +159,28 @@ def predict_command(
         write_zones(pieces, tmp / "zones.gpkg", summary=summary)
         write_csv(summary, tmp / "zones_by_commune.csv")
     _echo(rasters, pieces, len(paths) + 3, out_dir)
+
+
+def _read_site_files(paths: tuple[Path, ...], crs: str | None, reader) -> object:
+    """Read and combine the site files (a sector in two files: see ``combine_sites``)."""
+    import logging
+
+    from ..analysis.inputs import combine_sites
+    from ..errors import ValidationError
+
+    tables, problems = {}, []
+    for path in dict.fromkeys(paths):
+        try:
+            tables[str(path)] = reader(path, crs=crs)
+        except ValidationError as exc:
+            problems += exc.problems
+    if not problems:
+        combined, problems = combine_sites(tables)
+    if any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    for problem in problems:
+        logging.getLogger(__name__).warning("%s", problem)
+    return combined
 
 
 def _synthetic(dems: tuple[Path, ...]) -> bool:

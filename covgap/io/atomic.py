@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from ..errors import DataFileError
 
-__all__ = ["atomic_folder", "atomic_path"]
+__all__ = ["atomic_folder", "atomic_path", "signals_deferred"]
 
 
 def _default_mode() -> int:
@@ -89,7 +92,40 @@ def atomic_folder(out_dir: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=".covgap-tmp-", dir=out))
     try:
         yield tmp
-        for item in sorted(tmp.iterdir()):
-            os.replace(item, out / item.name)
+        with signals_deferred():  # Ctrl-C now would leave a mix of old and new files
+            for item in sorted(tmp.iterdir()):
+                os.replace(item, out / item.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends (a few renames).
+
+    A signal that arrives meanwhile is handled right after the block, by the handler
+    that was in place (Ctrl-C raises ``KeyboardInterrupt``), so a set of files is moved
+    into place completely or not at all. Outside the main thread (where handlers cannot
+    be set) the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        caught.append(signum)
+
+    held = [signal.SIGINT, signal.SIGTERM]
+    previous = {signum: signal.signal(signum, hold) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            handler = previous[caught[0]]
+            if callable(handler):
+                handler(caught[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(caught[0])

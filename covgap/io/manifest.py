@@ -4,8 +4,9 @@ Every command that writes a folder (``covgap run``, ``covgap predict``) writes i
 :func:`run_folder`: the files go to a temporary folder first (:func:`atomic_folder`),
 then ``covgap_manifest.json`` is added (command, time, covgap version, each file's size
 and SHA-256), everything is moved into place, and the files that the *previous*
-manifest listed and this run did not write are removed. Only files named in the old
-manifest are ever removed, never other files of the user's. Readers of a results folder
+manifest listed and this run did not write are removed, if they are still as that run
+wrote them. Only such files are ever removed, never other files of the user's (an
+earlier run's file edited since is kept, with a warning). Readers of a results folder
 (``covgap map --results``) call :func:`verify_manifest` and use only the files listed.
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import DataFileError
-from .atomic import atomic_folder
+from .atomic import atomic_folder, signals_deferred
 
 __all__ = ["MANIFEST_NAME", "read_manifest", "run_folder", "verify_manifest", "write_manifest"]
 
@@ -158,7 +159,8 @@ def run_folder(
     """Yield a temporary folder whose files replace the previous run's in ``out_dir``.
 
     On success the manifest is written, every file is moved into ``out_dir``, and the
-    files of the previous manifest that this run did not write are removed. On failure
+    files of the previous manifest that this run did not write are removed (those
+    still unchanged since; an edited one is kept with a warning). On failure
     (or Ctrl-C) ``out_dir`` is left as it was.
 
     Parameters
@@ -187,13 +189,27 @@ def run_folder(
             encoding="utf-8"))["files"])  # fmt: skip
     if old is None:
         return
-    stale = sorted(set(old["files"]) - new)
-    for name in stale:
-        path = out / name
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
+    stale = [n for n in sorted(set(old["files"]) - new) if _unchanged(out / n, old["files"][n])]
+    kept = sorted(set(old["files"]) - new - set(stale))
+    with signals_deferred():
+        for name in stale:
+            (out / name).unlink(missing_ok=True)
     if stale:
         logger.info("removed %d file(s) of the earlier run: %s", len(stale), ", ".join(stale))
+    existing = [n for n in kept if (out / n).exists()]
+    if existing:
+        logger.warning(
+            "%s: kept %s of the earlier run: changed since that run, so perhaps yours now",
+            out,
+            ", ".join(existing),
+        )
+
+
+def _unchanged(path: Path, facts: Mapping[str, Any]) -> bool:
+    """Tell whether ``path`` is still the file an earlier manifest lists (size, SHA-256)."""
+    if not path.is_file() or path.is_symlink():
+        return False
+    return path.stat().st_size == facts["bytes"] and file_sha256(path) == facts["sha256"]
 
 
 def _plain_name(name: str) -> bool:
