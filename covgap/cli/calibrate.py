@@ -80,6 +80,7 @@ def calibrate_command(
     options it calibrates the bundled synthetic sample.
     """
     from ..analysis.calibrate import calibrate
+    from ..io.manifest import MANIFEST_NAME, run_folder
     from ..outputs.calibration_report import write_calibration
 
     scenario = scenario_from_options(villages, sites, dem, admin, crs, config_file)
@@ -91,7 +92,10 @@ def calibrate_command(
         block_km=block_km,
         progress=progress_default() if progress is None else progress,
     )
-    paths = write_calibration(report, out_dir)
+    with run_folder(out_dir, command="covgap calibrate", extra={"scenario": scenario.name}) as tmp:
+        written = write_calibration(report, tmp)
+    paths = {role: out_dir / path.name for role, path in written.items()}
+    paths["manifest"] = out_dir / MANIFEST_NAME
     note = " (SYNTHETIC sample)" if scenario.synthetic else ""
     click.echo(f"calibrated on {report.calibration.source}{note}")
     cols = ["carrier", "technology", "freq_mhz", "n", "bias_db", "offset_db", "rmse_before_db",

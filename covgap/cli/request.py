@@ -60,6 +60,7 @@ def request(
     district), the same lists as CSV, GeoPackage and KML, and a printable map. With no
     input options it uses the bundled synthetic sample.
     """
+    from ..io.manifest import MANIFEST_NAME, run_folder
     from ..io.reform import REAL_CROSSWALK, read_crosswalk
     from ..outputs.business import list_lines
     from ..pipeline import run as run_pipeline
@@ -77,12 +78,16 @@ def request(
     elif not scenario.synthetic and REAL_CROSSWALK.exists():
         table = read_crosswalk(REAL_CROSSWALK)
     dossier = build_dossier(result, crosswalk=table)
-    paths = write_dossier(dossier, out_dir, lang=lang, result=result if with_map else None)
-    business, lists = write_dossier_business(
-        dossier, out_dir, costs=scenario.costs, economics=scenario.economics,
-        road_km=_road_km(scenario, result), lang=lang,
-    )  # fmt: skip
-    paths |= business
+    road_km = _road_km(scenario, result)
+    with run_folder(out_dir, command="covgap request", extra={"scenario": scenario.name}) as tmp:
+        written = write_dossier(dossier, tmp, lang=lang, result=result if with_map else None)
+        business, lists = write_dossier_business(
+            dossier, tmp, costs=scenario.costs, economics=scenario.economics,
+            road_km=road_km, lang=lang,
+        )  # fmt: skip
+    # the files were written in the temporary folder: name them where they are now
+    paths = {role: out_dir / path.name for role, path in (written | business).items()}
+    paths["manifest"] = out_dir / MANIFEST_NAME
     _echo_summary(dossier)
     for line in list_lines(lists, usd_vnd=scenario.economics.usd_vnd, unit="villages", lang="en"):
         click.echo(line)
