@@ -76,7 +76,7 @@ def book(request, tmp_path):
 
 def test_sheets_and_headers(book):
     lang, wb = book
-    keys = ("cover", "request", "unpowered", "sunset", "summary_commune_2025",
+    keys = ("appendix", "cover", "request", "unpowered", "sunset", "summary_commune_2025",
             "summary_commune", "summary_district")  # fmt: skip
     names = [label(f"sheet_{k}", lang) for k in keys]
     assert wb.sheetnames == names
@@ -108,7 +108,8 @@ def test_layout_formats_and_print_setup(book):
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     col = {c.value: c.column_letter for c in ws[1]}
     assert ws[f"{col[label('households', lang)]}2"].number_format == "#,##0"
-    assert ws[f"{col[label('rsrp_dbm', lang)]}2"].number_format == '0.0" dBm"'
+    # the header says "(dBm)": the cells do not say it again
+    assert ws[f"{col[label('rsrp_dbm', lang)]}2"].number_format == "0.0"
     assert ws[f"{col[label('nearest_site_km', lang)]}2"].number_format == "0.0"
     assert ws[f"{col[label('rank', lang)]}2"].value == 1
     assert ws[f"{col[label('coverage_class', lang)]}2"].value == label("white", lang)

@@ -30,6 +30,7 @@ from .workbook import FORMULA_PREFIXES, display_table, write_workbook
 
 if TYPE_CHECKING:
     from ..analysis.result import Result
+    from .appendix import Letter
     from .dossier import Dossier
 
 __all__ = [
@@ -222,6 +223,7 @@ def write_dossier(
     *,
     lang: str = "vi",
     result: Result | None = None,
+    letter: Letter | None = None,
 ) -> dict[str, Path]:
     """Write the workbook, the CSVs, the GeoPackage, the KML (and the map), all or nothing.
 
@@ -236,6 +238,9 @@ def write_dossier(
     result
         The analysis the dossier came from; when given, the printable map of the listed
         villages (PNG and PDF, :mod:`covgap.outputs.static_maps`) is written too.
+    letter
+        The letter the workbook's appendix is attached to (agency, number, date);
+        ``None`` leaves dots to fill by hand.
 
     Returns
     -------
@@ -255,7 +260,7 @@ def write_dossier(
         **{f"summary_{by}_csv": table for by, table in dossier.summaries.items()},
     }
     with atomic_folder(out) as tmp:
-        write_workbook(dossier, tmp / DOSSIER_FILES["workbook"], lang=lang)
+        write_workbook(dossier, tmp / DOSSIER_FILES["workbook"], lang=lang, letter=letter)
         written["workbook"] = out / DOSSIER_FILES["workbook"]
         for role, table in tables.items():
             write_csv(table, tmp / DOSSIER_FILES[role], lang=lang)

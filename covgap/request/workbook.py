@@ -1,10 +1,13 @@
 """The request workbook: an Excel file a province can attach to its letter.
 
-:func:`write_workbook` writes, in Vietnamese (default) or English, a cover sheet stamped
-with the scenario's parameters (so the list can be defended later), the ranked request
-list, the unpowered list, the 2G/3G switch-off list and summaries by commune and former
-district. Every table has a bold frozen header, column widths, number formats, an
-autofilter, print titles and an A4 landscape page set-up fitted to the page width.
+:func:`write_workbook` writes, in Vietnamese (default) or English, first the printed
+appendix (:mod:`covgap.request.appendix`: agency and national motto, "Phụ lục … kèm theo
+Công văn số …", the short list at 10 pt on A4 landscape, totals, signatures), then a cover
+sheet stamped with the scenario's parameters (so the list can be defended later), the
+ranked request list with every column, the unpowered list, the 2G/3G switch-off list
+and summaries by commune and former district. Every table has a bold frozen header,
+column widths, number formats, an autofilter, print titles and an A4 landscape page
+set-up fitted to the page width.
 
 Text that comes from input files (village names, ids, scenario names) never becomes a
 formula: a string starting with ``=``, ``+``, ``-`` or ``@`` is stored as text with
@@ -27,6 +30,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..io.atomic import atomic_path
 from ..io.locale import check_lang
 from ..outputs.labels import label
+from ._cells import FORMULA_PREFIXES, _lines, _missing, _plain, set_text_safe
+from .appendix import Letter, write_appendix
 
 if TYPE_CHECKING:
     from .dossier import Dossier
@@ -35,8 +40,6 @@ __all__ = ["FORMULA_PREFIXES", "display_table", "write_workbook"]
 
 logger = logging.getLogger(__name__)
 
-#: Leading characters that make Excel (or LibreOffice) read a cell as a formula.
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _WARN_FONT = Font(bold=True, color="FFFFFF", size=13)
@@ -64,7 +67,7 @@ def _number_format(key: str) -> str | None:
     if key == "priority_score":
         return "0.00"
     if key.endswith("_dbm"):
-        return '0.0" dBm"'
+        return "0.0"  # the header says "(dBm)"
     if key.endswith("_km"):
         return "0.0"
     if key in ("lon", "lat"):
@@ -74,15 +77,6 @@ def _number_format(key: str) -> str | None:
     if key.startswith(("villages", "households", "population")):
         return "#,##0"
     return None
-
-
-def set_text_safe(cell: Any, value: object) -> None:
-    """Write ``value``; a string is always stored as text, never as a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_PREFIXES):
-            cell.quotePrefix = True
 
 
 def display_table(table: pd.DataFrame, lang: str = "vi") -> tuple[pd.DataFrame, list[str]]:
@@ -141,20 +135,6 @@ def _width(header: str, values: pd.Series, key: str) -> float:
     return float(max(longest_word + 1, min(longest_value, _MAX_WIDTH) + 1, 8))
 
 
-def _lines(text: object, width: float, *, chars_per_unit: float = 1.1) -> int:
-    """Lines a text wrapped at spaces takes in a column of ``width`` characters."""
-    capacity = max(int(width * chars_per_unit) - 1, 1)
-    lines, used = 1, 0
-    for word in str(text).split():
-        need = len(word) if used == 0 else used + 1 + len(word)
-        if need <= capacity:
-            used = need
-        else:
-            lines += 1 + (len(word) - 1) // capacity if used else (len(word) - 1) // capacity
-            used = len(word) % capacity or capacity
-    return lines
-
-
 def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) -> None:
     """Write a table from A1 with its header, formats, filter and print set-up."""
     data, keys = display_table(table, lang)
@@ -190,15 +170,6 @@ def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) 
     ws.print_title_rows = "1:1"
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _plain(value: object) -> object:
-    """Numpy scalars to Python numbers for openpyxl."""
-    return value.item() if hasattr(value, "item") else value
-
-
 def _page_setup(ws: Worksheet, title: str, synthetic: bool, lang: str) -> None:
     """A4 landscape fitted to the page width, with a header and page numbers."""
     ws.page_setup.orientation = "landscape"
@@ -220,7 +191,9 @@ def _escape_hf(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
+def write_workbook(
+    dossier: Dossier, path: str | Path, *, lang: str = "vi", letter: Letter | None = None
+) -> Path:
     """Write the request workbook.
 
     Parameters
@@ -231,6 +204,9 @@ def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> P
         The ``.xlsx`` file to write (replaced only once the new one is complete).
     lang
         ``"vi"`` (default) or ``"en"``.
+    letter
+        The letter the appendix is attached to (:class:`covgap.request.appendix.Letter`:
+        agency, number, date); ``None`` leaves dots to fill by hand.
 
     Returns
     -------
@@ -241,8 +217,10 @@ def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> P
     path = Path(path)
     synthetic = bool(dossier.info.get("synthetic"))
     wb = Workbook()
-    cover = wb.active
-    cover.title = label("sheet_cover", lang)
+    appendix = wb.active
+    appendix.title = label("sheet_appendix", lang)
+    write_appendix(appendix, dossier, letter=letter or Letter(), lang=lang)
+    cover = wb.create_sheet(label("sheet_cover", lang))
     _write_cover(cover, dossier, lang)
     _page_setup(cover, label("dossier_title", lang), synthetic, lang)
     cover.page_setup.orientation = "portrait"
@@ -346,17 +324,29 @@ def _parameters(info: dict[str, Any], lang: str) -> list[tuple[str, object]]:
 
 
 def _counts(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
+    from ..io.locale import format_number
+
     any_sunset = dossier.sunset[dossier.sunset["carrier"] == "any"]
+
+    def total(table: pd.DataFrame, col: str) -> str:
+        values = pd.to_numeric(table[col], errors="coerce") if col in table else pd.Series()
+        return format_number(float(values.sum()), 0, lang)
+
     return [
         (label("villages_analysed", lang), dossier.info.get("villages_analysed")),
         (label("request_count", lang), len(dossier.request)),
+        (label("request_households", lang), total(dossier.request, "households")),
+        (label("request_population", lang), total(dossier.request, "population")),
         (label("unpowered_count", lang), len(dossier.unpowered)),
+        (label("unpowered_households", lang), total(dossier.unpowered, "households")),
+        (label("unpowered_population", lang), total(dossier.unpowered, "population")),
         (label("sunset_count", lang), len(any_sunset)),
     ]
 
 
 def _contents(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
     rows = [
+        (label("sheet_appendix", lang), label("contents_appendix", lang)),
         (label("sheet_request", lang), label("contents_request", lang)),
         (label("sheet_unpowered", lang), label("contents_unpowered", lang)),
         (label("sheet_sunset", lang), label("contents_sunset", lang)),
