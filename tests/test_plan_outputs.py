@@ -339,7 +339,12 @@ def test_workbook_sheets_headers_and_figures(plan, written):
         for key in ("covered_after", "white_before", "people_new", "households_new"):
             assert total[header.index(label(key, lang))] == expected[key]
         candidates = wb[label("plan_sheet_candidates", lang)]
-        assert candidates.max_row == len(plan.candidates) + 1
+        assert candidates.max_row == len(plan.candidates) + 2
+        # the candidate list stays out of the print: the print area is the note above it
+        assert candidates["A1"].value.startswith(f"{len(plan.candidates)} ")
+        assert candidates.print_area.endswith("$1") and not candidates.print_title_rows
+        assert candidates["A2"].value == label("candidate_id", lang)
+        assert candidates.auto_filter.ref.startswith("A2:") and candidates.freeze_panes == "B3"
 
 
 def test_summary_json(plan, written):

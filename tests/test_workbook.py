@@ -164,3 +164,18 @@ def test_written_atomically(tmp_path, monkeypatch):
         write_workbook(literal_dossier(), path)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["dossier.xlsx"]
+
+
+def test_spare_page_width_goes_to_wrapped_text(tmp_path):
+    from openpyxl import Workbook
+
+    from covgap.request.workbook import PAGE_WIDTH, _write_table
+
+    long = "bị che khuất bởi dãy núi cao 1.164 m cách thôn 0,1 km (cách trạm VTL-LC0246 4,9 km)"
+    table = pd.DataFrame({"village_id": ["V1", "V2"], "reason_vi": [long, "ngắn"]})
+    ws = Workbook().active
+    _write_table(ws, table, "vi", freeze="B2")
+    widths = [ws.column_dimensions[c].width for c in "AB"]
+    assert widths[1] > 30.0  # wider than the usual text column: one line fewer
+    assert sum(widths) <= PAGE_WIDTH
+    assert ws.row_dimensions[2].height == 14.5 * 2  # the long reason takes 2 lines, not 3

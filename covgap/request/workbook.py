@@ -56,6 +56,8 @@ _WIDE_TEXT = ("reason", "reason_vi", "solution_text", "solution_text_vi")
 _THIN = Side(style="thin", color="999999")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TEXT_WIDTH = 30.0
+#: Width (Excel characters) a table may take on an A4 landscape page at about 100 %.
+PAGE_WIDTH = 140.0
 _MAX_WIDTH = 18
 _NOT_IN_WORKBOOK = ("solution_site_id", "solution_carrier", "solution_km", "solution_rsrp_dbm")
 
@@ -135,16 +137,24 @@ def _width(header: str, values: pd.Series, key: str) -> float:
     return float(max(longest_word + 1, min(longest_value, _MAX_WIDTH) + 1, 8))
 
 
-def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) -> None:
-    """Write a table from A1 with its header, formats, filter and print set-up."""
+def _write_table(
+    ws: Worksheet,
+    table: pd.DataFrame,
+    lang: str,
+    *,
+    freeze: str,
+    top: int = 1,
+    print_titles: bool = True,
+) -> None:
+    """Write a table with its header on row ``top``, formats, filter and print set-up."""
     data, keys = display_table(table, lang)
     for j, key in enumerate(keys, start=1):
-        cell = ws.cell(row=1, column=j)
+        cell = ws.cell(row=top, column=j)
         set_text_safe(cell, label(key, lang))
         cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _GRID
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     formats = [_number_format(k) for k in data.columns]
-    for i, row in enumerate(data.itertuples(index=False), start=2):
+    for i, row in enumerate(data.itertuples(index=False), start=top + 1):
         for j, value in enumerate(row, start=1):
             cell = ws.cell(row=i, column=j)
             set_text_safe(cell, None if _missing(value) else _plain(value))
@@ -152,10 +162,11 @@ def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) 
                 cell.number_format = formats[j - 1]
             cell.alignment, cell.border = _WRAP_TOP, _GRID
     widths = [_width(label(k, lang), data[c], c) for k, c in zip(keys, data.columns, strict=True)]
+    wrapped = [j for j, c in enumerate(data.columns) if not pd.api.types.is_numeric_dtype(data[c])]
+    widths = _spread(widths, data, wrapped)
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
-    wrapped = [j for j, c in enumerate(data.columns) if not pd.api.types.is_numeric_dtype(data[c])]
-    for i, row in enumerate(data.itertuples(index=False), start=2):
+    for i, row in enumerate(data.itertuples(index=False), start=top + 1):
         # readers do not all grow rows for wrapped text: size them
         lines = max((_lines(row[j], widths[j]) for j in wrapped if not _missing(row[j])), default=1)
         if lines > 1:
@@ -163,11 +174,34 @@ def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) 
     header_lines = max(
         _lines(label(k, lang), w, chars_per_unit=0.9) for k, w in zip(keys, widths, strict=True)
     )
-    ws.row_dimensions[1].height = 15 * max(header_lines, 2)
-    last = f"{get_column_letter(max(len(keys), 1))}{max(len(data) + 1, 2)}"
-    ws.auto_filter.ref = f"A1:{last}"
+    ws.row_dimensions[top].height = 15 * max(header_lines, 2)
+    last = f"{get_column_letter(max(len(keys), 1))}{max(len(data) + top, top + 1)}"
+    ws.auto_filter.ref = f"A{top}:{last}"
     ws.freeze_panes = freeze
-    ws.print_title_rows = "1:1"
+    if print_titles:
+        ws.print_title_rows = f"{top}:{top}"
+
+
+def _spread(widths: list[float], data: pd.DataFrame, wrapped: list[int]) -> list[float]:
+    """Give the width a landscape page has to spare to the text columns that wrap.
+
+    A wrapped row is a taller row: widening the columns whose texts are longest, within
+    :data:`PAGE_WIDTH`, prints the same table on fewer pages at the same scale.
+    """
+    spare = PAGE_WIDTH - sum(widths)
+    need = {}
+    for j in wrapped:
+        values = data.iloc[:, j].dropna().astype(str)
+        longest = float(values.str.len().quantile(0.9)) + 1 if len(values) else 0.0
+        if longest > widths[j]:
+            need[j] = min(longest, _TEXT_WIDTH * 2) - widths[j]
+    if spare <= 0 or not need:
+        return widths
+    share = min(1.0, spare / sum(need.values()))
+    out = list(widths)
+    for j, more in need.items():
+        out[j] = round(widths[j] + more * share, 1)
+    return out
 
 
 def _page_setup(ws: Worksheet, title: str, synthetic: bool, lang: str) -> None:

@@ -81,6 +81,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "plan_sheet_district": ("Trước-sau theo huyện", "Before-after by district"),
     "plan_sheet_commune": ("Trước-sau theo xã", "Before-after by commune"),
     "plan_sheet_fibre": ("Thứ tự kéo cáp quang", "Fibre rollout"),
+    "plan_candidates_not_printed": (
+        "{n} vị trí ứng viên để tra cứu trên máy (lọc, sắp xếp) – không in: vùng in của trang "
+        "này chỉ gồm dòng này. Trên bản đồ: plan_map.html; GIS: proposed_sites.gpkg, lớp "
+        "candidates.",
+        "{n} candidate sites to look up on screen (filter, sort) – not printed: this sheet's "
+        "print area is this line only. On the map: plan_map.html; GIS: proposed_sites.gpkg, "
+        "layer candidates.",
+    ),
     "plan_sheet_candidates": ("Các vị trí ứng viên", "Candidates"),
     "plan_page_district": ("Trước / sau theo huyện", "Before / after by district"),
     "plan_page_commune": ("Trước / sau theo xã", "Before / after by commune"),
