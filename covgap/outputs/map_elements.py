@@ -245,6 +245,7 @@ var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
 @functools.cache
 def _element_classes() -> dict[str, type]:
     """Build the folium element classes on first use (folium is imported lazily)."""
+    import folium
     from branca.element import MacroElement
     from folium.elements import JSCSSMixin
     from folium.map import Layer
@@ -319,7 +320,36 @@ covgap.tools({{ this._parent.get_name() }}, {{ this.config_json }}, {
             super().__init__()
             self.content = content
 
-    return {"layer": CovgapLayer, "helpers": Helpers, "tools": Tools, "html": Html}
+    class OfflineMap(folium.Map):
+        """A folium map that shows itself in a notebook with Leaflet copied in (offline).
+
+        The page a notebook displays is the page :func:`covgap.outputs.maps.save_map`
+        writes with ``inline_assets=True``: no ``<script src>`` or stylesheet from a CDN.
+        """
+
+        def _repr_html_(self, **kwargs: Any) -> str:
+            from html import escape
+
+            page = inline_page(self.get_root().render(**kwargs))
+            return (
+                '<div style="width:100%;"><div style="position:relative;width:100%;height:0;'
+                'padding-bottom:60%;"><iframe srcdoc="' + escape(page) + '" style="position:'
+                'absolute;width:100%;height:100%;left:0;top:0;border:none !important;" '
+                "allowfullscreen></iframe></div></div>"
+            )
+
+    return {
+        "layer": CovgapLayer,
+        "helpers": Helpers,
+        "tools": Tools,
+        "html": Html,
+        "map": OfflineMap,
+    }
+
+
+def inline_page(page: str) -> str:
+    """Return the page with Leaflet and covgap's plugins copied in from the installed packages."""
+    return _inline_leaflet(page, _leaflet_dir(True))
 
 
 def _layer(data: Any, **options: Any) -> Any:

@@ -53,6 +53,7 @@ from .map_elements import (
     LEAFLET_CSS,
     LEAFLET_JS,
     OTHER_CARRIER_COLOUR,
+    _element_classes,
     _esc,
     _helpers,
     _html,
@@ -258,7 +259,10 @@ def coverage_map(
     _check_classes(villages)
     clustered = _check_cluster(cluster)
     ids = _highlight_ids(villages, highlight)
-    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
+    # a folium.Map that a notebook shows with Leaflet inlined (no CDN), as save_map writes it
+    m = _element_classes()["map"](
+        tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25
+    )
     # The map uses Leaflet and covgap's plugins only: no jQuery, Bootstrap or icon fonts.
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
