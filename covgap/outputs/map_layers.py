@@ -51,9 +51,11 @@ SIGNAL_MAX_PX = 900
 SIGNAL_OPACITY = 0.6
 #: Map pane of the signal overlays: above the basemap (200), below the hillshade (250).
 SIGNAL_PANE = ("cgSignal", 240)
-#: Colours of the bands, strongest first: 3 blues (covered), orange (low signal), red
-#: (white zone: a signal too weak to use). Transparent: no site in range.
-RAMP_COLOURS: tuple[str, ...] = ("#2166AC", "#67A9CF", "#B8DCEC", "#F4A442", "#B2182B")
+#: Colours of the bands, strongest first: 3 greens (covered), orange (low signal),
+#: vermilion (white zone: a signal too weak to use). Transparent: no site in range.
+#: One colour language with the villages: greens where covered (the strongest darkest; no
+#: carrier's blue), the villages' orange for low signal and their vermilion for white.
+RAMP_COLOURS: tuple[str, ...] = ("#1B7850", "#5FA883", "#B5D8C2", "#E69F00", "#D55E00")
 #: Breaks above the covered threshold, dB.
 RAMP_STEPS_DB: tuple[float, float] = (20.0, 10.0)
 #: Douglas–Peucker tolerance for zone polygons, degrees (about 85 m: one 3″ cell, 2–3
@@ -181,9 +183,10 @@ def signal_png(
 def signal_keys(rasters: AreaRasters) -> list[tuple[tuple[str, str], bool]]:
     """Layers to draw and whether each is on when the map opens.
 
-    The "any carrier" 4G layer (on), 4G per carrier (off; left out when a single carrier
+    The "any carrier" 4G layer, 4G per carrier (left out when a single carrier
     has 4G, as it equals the composite) and the "any carrier" 2G and 3G layers (off).
-    The other carrier × technology layers are left out to keep the page small.
+    The other carrier × technology layers are left out to keep the page small. Every
+    signal layer is off when the map opens: the villages' classes speak first.
     """
     from ..radio.rasters import ANY_CARRIER
 
@@ -192,7 +195,7 @@ def signal_keys(rasters: AreaRasters) -> list[tuple[tuple[str, str], bool]]:
     order = sorted(four_g, key=lambda k: (CARRIERS.index(k[0]) if k[0] in CARRIERS else 99, k[0]))
     chosen: list[tuple[tuple[str, str], bool]] = []
     if (ANY_CARRIER, "4G") in rasters.signal:
-        chosen.append(((ANY_CARRIER, "4G"), True))
+        chosen.append(((ANY_CARRIER, "4G"), False))
     if len(four_g) > 1 or (ANY_CARRIER, "4G") not in rasters.signal:
         chosen += [(k, False) for k in order]
     chosen += [
