@@ -736,3 +736,24 @@ def test_area_layers_from_predict_area(tiny_scenario, tmp_path):
     assert (images[0][..., 3] == 0).any() and (images[0][..., 3] == 255).any()
     white = pieces.loc[pieces["zone_class"] == "white", "zone_id"].nunique()
     assert white and _js(f"White zones: areas ({white})") in page
+
+
+def test_signal_overlay_with_a_floor_draws_only_the_covered_area(area_rasters):
+    """A plan's new sites: the area they cover, no weak fringe (no disc round each site)."""
+    import folium
+
+    from covgap.outputs.map_layers import RAMP_COLOURS, signal_overlay
+    from covgap.radio.rasters import ANY_CARRIER
+
+    def colours(layer):
+        m = folium.Map()
+        layer.add_to(m)
+        image = _overlays(m.get_root().render())[0]
+        rgb = image[image[..., 3] > 0][:, :3]
+        return {"#" + "".join(f"{int(v):02X}" for v in px) for px in rgb}
+
+    key, t = (ANY_CARRIER, "4G"), Thresholds()
+    full = colours(signal_overlay(area_rasters, key, t, "all"))
+    floored = colours(signal_overlay(area_rasters, key, t, "covered", floor_dbm=t.covered_dbm))
+    assert set(RAMP_COLOURS[3:]) <= full  # low signal and white bands drawn without a floor
+    assert floored and floored <= set(RAMP_COLOURS[:3])  # only the covered greens with one

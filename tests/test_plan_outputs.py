@@ -501,3 +501,9 @@ def test_plan_labels_merged_and_vietnamese_terms():
             if key.startswith("plan_sheet_"):
                 name = label(key, lang)
                 assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+
+
+def test_plan_legend_stays_in_the_compact_box():
+    html = _sample_map(extra_legend_html="<div>plan legend</div>")
+    legend = html[html.index('<div class="cg-box cg-legend">') :]
+    assert legend.index("<div>plan legend</div>") < legend.index("<details>")

@@ -393,12 +393,14 @@ def _legend_html(
     wedge_kinds: Iterable[tuple[float, str, str | None]] = (),
     highlight: bool = False,
     area: str = "",
+    extra: str = "",
 ) -> str:
     """Return the legend: a compact box of the classes, the rest behind "more".
 
     The box shows the three classes (gaps first) with their short thresholds and the
     request ring; the full class rules, the clusters, ``area`` (ready-made, escaped HTML
     of the signal ramp and the zones), the sites, wedges and lines open on a click.
+    ``extra`` (ready-made, escaped HTML, e.g. a plan's layers) stays in the compact box.
     """
     cov = format_number(thresholds.covered_dbm, 1 if thresholds.covered_dbm % 1 else 0, lang)
     low = format_number(thresholds.low_signal_dbm, 1 if thresholds.low_signal_dbm % 1 else 0, lang)
@@ -414,6 +416,8 @@ def _legend_html(
             f'<div class="cg-key"><span class="ring"></span>'
             f"{_esc(label('map_legend_request', lang))}</div>"
         )
+    if extra:
+        lines.append(extra)
     lines.append(f"<details><summary>{_esc(label('map_legend_more', lang))}</summary>")
     for cls in reversed(CLASSES):
         text = label(f"legend_{cls}", lang).format(covered=cov, low=low)

@@ -230,10 +230,20 @@ def signal_overlay(
     *,
     show: bool = True,
     max_px: int = SIGNAL_MAX_PX,
+    floor_dbm: float | None = None,
 ) -> Any:
-    """One colour-ramped image overlay of ``rasters.signal[key]``, named ``name``."""
+    """One colour-ramped image overlay of ``rasters.signal[key]``, named ``name``.
+
+    ``floor_dbm``: draw only where the signal reaches it (transparent below), e.g. the
+    area a plan's new sites cover, without the weak fringe around them.
+    """
+    values = rasters.signal[key]
+    if floor_dbm is not None:
+        values = np.asarray(values, dtype=np.float32)
+        with np.errstate(invalid="ignore"):
+            values = np.where(values >= floor_dbm, values, np.nan)
     png, bounds = signal_png(
-        rasters.signal[key], rasters.grid, thresholds=thresholds,
+        values, rasters.grid, thresholds=thresholds,
         margin=location_margin(rasters), max_px=max_px,
     )  # fmt: skip
     logger.debug("%s %s overlay: %.0f kB", *key, len(png) / 1e3)

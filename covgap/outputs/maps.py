@@ -242,7 +242,7 @@ def coverage_map(
         :func:`covgap.plan.map.plan_map`), added after the map's own layers so that
         they are listed in the layer control. Their texts must be HTML-escaped already.
     extra_legend_html
-        Ready-made (escaped) HTML shown in the legend after the classes.
+        Ready-made (escaped) HTML shown in the legend's compact box after the classes.
 
     Returns
     -------
@@ -310,8 +310,10 @@ def coverage_map(
         thresholds, lang, margin=location_margin(rasters),
         signal=rasters is not None and bool(rasters.signal), zones=zones is not None,
     )  # fmt: skip
-    area += extra_legend_html or ""
-    legend = _legend_html(thresholds, lang, wedge_kinds=kinds, highlight=bool(ids), area=area)
+    legend = _legend_html(
+        thresholds, lang, wedge_kinds=kinds, highlight=bool(ids), area=area,
+        extra=extra_legend_html or "",
+    )  # fmt: skip
     m.add_child(_html(legend))
     m.add_child(_html(_title_html(title, info or {}, thresholds, lang, len(villages))))
     return m

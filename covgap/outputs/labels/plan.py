@@ -166,7 +166,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Every candidate considered, with its cost and the villages it covers",
     ),
     # map
-    "plan_map_title": ("Trạm BTS đề xuất – {scenario}", "Proposed sites – {scenario}"),
+    "plan_map_title": (
+        "Trạm BTS đề xuất và vùng phủ sóng mới",
+        "Proposed sites and the coverage they add",
+    ),
     "plan_proposed_site": ("Trạm BTS đề xuất", "Proposed site"),
     "plan_layer_proposed": ("Trạm BTS đề xuất ({n})", "Proposed sites ({n})"),
     "plan_layer_links": (
@@ -183,6 +186,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "plan_legend_title": ("Kế hoạch", "Plan"),
     "plan_legend_proposed": ("Trạm BTS đề xuất", "Proposed site"),
     "plan_legend_newly": ("Thôn được phủ sóng mới", "Village newly covered"),
+    "plan_legend_coverage": (
+        "Vùng trạm đề xuất phủ sóng (RSRP 4G ≥ {dbm} dBm)",
+        "Area the proposed sites cover (4G RSRP ≥ {dbm} dBm)",
+    ),
     "plan_legend_fibre": ("Truyền dẫn cáp quang (theo đường bộ)", "Fibre backhaul (along roads)"),
     "plan_legend_microwave": ("Truyền dẫn viba", "Microwave backhaul"),
     "plan_legend_links": (
