@@ -225,7 +225,7 @@ def test_popups_hold_facts_and_reasons_vi(page):
     for text in ("Xã Pa Tần", "Sìn Hồ", "Mã thôn", "Số hộ", "Nhân khẩu", "Điện lưới"):
         assert text in page
     assert '"V003","Xã Pa Tần","Sìn Hồ","43","215","Không"' in page  # households, population
-    assert "−110,2 dBm (Viettel)" in page
+    assert '"−110,2 (Viettel)"' in page and "dBm (Viettel)" not in page  # unit in the label
     assert "Bị che chắn bởi dãy núi cao 1.450 m, cách thôn 3,2 km" in page
     assert "VT-0001, cách 2,4 km" in page  # serving site
     assert "VT-0001 (Viettel), cách 6,8 km" in page  # nearest site

@@ -81,7 +81,8 @@ def _village_values(row: Mapping[str, Any], lang: str) -> list[str | None]:
     def km(value: Any) -> str:
         return format_number(value, 1, lang)
 
-    rsrp = _num(row.get("rsrp_dbm"), 1, lang, " dBm")
+    # the row labels carry the units ("RSRP 4G tốt nhất (dBm)"): the values do not repeat them
+    rsrp = _num(row.get("rsrp_dbm"), 1, lang)
     if rsrp and _present(row.get("best_carrier")):
         rsrp += f" ({_esc(row['best_carrier'])})"
     by_carrier = [
@@ -114,7 +115,7 @@ def _village_values(row: Mapping[str, Any], lang: str) -> list[str | None]:
         _yes_no(row.get("grid_power"), lang) if "grid_power" in row else None,
         _esc(label(row["coverage_class"], lang)),
         rsrp or (_esc(label("none_in_range", lang)) if "rsrp_dbm" in row else None),
-        _num(row.get("min_cluster_rsrp_dbm"), 1, lang, " dBm"),
+        _num(row.get("min_cluster_rsrp_dbm"), 1, lang),
         " · ".join(by_carrier) or None,
         _esc(row.get("services")) or None,
         serving,

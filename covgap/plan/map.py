@@ -266,7 +266,7 @@ def _route_layer(routes: gpd.GeoDataFrame, kind: str, lang: str) -> Any:
             _esc(kind_text),
             _esc(row.get("from_id")) or None,
             _esc(row.get("to_id")) or None,
-            _num(row.get("km"), 1, lang, " km"),
+            _num(row.get("km"), 1, lang),  # the row label says "(km)"
             _usd(row.get("usd"), lang),
         ]
         title = _esc(f"{kind_text}: {row.get('from_id', '')} → {row.get('to_id', '')}")

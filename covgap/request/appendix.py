@@ -36,7 +36,14 @@ if TYPE_CHECKING:
 
     from .dossier import Dossier
 
-__all__ = ["APPENDIX_COLUMNS", "Letter", "appendix_table", "vietnamese_date", "write_appendix"]
+__all__ = [
+    "APPENDIX_COLUMNS",
+    "Letter",
+    "appendix_table",
+    "commune_text",
+    "vietnamese_date",
+    "write_appendix",
+]
 
 #: The printed list's columns: (label key, width in Excel characters, number format).
 APPENDIX_COLUMNS: tuple[tuple[str, float, str | None], ...] = (
@@ -115,6 +122,21 @@ def vietnamese_date(day: date | str | None, lang: str = "vi") -> str:
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
+def commune_text(new: object, old: object) -> str:
+    """Name a commune once: the 07/2025 unit, the former commune in brackets.
+
+    >>> commune_text("Xã Kéo Sán", "Xã Pú Chản")
+    'Xã Kéo Sán (Xã Pú Chản)'
+    >>> commune_text(None, "Xã Mô Tà")
+    'Xã Mô Tà'
+    """
+    new = "" if new is None or pd.isna(new) else str(new)
+    old = "" if old is None or pd.isna(old) else str(old)
+    if new and old and new != old:
+        return f"{new} ({old})"
+    return new or old
+
+
 def appendix_table(request: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """Build the printed list: one row per requested village, the appendix's columns.
 
@@ -139,20 +161,13 @@ def appendix_table(request: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     def col(name: str) -> pd.Series:
         return request[name] if name in request else pd.Series([None] * n, index=request.index)
 
-    def commune(new: object, old: object) -> str:
-        new = "" if pd.isna(new) else str(new)
-        old = "" if pd.isna(old) else str(old)
-        if new and old and new != old:
-            return f"{new} ({old})"
-        return new or old
-
     solution = col("solution_text_vi" if lang == "vi" else "solution_text")
     return pd.DataFrame(
         {
             "appendix_no": range(1, n + 1),
             "appendix_village": col("name").to_numpy(),
             "appendix_commune": [
-                commune(a, b) for a, b in zip(col("commune_2025"), col("commune"), strict=True)
+                commune_text(a, b) for a, b in zip(col("commune_2025"), col("commune"), strict=True)
             ],
             "appendix_district": col("district").to_numpy(),
             "households": pd.to_numeric(col("households"), errors="coerce").to_numpy(),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ..io.atomic import atomic_path
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DOSSIER_FILES",
+    "KML_FIELDS",
     "csv_safe",
     "write_csv",
     "write_dossier",
@@ -140,9 +142,12 @@ def write_gpkg(dossier: Dossier, path: str | Path) -> Path:
 def write_kml(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
     """Write the request and unpowered lists as KML placemarks for Google Earth.
 
-    Each placemark is named "rank. village" and describes the village's key facts
-    (commune before and after 07/2025, class, households, people, grid power, best RSRP,
-    nearest site, reason, proposed solution); every text is XML-escaped.
+    One folder per list, and in it one folder per class (white, then low signal). Each
+    placemark is named "rank. village", describes the village's key facts in words
+    (commune of 07/2025 with the former one in brackets, former district, class,
+    households, people, grid power, best RSRP, nearest site, reason, proposed solution)
+    and carries them as ``ExtendedData`` fields with covgap's column names, so a GIS reads
+    them as attributes; every text is XML-escaped.
 
     Parameters
     ----------
@@ -173,23 +178,64 @@ def write_kml(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
         )
     for key, table in (("sheet_request", dossier.request),
                        ("sheet_unpowered", dossier.unpowered)):  # fmt: skip
-        parts.append(f"<Folder><name>{escape(label(key, lang))}</name>")
-        parts += [_placemark(row, lang) for _, row in table.iterrows()]
+        parts.append(f"<Folder><name>{escape(label(key, lang))} ({len(table)})</name>")
+        classes = table["coverage_class"].astype(str) if len(table) else pd.Series(dtype=str)
+        for cls in [*_KML_COLOURS, *sorted(set(classes) - set(_KML_COLOURS))]:
+            part = table[classes == cls]
+            if not len(part):
+                continue
+            parts.append(f"<Folder><name>{escape(label(cls, lang))} ({len(part)})</name>")
+            parts += [_placemark(row, lang) for _, row in part.iterrows()]
+            parts.append("</Folder>")
         parts.append("</Folder>")
     parts.append("</Document></kml>")
     text = "\n".join(parts) + "\n"
     return _atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+#: Fields of a placemark's ExtendedData (covgap's column names), when the list has them.
+KML_FIELDS: tuple[str, ...] = (
+    "rank", "village_id", "name", "commune_2025", "commune", "district", "households",
+    "population", "grid_power", "especially_difficult", "coverage_class", "rsrp_dbm",
+    "best_carrier", "services", "nearest_site_id", "nearest_site_carrier", "nearest_site_km",
+    "solution", "solution_site_id", "lon", "lat",
+)  # fmt: skip
+
+
+def _extended_data(row: pd.Series, lang: str) -> str:
+    """``<ExtendedData>`` of a placemark: machine values, headers in ``lang``."""
+    fields = []
+    for col in KML_FIELDS:
+        if col not in row.index:
+            continue
+        value = row[col]
+        if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+            value = ""
+        elif col in ("lon", "lat"):
+            value = f"{float(value):.6f}"
+        elif isinstance(value, float | np.floating):
+            value = f"{round(float(value), 2):g}"  # machine figures: "200", "-121.16"
+        key = _KML_HEADER_KEYS.get(col, col)
+        fields.append(
+            f'<Data name="{col}"><displayName>{escape(label(key, lang))}</displayName>'
+            f"<value>{escape(str(value))}</value></Data>"
+        )
+    return "<ExtendedData>" + "".join(fields) + "</ExtendedData>"
+
+
+_KML_HEADER_KEYS = {"commune": "commune_old", "district": "district_old"}
+
+
 def _placemark(row: pd.Series, lang: str) -> str:
     """One KML placemark with an escaped description of the village's key facts."""
+    from .appendix import commune_text
+
     reason = row.get("reason_vi" if lang == "vi" else "reason", "")
     solution = row.get("solution_text_vi" if lang == "vi" else "solution_text", "")
     power = row.get("grid_power")
     facts = [
         ("village_id", row.get("village_id")),
-        ("commune_2025", row.get("commune_2025")),
-        ("commune_old", row.get("commune")),
+        ("appendix_commune", commune_text(row.get("commune_2025"), row.get("commune"))),
         ("district_old", row.get("district")),
         ("coverage_class", label(str(row.get("coverage_class")), lang)),
         ("households", format_number(row.get("households"), 0, lang)),
@@ -204,7 +250,10 @@ def _placemark(row: pd.Series, lang: str) -> str:
     lines = [
         f"{escape(label(k, lang))}: {escape(str(v))}"
         for k, v in facts
-        if v is not None and not (isinstance(v, float) and pd.isna(v)) and v is not pd.NA
+        if v is not None
+        and not (isinstance(v, float) and pd.isna(v))
+        and v is not pd.NA
+        and v != ""
     ]
     name = f"{row.get('rank')}. {row.get('name')}"
     cls = row.get("coverage_class")
@@ -212,6 +261,7 @@ def _placemark(row: pd.Series, lang: str) -> str:
         f"<Placemark><name>{escape(name)}</name>"
         f"<description>{'&lt;br/&gt;'.join(lines)}</description>"
         f"<styleUrl>#{escape(str(cls))}</styleUrl>"
+        f"{_extended_data(row, lang)}"
         f"<Point><coordinates>{float(row['lon']):.6f},{float(row['lat']):.6f}</coordinates>"
         "</Point></Placemark>"
     )
