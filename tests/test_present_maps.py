@@ -157,3 +157,23 @@ def test_every_gap_village_is_on_screen_and_unhidden(sample_map, size, tmp_path)
     # the signal overlays stay off when the map opens
     assert probe["signal"] == 0
     assert shot["screenshot"] and shot["screenshot"].stat().st_size > 50_000
+
+
+def test_popups_name_the_commune_once():
+    from covgap.outputs.labels import commune_text
+
+    assert commune_text("Xã Kéo Sán", "Xã Pú Chản") == "Xã Kéo Sán (Xã Pú Chản)"
+    assert commune_text(float("nan"), "Xã Mô Tà") == "Xã Mô Tà"
+    assert commune_text("Xã Mô Tà", "Xã Mô Tà") == "Xã Mô Tà"
+    villages = gpd.GeoDataFrame(
+        {"village_id": ["V1"], "name": ["Bản A"], "coverage_class": ["white"],
+         "commune": ["Xã Pú Chản"], "commune_2025": ["Xã Kéo Sán"]},
+        geometry=[Point(103.2, 22.3)], crs="EPSG:4326",
+    )  # fmt: skip
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["S1"], "carrier": ["Viettel"], "technology": ["4G"], "freq_mhz": [1800],
+         "height_m": [30.0]},
+        geometry=[Point(103.25, 22.35)], crs="EPSG:4326",
+    )  # fmt: skip
+    page = coverage_map(villages, sites).get_root().render()
+    assert '"Xã Kéo Sán (Xã Pú Chản)"' in page

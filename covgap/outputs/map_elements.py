@@ -28,7 +28,7 @@ from ..config import Thresholds
 from ..errors import DataFileError, InputError
 from ..io.locale import format_number
 from ..schema import CARRIERS, CLASSES, carrier_slug
-from .labels import label
+from .labels import commune_text, label
 
 #: Gaps first: white (Okabe–Ito vermilion) and low signal (orange) are the loud colours,
 #: drawn larger and above everything else; covered villages recede in a muted sage that
@@ -108,7 +108,7 @@ def _village_values(row: Mapping[str, Any], lang: str) -> list[str | None]:
     reason = reason if reason is not None else row.get("reason")
     return [
         _esc(row.get("village_id")),
-        _esc(row.get("commune")) or None,
+        _esc(commune_text(row.get("commune_2025"), row.get("commune"))) or None,
         _esc(row.get("district")) or None,
         _num(row.get("households"), 0, lang),
         _num(row.get("population"), 0, lang),

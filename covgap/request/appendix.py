@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 
 from ..io.locale import check_lang
-from ..outputs.labels import label
+from ..outputs.labels import commune_text, label
 from ._cells import _lines as _wrap_lines
 from ._cells import _missing, _plain, set_text_safe
 
@@ -120,21 +120,6 @@ def vietnamese_date(day: date | str | None, lang: str = "vi") -> str:
     if lang == "vi":
         return f"ngày {day.day} tháng {day.month} năm {day.year}"
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-
-
-def commune_text(new: object, old: object) -> str:
-    """Name a commune once: the 07/2025 unit, the former commune in brackets.
-
-    >>> commune_text("Xã Kéo Sán", "Xã Pú Chản")
-    'Xã Kéo Sán (Xã Pú Chản)'
-    >>> commune_text(None, "Xã Mô Tà")
-    'Xã Mô Tà'
-    """
-    new = "" if new is None or pd.isna(new) else str(new)
-    old = "" if old is None or pd.isna(old) else str(old)
-    if new and old and new != old:
-        return f"{new} ({old})"
-    return new or old
 
 
 def appendix_table(request: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:

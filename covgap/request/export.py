@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..io.atomic import atomic_path
 from ..io.locale import check_lang, format_number
-from ..outputs.labels import label
+from ..outputs.labels import commune_text, label
 from .workbook import FORMULA_PREFIXES, display_table, write_workbook
 
 if TYPE_CHECKING:
@@ -228,8 +228,6 @@ _KML_HEADER_KEYS = {"commune": "commune_old", "district": "district_old"}
 
 def _placemark(row: pd.Series, lang: str) -> str:
     """One KML placemark with an escaped description of the village's key facts."""
-    from .appendix import commune_text
-
     reason = row.get("reason_vi" if lang == "vi" else "reason", "")
     solution = row.get("solution_text_vi" if lang == "vi" else "solution_text", "")
     power = row.get("grid_power")
