@@ -100,6 +100,7 @@ def test_list_columns_totals_and_formats(appendix):
     # the 07/2025 unit, the former commune in brackets
     assert rows[0][2] == "Xã Mới (Xã A)"
     assert {r[6] for r in rows} <= {"Vùng trắng", "Vùng lõm"}
+    assert rows[0][8] == "Xây trạm BTS mới"  # a cell reads as a sentence
     total = [c.value for c in ws[head + len(request) + 1]]
     assert total[0] == f"Tổng cộng: {len(request)} thôn, bản"
     assert total[4] == request["households"].sum() and total[5] == request["population"].sum()

@@ -162,9 +162,14 @@ def appendix_table(request: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
                 for c in col("coverage_class")
             ],
             "appendix_rsrp": pd.to_numeric(col("rsrp_dbm"), errors="coerce").round(1).to_numpy(),
-            "appendix_solution": solution.to_numpy(),
+            "appendix_solution": [_sentence(v) for v in solution],
         }
     )
+
+
+def _sentence(value: object) -> object:
+    """Capitalise the first letter of a text (a table cell reads as a sentence)."""
+    return value[:1].upper() + value[1:] if isinstance(value, str) else value
 
 
 def _font(size: float = BODY_PT, **kw: object) -> Font:
@@ -214,7 +219,7 @@ def _heading(ws: Worksheet, dossier: Dossier, letter: Letter, lang: str) -> int:
         covered=_number(info.get("covered_dbm", -105.0), lang),
         low=_number(info.get("low_signal_dbm", -115.0), lang),
     )
-    _merged(ws, 7, 1, n, note, _font(BODY_PT - 1, italic=True))
+    _merged(ws, 7, 1, n, note, _font(italic=True))
     ws.row_dimensions[7].height = 26
     row = 8
     if info.get("synthetic"):
@@ -264,7 +269,10 @@ def _table(ws: Worksheet, table: pd.DataFrame, first: int, lang: str) -> list[fl
             horizontal = "right" if numeric[j - 1] else "left"
             if key == "appendix_no":
                 horizontal = "center"
-            cell.alignment = Alignment(horizontal=horizontal, vertical="top", wrap_text=True)
+            cell.alignment = Alignment(
+                horizontal=horizontal, vertical="top", wrap_text=True,
+                indent=1 if horizontal == "right" else 0,  # clear of the border
+            )  # fmt: skip
             if not numeric[j - 1] and not _missing(value):
                 lines = max(lines, _lines(value, width))
         heights.append(_LINE_PT * lines + 2)
