@@ -179,3 +179,15 @@ def test_spare_page_width_goes_to_wrapped_text(tmp_path):
     assert widths[1] > 30.0  # wider than the usual text column: one line fewer
     assert sum(widths) <= PAGE_WIDTH
     assert ws.row_dimensions[2].height == 14.5 * 2  # the long reason takes 2 lines, not 3
+
+
+def test_sunset_sheet_says_the_date_once(book):
+    lang, wb = book
+    ws = wb[label("sheet_sunset", lang)]
+    header = [c.value for c in ws[1]]
+    sunset = [r[header.index(label("sunset", lang))] for r in ws.iter_rows(min_row=2,
+              values_only=True)]  # fmt: skip
+    dates = [r[header.index(label("no_service_from", lang))] for r in ws.iter_rows(min_row=2,
+             values_only=True)]  # fmt: skip
+    assert sunset and set(sunset) <= {label("2g_only_short", lang), label("2g_3g_only_short", lang)}
+    assert set(dates) <= {"09/2026", "09/2028"}

@@ -104,6 +104,10 @@ def display_table(table: pd.DataFrame, lang: str = "vi") -> tuple[pd.DataFrame, 
     for col in _VALUE_LABELS:
         if col in out:
             out[col] = out[col].map(lambda v: v if pd.isna(v) else label(str(v), lang))
+    if "sunset" in table and "no_service_from" in table:  # the date has its own column
+        out["sunset"] = table["sunset"].map(
+            lambda v: v if pd.isna(v) else label(f"{v}_short", lang)
+        )
     for col in ("grid_power", "especially_difficult", "usable", "los"):
         if col in out:
             out[col] = (

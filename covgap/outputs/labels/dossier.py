@@ -51,6 +51,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "total": ("Tổng cộng", "Total"),
     "2g_only": ("Chỉ có 2G – mất sóng từ 09/2026", "Only 2G – no service from 09/2026"),
     "2g_3g_only": ("Chỉ có 2G/3G – mất sóng từ 09/2028", "Only 2G/3G – no service from 09/2028"),
+    "2g_only_short": ("Chỉ có 2G", "Only 2G"),
+    "2g_3g_only_short": ("Chỉ có 2G/3G", "Only 2G/3G"),
     # sheets (Excel sheet names: at most 31 characters, no []:*?/\)
     "sheet_cover": ("Thông tin chung", "Cover"),
     "sheet_request": ("Danh sách đề nghị", "Request list"),
