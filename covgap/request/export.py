@@ -326,8 +326,17 @@ def _write_map(
     dossier: Dossier, result: Result, tmp: Path, out: Path, lang: str
 ) -> dict[str, Path]:
     """Draw the printable map of the request-list villages, labelled by rank."""
+    import dataclasses
+
     from ..outputs.static_maps import save_static_map, static_map_from_result
 
+    status = dossier.status
+    if "commune_2025" in status and "commune_2025" not in result.villages:
+        # the rank list names communes as the workbook does: 07/2025 unit (former)
+        new = status.drop_duplicates("village_id").set_index("village_id")["commune_2025"]
+        villages = result.villages.copy()
+        villages["commune_2025"] = villages["village_id"].map(new)
+        result = dataclasses.replace(result, villages=villages)
     fig = static_map_from_result(
         result,
         highlight=list(dossier.request["village_id"]),
