@@ -67,6 +67,12 @@ def test_one_colour_language():
         rgb = _hex(CLASS_COLOURS[gap])
         assert max(rgb) - min(rgb) > 150  # saturated
         assert CLASS_RADIUS[gap] > 2 * CLASS_RADIUS["covered"] - 1
+    # zones: the villages' colours, thin and half-transparent (the villages stay loudest)
+    from covgap.outputs.map_layers import ZONE_STYLE
+
+    for cls, style in ZONE_STYLE.items():
+        assert style["color"] == style["fillColor"] == CLASS_COLOURS[cls]
+        assert style["weight"] < 1 and style["opacity"] < 1 and style["fillOpacity"] < 0.2
     # the signal ramp speaks the villages' language: their gap colours, greens when covered
     assert RAMP_COLOURS[-2:] == (CLASS_COLOURS["low_signal"], CLASS_COLOURS["white"])
     for colour in RAMP_COLOURS[:3]:

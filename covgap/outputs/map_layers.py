@@ -63,12 +63,14 @@ RAMP_STEPS_DB: tuple[float, float] = (20.0, 10.0)
 ZONE_SIMPLIFY_DEG = 0.0008
 #: Decimals kept in zone coordinates (1e-4 degree is about 11 m, an eighth of a 3″ cell).
 ZONE_COORD_DECIMALS = 4
-#: Zone styles (outline and a light fill in the class colours of the villages).
+#: Zone styles: a light fill and a thin, half-transparent outline in the class colours of
+#: the villages, so that the villages stay the loudest symbols above the zones.
 ZONE_STYLE: dict[str, dict[str, Any]] = {
-    WHITE: {"color": "#8E1B10", "weight": 1, "fillColor": CLASS_COLOURS[WHITE],
-            "fillOpacity": 0.1},
-    LOW_SIGNAL: {"color": "#9A5B00", "weight": 1, "dashArray": "4 3",
-                 "fillColor": CLASS_COLOURS[LOW_SIGNAL], "fillOpacity": 0.1},
+    WHITE: {"color": CLASS_COLOURS[WHITE], "weight": 0.6, "opacity": 0.55,
+            "fillColor": CLASS_COLOURS[WHITE], "fillOpacity": 0.16},
+    LOW_SIGNAL: {"color": CLASS_COLOURS[LOW_SIGNAL], "weight": 0.6, "opacity": 0.55,
+                 "dashArray": "4 3", "fillColor": CLASS_COLOURS[LOW_SIGNAL],
+                 "fillOpacity": 0.12},
 }  # fmt: skip
 #: Village ids listed in a zone popup before "…".
 ZONE_MAX_IDS = 15
