@@ -10,6 +10,7 @@ the reason, where Chromium is not installed.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -183,3 +184,22 @@ def test_popups_name_the_commune_once():
     )  # fmt: skip
     page = coverage_map(villages, sites).get_root().render()
     assert '"Xã Kéo Sán (Xã Pú Chản)"' in page
+
+
+def test_opening_view_covers_the_province_and_the_villages():
+    from shapely.geometry import box
+
+    villages = gpd.GeoDataFrame(
+        {"village_id": ["V1"], "name": ["Bản A"], "coverage_class": ["white"]},
+        geometry=[Point(103.2, 22.3)], crs="EPSG:4326",
+    )  # fmt: skip
+    sites = villages.iloc[:0].assign(site_id=[], carrier=[], technology=[], freq_mhz=[],
+                                     height_m=[])  # fmt: skip
+    districts = gpd.GeoDataFrame(
+        {"district": ["Sìn Hồ"]}, geometry=[box(103.0, 22.1, 103.25, 22.5)], crs="EPSG:4326"
+    ).to_crs(9205)  # reprojected for the view
+    page = coverage_map(villages, sites, districts=districts).get_root().render()
+    bounds = re.search(r'"bounds":(\[\[[^]]*\],\[[^]]*\]\])', page).group(1)
+    (s, w), (n, e) = json.loads(bounds)
+    assert (s, w, n) == pytest.approx((22.1, 103.0, 22.5), abs=1e-6)
+    assert e == pytest.approx(103.25, abs=1e-6)  # the district reaches further east

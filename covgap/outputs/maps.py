@@ -300,10 +300,16 @@ def coverage_map(
     folium.LayerControl(collapsed=True).add_to(m)
     tools = {k: _esc(label(v, lang)) for k, v in _TOOL_TEXTS.items()}
     config: dict[str, Any] = {"text": tools, "decimal": "," if lang == "vi" else "."}
-    if len(villages):
-        # the opening view: every village, clear of the title, legend and controls (the
-        # page measures the boxes and picks the padding that keeps the largest zoom)
-        x0, y0, x1, y1 = villages.total_bounds
+    extents = [villages.total_bounds] if len(villages) else []
+    if districts is not None and len(districts):
+        extents.append(_to_wgs84(districts, "districts").total_bounds)
+    if extents:
+        # the opening view: the province (its districts) and every village, clear of the
+        # title, legend and controls (the page measures the boxes and picks the padding
+        # that keeps the largest zoom)
+        box = np.array(extents, dtype=float)
+        x0, y0 = np.nanmin(box[:, :2], axis=0)
+        x1, y1 = np.nanmax(box[:, 2:], axis=0)
         config["bounds"] = [[float(y0), float(x0)], [float(y1), float(x1)]]
     m.add_child(_tools(config, relief, district_layer))
     area = area_legend_html(
