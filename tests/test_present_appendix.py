@@ -181,6 +181,7 @@ def printed(tmp_path_factory):
     return dossier, texts, pdf
 
 
+@pytest.mark.slow
 def test_printed_first_page_is_the_official_appendix(printed):
     _, texts, _ = printed
     first = " ".join(texts[0].split())
@@ -190,6 +191,7 @@ def test_printed_first_page_is_the_official_appendix(printed):
         assert text in first, text
 
 
+@pytest.mark.slow
 def test_printed_list_fits_six_pages_with_totals_and_signatures(printed):
     dossier, texts, _ = printed
     last = next(i for i, t in enumerate(texts) if "(Ký, ghi rõ họ tên)" in t)
@@ -211,6 +213,7 @@ def test_printed_list_fits_six_pages_with_totals_and_signatures(printed):
     assert -1 not in positions, [n for n, p in zip(names, positions, strict=True) if p < 0]
 
 
+@pytest.mark.slow
 def test_printed_list_is_at_least_8_pt(printed):
     """Word heights in the PDF: Liberation Serif/Times draws 8 pt text 10.4 pt high."""
     _, texts, pdf = printed
@@ -228,6 +231,7 @@ def test_printed_list_is_at_least_8_pt(printed):
     assert min(heights) >= 8 * 1.29, min(heights)
 
 
+@pytest.mark.slow
 def test_printed_numbers_are_vietnamese(printed):
     dossier, texts, _ = printed
     body = "\n".join(texts[:6])

@@ -141,6 +141,7 @@ def sample_map(tmp_path_factory):
     return path, gaps
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_every_gap_village_is_on_screen_and_unhidden(sample_map, size, tmp_path):
     sys.path.insert(0, str(BENCH))
