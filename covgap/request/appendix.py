@@ -49,13 +49,13 @@ __all__ = [
 APPENDIX_COLUMNS: tuple[tuple[str, float, str | None], ...] = (
     ("appendix_no", 4.5, "0"),
     ("appendix_village", 17, None),
-    ("appendix_commune", 27, None),
+    ("appendix_commune", 26, None),
     ("appendix_district", 11, None),
-    ("households", 7, "#,##0"),
-    ("population", 8, "#,##0"),
+    ("households", 9, "#,##0"),  # "Households" in one word at 10 pt bold
+    ("population", 8.5, "#,##0"),
     ("appendix_class", 9.5, None),
     ("appendix_rsrp", 8, "0.0"),
-    ("appendix_solution", 31, None),
+    ("appendix_solution", 30, None),
 )
 #: Dots left for the writer to fill in by hand.
 DOTS = "…"
