@@ -92,6 +92,32 @@ window.addEventListener('load', function () {
     }
     setTimeout(next, a.wait || 1200);
   }
+  function gapsSeen() {  // white and low-signal villages: in the view, and under a box
+    var cg = map && map._cg, size = map.getSize(), out = {gaps: 0, gaps_in_view: 0,
+      gaps_hidden: [], boxes: []};
+    if (!cg || !window.covgap) { return out; }
+    var boxes = covgap.boxes(map);
+    out.boxes = boxes.map(function (b) {
+      return [b.el.className.split(' ')[0], Math.round(b.l), Math.round(b.t), Math.round(b.r),
+        Math.round(b.b)];
+    });
+    cg.front.forEach(function (layer) {
+      if (!map.hasLayer(layer) || !(layer instanceof L.GeoJSON)) { return; }  // not rings
+      layer.eachLayer(function (m) {
+        var p = map.latLngToContainerPoint(m.getLatLng()), r = m.options.radius || 0;
+        out.gaps += 1;
+        if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) { return; }
+        out.gaps_in_view += 1;
+        boxes.forEach(function (b) {
+          if (p.x + r > b.l && p.x - r < b.r && p.y + r > b.t && p.y - r < b.b) {
+            out.gaps_hidden.push([m.getTooltip() ? m.getTooltip().getContent() : '',
+              b.el.className.split(' ')[0]]);
+          }
+        });
+      });
+    });
+    return out;
+  }
   function report() {
     var cg = map && map._cg, wedges = 0, zones = 0, pieces = 0;
     if (map) {
@@ -114,12 +140,16 @@ window.addEventListener('load', function () {
       popup: q('.leaflet-popup'), links: cg ? cg.links.getLayers().length : 0,
       search_index: cg ? cg.index.length : 0,
       popup_text: (document.querySelector('.leaflet-popup-content') || {}).textContent || null,
-      measured_m: cg && cg.measure ? Math.round(cg.measure.distance || 0) : null
+      measured_m: cg && cg.measure ? Math.round(cg.measure.distance || 0) : null,
+      size: map && [map.getSize().x, map.getSize().y], fit: cg && cg.fit ? cg.fit : null,
+      gaps_seen: map ? gapsSeen() : null
     }));
   }
   setTimeout(next, 300);
 });
 </script>"""
+#: Headless Chromium's narrowest window, and the height its viewport lacks at load time.
+MIN_WINDOW_WIDTH, WINDOW_CHROME_PX = 500, 200
 CONSOLE = re.compile(r":CONSOLE[:(]\d+\)?\] \"(.*)\", source: (.*)$")
 
 
@@ -216,17 +246,36 @@ def run_chromium(
         probed = Path(tmp) / "page.html"
         script = f"<script>window.__cgActions = {json.dumps(actions or [])};</script>\n"
         probed.write_text(page.replace("<head>", "<head>\n" + script + PROBE, 1), encoding="utf-8")
+        # The page is shown in an iframe of exactly the size asked for: headless Chromium
+        # keeps windows >= 500 px wide and loads the page in a viewport shorter than the
+        # window (it grows to the window's size only for the screenshot), so the view the
+        # map opens with would not be the one on the screenshot.
+        width, height = (int(v) for v in size.split(","))
+        window = f"{max(width, MIN_WINDOW_WIDTH)},{height + WINDOW_CHROME_PX}"
+        target = Path(tmp) / "frame.html"
+        target.write_text(
+            '<!DOCTYPE html><html style="overflow:hidden"><body style="margin:0">'
+            f'<iframe src="page.html" style="display:block;width:{width}px;'
+            f'height:{height}px;border:0">'
+            "</iframe></body></html>",
+            encoding="utf-8",
+        )
         cmd = [
-            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", f"--user-data-dir={Path(tmp) / 'profile'}",
-            f"--screenshot={out.resolve()}", f"--window-size={size}",
+            f"--screenshot={out.resolve()}", f"--window-size={window}",
             f"--virtual-time-budget={budget_ms}", "--enable-logging=stderr", "--v=0",
-            probed.as_uri(),
+            target.as_uri(),
         ]  # fmt: skip
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
         seconds = time.perf_counter() - t0
+        if out.exists():  # keep the iframe: the size asked for
+            from PIL import Image
+
+            with Image.open(out) as image:
+                image.crop((0, 0, width, height)).save(out)
     messages = [m.group(1) for m in map(CONSOLE.search, proc.stderr.splitlines()) if m]
     probe = next((json.loads(m[13:]) for m in messages if m.startswith("COVGAP_PROBE ")), None)
     errors = [m for m in messages if not m.startswith("COVGAP_PROBE ")]

@@ -13,7 +13,9 @@ from covgap.outputs.labels import label
 def test_request_on_tiny_scenario(tiny_scenario, tmp_path):
     out = tmp_path / "dossier"
     args = ["--villages", str(tiny_scenario["villages"]), "--sites", str(tiny_scenario["sites"]),
-            "--dem", str(tiny_scenario["dem"]), "--out", str(out), "--lang", "en"]  # fmt: skip
+            "--dem", str(tiny_scenario["dem"]), "--out", str(out), "--lang", "en",
+            "--agency", "LAI CHAU PEOPLE'S COMMITTEE / DEPARTMENT OF SCIENCE AND TECHNOLOGY",
+            "--letter-number", "125/SKHCN-BCVT", "--letter-date", "2026-12-02"]  # fmt: skip
     result = CliRunner().invoke(request, args)
     assert result.exit_code == 0, result.output
     assert "1 villages to request" in result.output
@@ -22,7 +24,13 @@ def test_request_on_tiny_scenario(tiny_scenario, tmp_path):
                  "request_list.kml", "request_map.png", "request_map.pdf"):  # fmt: skip
         assert (out / name).exists(), name
     wb = load_workbook(out / "request_dossier.xlsx")
-    assert wb.sheetnames[:2] == ["Cover", "Request list"]
+    assert wb.sheetnames[:3] == ["Appendix", "Cover", "Request list"]
+    texts = [c.value for row in wb["Appendix"].iter_rows() for c in row if c.value]
+    assert "DEPARTMENT OF SCIENCE AND TECHNOLOGY" in texts
+    assert (
+        "(Attached to Official Letter No. 125/SKHCN-BCVT dated 2 December 2026 "
+        "of DEPARTMENT OF SCIENCE AND TECHNOLOGY)" in texts
+    )
     listed = pd.read_csv(out / "request_list.csv", encoding="utf-8-sig")
     assert listed[label("village_id", "en")].tolist() == ["V3"]
     # by default the shipped Lai Châu crosswalk names the 07/2025 unit of the commune

@@ -77,3 +77,39 @@ def test_write_dossier_writes_every_file_or_none(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         export.write_dossier(dossier, tmp_path / "fail", lang="en")
     assert list((tmp_path / "fail").iterdir()) == []
+
+
+def test_kml_folders_per_class_and_extended_data(tmp_path):
+    dossier = literal_dossier()
+    root = ET.parse(export.write_kml(dossier, tmp_path / "l.kml", lang="vi")).getroot()
+    lists = root.findall(f"{KML}Document/{KML}Folder")
+    assert [f.find(f"{KML}name").text for f in lists] == [
+        f"{label('sheet_request', 'vi')} ({len(dossier.request)})",
+        f"{label('sheet_unpowered', 'vi')} ({len(dossier.unpowered)})",
+    ]
+    request = lists[0].findall(f"{KML}Folder")
+    counts = dossier.request["coverage_class"].value_counts()
+    assert [f.find(f"{KML}name").text for f in request] == [
+        f"{label('white', 'vi')} ({counts['white']})",
+        f"{label('low_signal', 'vi')} ({counts['low_signal']})",
+    ]
+    marks = root.findall(f".//{KML}Placemark")
+    assert len(marks) == len(dossier.request) + len(dossier.unpowered)
+    for mark in marks:  # every placemark carries its attributes for a GIS
+        data = {d.get("name"): d.find(f"{KML}value").text or "" for d in
+                mark.findall(f"{KML}ExtendedData/{KML}Data")}  # fmt: skip
+        assert {"village_id", "coverage_class", "households", "rsrp_dbm", "lon"} <= set(data)
+        cls = data["coverage_class"]
+        assert mark.find(f"{KML}styleUrl").text == f"#{cls}"
+    first = {d.get("name"): d for d in marks[0].findall(f"{KML}ExtendedData/{KML}Data")}
+    assert first["households"].find(f"{KML}displayName").text == "Số hộ"
+    assert first["commune"].find(f"{KML}displayName").text == label("commune_old", "vi")
+    row = dossier.request[dossier.request["coverage_class"] == "white"].iloc[0]
+    assert first["village_id"].find(f"{KML}value").text == row["village_id"]
+    rsrp = "" if pd.isna(row["rsrp_dbm"]) else f"{round(row['rsrp_dbm'], 2):g}"
+    assert (first["rsrp_dbm"].find(f"{KML}value").text or "") == rsrp
+    values = [d.find(f"{KML}value").text for m in marks for d in m.iter(f"{KML}Data")
+              if d.get("name") == "rsrp_dbm"]  # fmt: skip
+    assert "-130.5" in values and "-110.25" in values and "nan" not in values
+    # one naming of communes: the 07/2025 unit, the former one in brackets
+    assert "Xã Mới (Xã A)" in marks[0].find(f"{KML}description").text

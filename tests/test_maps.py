@@ -225,7 +225,7 @@ def test_popups_hold_facts_and_reasons_vi(page):
     for text in ("Xã Pa Tần", "Sìn Hồ", "Mã thôn", "Số hộ", "Nhân khẩu", "Điện lưới"):
         assert text in page
     assert '"V003","Xã Pa Tần","Sìn Hồ","43","215","Không"' in page  # households, population
-    assert "−110,2 dBm (Viettel)" in page
+    assert '"−110,2 (Viettel)"' in page and "dBm (Viettel)" not in page  # unit in the label
     assert "Bị che chắn bởi dãy núi cao 1.450 m, cách thôn 3,2 km" in page
     assert "VT-0001, cách 2,4 km" in page  # serving site
     assert "VT-0001 (Viettel), cách 6,8 km" in page  # nearest site
@@ -282,8 +282,10 @@ def test_communes_off_by_default(villages, sites, communes):
 
 
 def test_fit_bounds_and_leaflet_only(page):
-    assert "fitBounds" in page
-    assert "[[22.3, 103.2], [22.45, 103.45]]" in page
+    # the page fits the villages itself, once it has measured the title and legend boxes
+    assert "fitBounds" in page and "C.fitClear = function" in page
+    # villages (22.3-22.45 N, 103.2-103.45 E) and districts (22.2-22.5 N, 103.1-103.5 E)
+    assert '"bounds":[[22.2,103.1],[22.5,103.5]]' in page
     assert "leaflet@1.9.3/dist/leaflet.js" in page
     assert "jquery" not in page and "bootstrap" not in page
 
@@ -602,12 +604,12 @@ def test_signal_overlays_layers_and_legend(villages, sites, area_rasters):
         ("vi", "Sóng 4G (RSRP) – mọi nhà mạng", "Sóng 4G (RSRP) – VNPT",
          "Sóng 2G (RxLev) – mọi nhà mạng",
          ["Lớp phủ sóng: RSRP 4G mô phỏng của trạm mạnh nhất (dBm)",
-          "Xanh: có sóng (≥ −105 dBm) · cam: vùng lõm (−115 đến −105 dBm) · đỏ: vùng trắng "
+          "Xanh lá: có sóng (≥ −105 dBm) · cam: vùng lõm (−115 đến −105 dBm) · đỏ: vùng trắng "
           "(&lt; −115 dBm) · trong suốt: không trạm nào trong tầm", ">−85</span>"]),
         ("en", "4G signal (RSRP) – any carrier", "4G signal (RSRP) – VNPT",
          "2G signal (RxLev) – any carrier",
          ["Signal overlay: modelled best-server 4G RSRP (dBm)",
-          "Blue: covered (≥ −105 dBm) · orange: low signal (−115 to −105 dBm) · red: white zone "
+          "Green: covered (≥ −105 dBm) · orange: low signal (−115 to −105 dBm) · red: white zone "
           "(&lt; −115 dBm) · transparent: no site in range", ">−115</span>"]),
     ):  # fmt: skip
         page = _render(coverage_map(villages, sites, rasters=area_rasters, lang=lang))
@@ -617,8 +619,8 @@ def test_signal_overlays_layers_and_legend(villages, sites, area_rasters):
         assert "2G signal (RxLev) – Viettel" not in page
         for name in (any4g, per_carrier, two_g):
             assert _js(name) in page
-        # only the any-carrier 4G overlay is on when the map opens
-        assert f"{_var_of(page, _js(any4g))}.addTo(" in page
+        # no signal overlay is on when the map opens: the villages' classes speak first
+        assert f"{_var_of(page, _js(any4g))}.addTo(" not in page
         assert f"{_var_of(page, _js(per_carrier))}.addTo(" not in page
         assert f"{_var_of(page, _js(two_g))}.addTo(" not in page
         for text in legend:
@@ -660,10 +662,10 @@ def test_signal_png_bounds_and_breaks(area_rasters):
 def test_signal_legend_states_margin(villages, sites, area_rasters):
     area_rasters.info["location_margin_db"] = 10.3
     page = _render(coverage_map(villages, sites, rasters=area_rasters, lang="en"))
-    assert "Blue: covered (≥ −94.7 dBm) · orange: low signal (−104.7 to −94.7 dBm)" in page
+    assert "Green: covered (≥ −94.7 dBm) · orange: low signal (−104.7 to −94.7 dBm)" in page
     assert ">−74.7</span>" in page and ">−104.7</span>" in page  # the ramp's ticks
     assert "Thresholds include a 10.3 dB location-variability margin." in page
-    assert "Blue: covered" not in _render(coverage_map(villages, sites, lang="en"))
+    assert "Green: covered" not in _render(coverage_map(villages, sites, lang="en"))
 
 
 def test_zone_layers_popups_and_names(villages, sites, zones):
@@ -671,7 +673,7 @@ def test_zone_layers_popups_and_names(villages, sites, zones):
     assert page.count("covgap.popup(p, rows)") == 2 and '"cgKind"' not in page
     assert _js("White zones: areas (1)") in page and _js("Low-signal zones: areas (1)") in page
     assert "White and low-signal zones (areas)" in page and "zones under 0.1 km² left out" in page
-    assert "Blue: covered" not in page  # no ramp without rasters
+    assert "Green: covered" not in page  # no ramp without rasters
     assert '"Area (part in this commune)"' in page and '"People inside"' in page
     assert '"12.3 km²"' in page and '"15.5 km²"' in page and '"1,210"' in page
     assert '"V005 V006"' in page and '"t":"White zone W0001"' in page
@@ -735,3 +737,24 @@ def test_area_layers_from_predict_area(tiny_scenario, tmp_path):
     assert (images[0][..., 3] == 0).any() and (images[0][..., 3] == 255).any()
     white = pieces.loc[pieces["zone_class"] == "white", "zone_id"].nunique()
     assert white and _js(f"White zones: areas ({white})") in page
+
+
+def test_signal_overlay_with_a_floor_draws_only_the_covered_area(area_rasters):
+    """A plan's new sites: the area they cover, no weak fringe (no disc round each site)."""
+    import folium
+
+    from covgap.outputs.map_layers import RAMP_COLOURS, signal_overlay
+    from covgap.radio.rasters import ANY_CARRIER
+
+    def colours(layer):
+        m = folium.Map()
+        layer.add_to(m)
+        image = _overlays(m.get_root().render())[0]
+        rgb = image[image[..., 3] > 0][:, :3]
+        return {"#" + "".join(f"{int(v):02X}" for v in px) for px in rgb}
+
+    key, t = (ANY_CARRIER, "4G"), Thresholds()
+    full = colours(signal_overlay(area_rasters, key, t, "all"))
+    floored = colours(signal_overlay(area_rasters, key, t, "covered", floor_dbm=t.covered_dbm))
+    assert set(RAMP_COLOURS[3:]) <= full  # low signal and white bands drawn without a floor
+    assert floored and floored <= set(RAMP_COLOURS[:3])  # only the covered greens with one

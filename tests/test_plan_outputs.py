@@ -339,7 +339,12 @@ def test_workbook_sheets_headers_and_figures(plan, written):
         for key in ("covered_after", "white_before", "people_new", "households_new"):
             assert total[header.index(label(key, lang))] == expected[key]
         candidates = wb[label("plan_sheet_candidates", lang)]
-        assert candidates.max_row == len(plan.candidates) + 1
+        assert candidates.max_row == len(plan.candidates) + 2
+        # the candidate list stays out of the print: the print area is the note above it
+        assert candidates["A1"].value.startswith(f"{len(plan.candidates)} ")
+        assert candidates.print_area.endswith("$1") and not candidates.print_title_rows
+        assert candidates["A2"].value == label("candidate_id", lang)
+        assert candidates.auto_filter.ref.startswith("A2:") and candidates.freeze_panes == "B3"
 
 
 def test_summary_json(plan, written):
@@ -496,3 +501,9 @@ def test_plan_labels_merged_and_vietnamese_terms():
             if key.startswith("plan_sheet_"):
                 name = label(key, lang)
                 assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+
+
+def test_plan_legend_stays_in_the_compact_box():
+    html = _sample_map(extra_legend_html="<div>plan legend</div>")
+    legend = html[html.index('<div class="cg-box cg-legend">') :]
+    assert legend.index("<div>plan legend</div>") < legend.index("<details>")

@@ -179,6 +179,12 @@ def test_rank_labels_and_list(villages):
     (listing,) = _by_gid(fig, "ranked_list")
     assert listing.get_text().splitlines()[0].strip() == "1. Bản Tà Tổng – Xã Pa Vệ Sủ"
     assert len(_by_gid(fig, "highlight")[0].get_offsets()) == 3  # unknown id ignored
+    # with the 07/2025 unit known: named as the appendix names it, the former in brackets
+    fig = static_maps.static_map(
+        villages.assign(commune_2025="Xã Bum Tở"), highlight=["V6"], label_highlight="rank"
+    )
+    (listing,) = _by_gid(fig, "ranked_list")
+    assert listing.get_text().splitlines()[0].strip() == "1. Bản Tà Tổng – Xã Bum Tở (Xã Pa Vệ Sủ)"
 
 
 def test_hostile_name_is_plain_text(villages, tmp_path):

@@ -76,7 +76,7 @@ def book(request, tmp_path):
 
 def test_sheets_and_headers(book):
     lang, wb = book
-    keys = ("cover", "request", "unpowered", "sunset", "summary_commune_2025",
+    keys = ("appendix", "cover", "request", "unpowered", "sunset", "summary_commune_2025",
             "summary_commune", "summary_district")  # fmt: skip
     names = [label(f"sheet_{k}", lang) for k in keys]
     assert wb.sheetnames == names
@@ -108,7 +108,8 @@ def test_layout_formats_and_print_setup(book):
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     col = {c.value: c.column_letter for c in ws[1]}
     assert ws[f"{col[label('households', lang)]}2"].number_format == "#,##0"
-    assert ws[f"{col[label('rsrp_dbm', lang)]}2"].number_format == '0.0" dBm"'
+    # the header says "(dBm)": the cells do not say it again
+    assert ws[f"{col[label('rsrp_dbm', lang)]}2"].number_format == "0.0"
     assert ws[f"{col[label('nearest_site_km', lang)]}2"].number_format == "0.0"
     assert ws[f"{col[label('rank', lang)]}2"].value == 1
     assert ws[f"{col[label('coverage_class', lang)]}2"].value == label("white", lang)
@@ -163,3 +164,30 @@ def test_written_atomically(tmp_path, monkeypatch):
         write_workbook(literal_dossier(), path)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["dossier.xlsx"]
+
+
+def test_spare_page_width_goes_to_wrapped_text(tmp_path):
+    from openpyxl import Workbook
+
+    from covgap.request.workbook import PAGE_WIDTH, _write_table
+
+    long = "bị che khuất bởi dãy núi cao 1.164 m cách thôn 0,1 km (cách trạm VTL-LC0246 4,9 km)"
+    table = pd.DataFrame({"village_id": ["V1", "V2"], "reason_vi": [long, "ngắn"]})
+    ws = Workbook().active
+    _write_table(ws, table, "vi", freeze="B2")
+    widths = [ws.column_dimensions[c].width for c in "AB"]
+    assert widths[1] > 30.0  # wider than the usual text column: one line fewer
+    assert sum(widths) <= PAGE_WIDTH
+    assert ws.row_dimensions[2].height == 14.5 * 2  # the long reason takes 2 lines, not 3
+
+
+def test_sunset_sheet_says_the_date_once(book):
+    lang, wb = book
+    ws = wb[label("sheet_sunset", lang)]
+    header = [c.value for c in ws[1]]
+    sunset = [r[header.index(label("sunset", lang))] for r in ws.iter_rows(min_row=2,
+              values_only=True)]  # fmt: skip
+    dates = [r[header.index(label("no_service_from", lang))] for r in ws.iter_rows(min_row=2,
+             values_only=True)]  # fmt: skip
+    assert sunset and set(sunset) <= {label("2g_only_short", lang), label("2g_3g_only_short", lang)}
+    assert set(dates) <= {"09/2026", "09/2028"}

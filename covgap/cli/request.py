@@ -38,6 +38,24 @@ from ._common import (
     help="Folder for the workbook and the other files.",
 )
 @click.option("--map/--no-map", "with_map", default=True, help="Also draw the printable map.")
+@click.option(
+    "--agency",
+    default=None,
+    help="Sending agency printed at the top left of the appendix, superior first, levels "
+    "separated by '/' (e.g. 'UBND TỈNH LAI CHÂU / SỞ KHOA HỌC VÀ CÔNG NGHỆ'). Default: blank.",
+)
+@click.option(
+    "--letter-number",
+    default=None,
+    help="Number of the letter (công văn) the appendix is attached to, e.g. '125/SKHCN-BCVT'. "
+    "Default: dots to fill in by hand.",
+)
+@click.option(
+    "--letter-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date of that letter (YYYY-MM-DD). Default: dots to fill in by hand.",
+)
 @progress_option
 @handle_errors
 def request(
@@ -51,19 +69,23 @@ def request(
     lang: str,
     out_dir: Path,
     with_map: bool,
+    agency: str | None,
+    letter_number: str | None,
+    letter_date: object | None,
     progress: bool | None,
 ) -> None:
     """List white and low-signal villages with grid power, ranked, for the Ministry.
 
-    Writes the Excel workbook (cover sheet with the scenario's parameters, ranked request
-    list, unpowered list, 2G/3G switch-off impact, summaries by commune and former
-    district), the same lists as CSV, GeoPackage and KML, and a printable map. With no
-    input options it uses the bundled synthetic sample.
+    Writes the Excel workbook (the appendix to print with the letter, a cover sheet with
+    the scenario's parameters, ranked request list, unpowered list, 2G/3G switch-off
+    impact, summaries by commune and former district), the same lists as CSV, GeoPackage
+    and KML, and a printable map. With no input options it uses the bundled synthetic sample.
     """
     from ..io.manifest import MANIFEST_NAME, run_folder
     from ..io.reform import REAL_CROSSWALK, read_crosswalk
     from ..outputs.business import list_lines
     from ..pipeline import run as run_pipeline
+    from ..request.appendix import Letter
     from ..request.business import write_dossier_business
     from ..request.dossier import build_dossier
     from ..request.export import write_dossier
@@ -78,9 +100,16 @@ def request(
     elif not scenario.synthetic and REAL_CROSSWALK.exists():
         table = read_crosswalk(REAL_CROSSWALK)
     dossier = build_dossier(result, crosswalk=table)
+    letter = Letter(
+        agency=agency,
+        number=letter_number,
+        date=letter_date.date() if letter_date is not None else None,
+    )
     road_km = _road_km(scenario, result)
     with run_folder(out_dir, command="covgap request", extra={"scenario": scenario.name}) as tmp:
-        written = write_dossier(dossier, tmp, lang=lang, result=result if with_map else None)
+        written = write_dossier(
+            dossier, tmp, lang=lang, result=result if with_map else None, letter=letter
+        )
         business, lists = write_dossier_business(
             dossier, tmp, costs=scenario.costs, economics=scenario.economics,
             road_km=road_km, lang=lang,

@@ -28,12 +28,18 @@ from ..config import Thresholds
 from ..errors import DataFileError, InputError
 from ..io.locale import format_number
 from ..schema import CARRIERS, CLASSES, carrier_slug
-from .labels import label
+from .labels import commune_text, label
 
-#: Okabe–Ito colours (safe for the common colour-vision deficiencies); gaps are also
-#: drawn larger, so the classes differ by size as well as by hue.
-CLASS_COLOURS: dict[str, str] = {"covered": "#009E73", "low_signal": "#E69F00", "white": "#D55E00"}
-CLASS_RADIUS: dict[str, int] = {"covered": 4, "low_signal": 6, "white": 7}
+#: Gaps first: white (Okabe–Ito vermilion) and low signal (orange) are the loud colours,
+#: drawn larger and above everything else; covered villages recede in a muted sage that
+#: no carrier's site colour uses, small and without an outline. The classes differ by
+#: size as well as by hue (safe for the common colour-vision deficiencies).
+CLASS_COLOURS: dict[str, str] = {"covered": "#8DB9A2", "low_signal": "#E69F00", "white": "#D55E00"}
+CLASS_RADIUS: dict[str, int] = {"covered": 3, "low_signal": 6, "white": 7}
+#: Pane (and its z-index) of the white and low-signal villages and the request rings:
+#: above the site markers and the covered villages' cluster icons (Leaflet's marker pane
+#: is 600), under the popups (700).
+GAP_PANE, GAP_Z = "cgGaps", 650
 CARRIER_COLOURS: dict[str, str] = {"Viettel": "#0072B2", "VNPT": "#56B4E9", "MobiFone": "#CC79A7"}
 OTHER_CARRIER_COLOUR = "#555555"
 #: Leaflet build that folium 0.20 links; the only script and stylesheet the map needs.
@@ -75,7 +81,8 @@ def _village_values(row: Mapping[str, Any], lang: str) -> list[str | None]:
     def km(value: Any) -> str:
         return format_number(value, 1, lang)
 
-    rsrp = _num(row.get("rsrp_dbm"), 1, lang, " dBm")
+    # the row labels carry the units ("RSRP 4G tốt nhất (dBm)"): the values do not repeat them
+    rsrp = _num(row.get("rsrp_dbm"), 1, lang)
     if rsrp and _present(row.get("best_carrier")):
         rsrp += f" ({_esc(row['best_carrier'])})"
     by_carrier = [
@@ -101,14 +108,14 @@ def _village_values(row: Mapping[str, Any], lang: str) -> list[str | None]:
     reason = reason if reason is not None else row.get("reason")
     return [
         _esc(row.get("village_id")),
-        _esc(row.get("commune")) or None,
+        _esc(commune_text(row.get("commune_2025"), row.get("commune"))) or None,
         _esc(row.get("district")) or None,
         _num(row.get("households"), 0, lang),
         _num(row.get("population"), 0, lang),
         _yes_no(row.get("grid_power"), lang) if "grid_power" in row else None,
         _esc(label(row["coverage_class"], lang)),
         rsrp or (_esc(label("none_in_range", lang)) if "rsrp_dbm" in row else None),
-        _num(row.get("min_cluster_rsrp_dbm"), 1, lang, " dBm"),
+        _num(row.get("min_cluster_rsrp_dbm"), 1, lang),
         " · ".join(by_carrier) or None,
         _esc(row.get("services")) or None,
         serving,
@@ -245,6 +252,7 @@ var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
 @functools.cache
 def _element_classes() -> dict[str, type]:
     """Build the folium element classes on first use (folium is imported lazily)."""
+    import folium
     from branca.element import MacroElement
     from folium.elements import JSCSSMixin
     from folium.map import Layer
@@ -319,7 +327,36 @@ covgap.tools({{ this._parent.get_name() }}, {{ this.config_json }}, {
             super().__init__()
             self.content = content
 
-    return {"layer": CovgapLayer, "helpers": Helpers, "tools": Tools, "html": Html}
+    class OfflineMap(folium.Map):
+        """A folium map that shows itself in a notebook with Leaflet copied in (offline).
+
+        The page a notebook displays is the page :func:`covgap.outputs.maps.save_map`
+        writes with ``inline_assets=True``: no ``<script src>`` or stylesheet from a CDN.
+        """
+
+        def _repr_html_(self, **kwargs: Any) -> str:
+            from html import escape
+
+            page = inline_page(self.get_root().render(**kwargs))
+            return (
+                '<div style="width:100%;"><div style="position:relative;width:100%;height:0;'
+                'padding-bottom:60%;"><iframe srcdoc="' + escape(page) + '" style="position:'
+                'absolute;width:100%;height:100%;left:0;top:0;border:none !important;" '
+                "allowfullscreen></iframe></div></div>"
+            )
+
+    return {
+        "layer": CovgapLayer,
+        "helpers": Helpers,
+        "tools": Tools,
+        "html": Html,
+        "map": OfflineMap,
+    }
+
+
+def inline_page(page: str) -> str:
+    """Return the page with Leaflet and covgap's plugins copied in from the installed packages."""
+    return _inline_leaflet(page, _leaflet_dir(True))
 
 
 def _layer(data: Any, **options: Any) -> Any:
@@ -338,6 +375,18 @@ def _html(content: str) -> Any:
     return _element_classes()["html"](content)
 
 
+def _threshold_text(thresholds: Thresholds, cls: str, lang: str) -> str:
+    """Short threshold of a class for the compact legend ("< −115 dBm")."""
+
+    def num(v: float) -> str:
+        return format_number(v, 1 if v % 1 else 0, lang)
+
+    cov, low = num(thresholds.covered_dbm), num(thresholds.low_signal_dbm)
+    return {"covered": f"≥ {cov} dBm", "low_signal": f"{low} … {cov} dBm", "white": f"< {low} dBm"}[
+        cls
+    ]
+
+
 def _legend_html(
     thresholds: Thresholds,
     lang: str,
@@ -345,33 +394,40 @@ def _legend_html(
     wedge_kinds: Iterable[tuple[float, str, str | None]] = (),
     highlight: bool = False,
     area: str = "",
+    extra: str = "",
 ) -> str:
-    """Return the legend: classes and thresholds, sites, wedges, lines, request rings.
+    """Return the legend: a compact box of the classes, the rest behind "more".
 
-    ``area`` is ready-made (escaped) HTML of the signal ramp and the zones, shown after
-    the classes.
+    The box shows the three classes (gaps first) with their short thresholds and the
+    request ring; the full class rules, the clusters, ``area`` (ready-made, escaped HTML
+    of the signal ramp and the zones), the sites, wedges and lines open on a click.
+    ``extra`` (ready-made, escaped HTML, e.g. a plan's layers) stays in the compact box.
     """
     cov = format_number(thresholds.covered_dbm, 1 if thresholds.covered_dbm % 1 else 0, lang)
     low = format_number(thresholds.low_signal_dbm, 1 if thresholds.low_signal_dbm % 1 else 0, lang)
     lines = [f'<div class="cg-box cg-legend"><b>{_esc(label("legend_title", lang))}</b>']
-    for cls in CLASSES:
-        text = label(f"legend_{cls}", lang).format(covered=cov, low=low)
+    for cls in reversed(CLASSES):
         lines.append(
-            f'<div><span class="sw" style="background:{CLASS_COLOURS[cls]}"></span>'
-            f"<b>{_esc(label(cls, lang))}</b>: {_esc(text)}</div>"
+            f'<div class="cg-key"><span class="sw {cls}" style="background:{CLASS_COLOURS[cls]}">'
+            f"</span><b>{_esc(label(cls, lang))}</b> "
+            f'<span class="cg-th">{_esc(_threshold_text(thresholds, cls, lang))}</span></div>'
         )
-    lines.append(f"<div style='color:#555'>{_esc(label('legend_note', lang))}</div>")
-    lines.append(f"<div style='color:#555'>{_esc(label('map_legend_clusters', lang))}</div>")
     if highlight:
         lines.append(
-            f'<div><span class="ring"></span>{_esc(label("map_legend_request", lang))}</div>'
+            f'<div class="cg-key"><span class="ring"></span>'
+            f"{_esc(label('map_legend_request', lang))}</div>"
         )
+    if extra:
+        lines.append(extra)
+    lines.append(f"<details><summary>{_esc(label('map_legend_more', lang))}</summary>")
+    for cls in reversed(CLASSES):
+        text = label(f"legend_{cls}", lang).format(covered=cov, low=low)
+        lines.append(f"<div><b>{_esc(label(cls, lang))}</b>: {_esc(text)}</div>")
+    lines.append(f"<div style='color:#555'>{_esc(label('legend_note', lang))}</div>")
+    lines.append(f"<div style='color:#555'>{_esc(label('map_legend_clusters', lang))}</div>")
     if area:
         lines.append(area)
-    lines.append(
-        f"<details><summary>{_esc(label('map_legend_more', lang))}</summary>"
-        f"<div style='margin-top:4px'><b>{_esc(label('legend_sites', lang))}</b></div>"
-    )
+    lines.append(f"<div style='margin-top:4px'><b>{_esc(label('legend_sites', lang))}</b></div>")
     lines.append(
         "<div>"
         + "".join(
@@ -398,6 +454,16 @@ def _legend_html(
     return "\n".join(lines)
 
 
+def _fact(value: Any, lang: str) -> str:
+    """Return a fact of the title box as text, numbers with the decimal mark of ``lang``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return str(value)
+    value = float(value)
+    text = f"{value:.6g}"
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return format_number(value, decimals, lang)
+
+
 def _title_html(
     title: str | None, info: Mapping[str, Any], thresholds: Thresholds, lang: str, n: int
 ) -> str:
@@ -415,7 +481,9 @@ def _title_html(
     facts.append((label("thresholds", lang), str(info.get("thresholds") or limits)))
     known = {"scenario", "model", "model_vi", "data", "date", "synthetic", "thresholds"}
     facts += [
-        (label(str(k), lang), str(v)) for k, v in info.items() if k not in known and _present(v)
+        (label(str(k), lang), _fact(v, lang))
+        for k, v in info.items()
+        if k not in known and _present(v)
     ]
     body = " · ".join(f"<b>{_esc(k)}</b>: {_esc(v)}" for k, v in facts)
     notice = (
@@ -425,6 +493,7 @@ def _title_html(
     )
     return (
         f'<div class="cg-box cg-title">'
-        f'<div style="font-size:16px;font-weight:700">{_esc(title)}</div>'
-        f"<div>{body}</div>{notice}</div>"
+        f'<div class="cg-h">{_esc(title)}</div>{notice}'
+        f"<details><summary>{_esc(label('map_details', lang))}</summary>"
+        f"<div>{body}</div></details></div>"
     )

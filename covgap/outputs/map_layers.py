@@ -51,9 +51,11 @@ SIGNAL_MAX_PX = 900
 SIGNAL_OPACITY = 0.6
 #: Map pane of the signal overlays: above the basemap (200), below the hillshade (250).
 SIGNAL_PANE = ("cgSignal", 240)
-#: Colours of the bands, strongest first: 3 blues (covered), orange (low signal), red
-#: (white zone: a signal too weak to use). Transparent: no site in range.
-RAMP_COLOURS: tuple[str, ...] = ("#2166AC", "#67A9CF", "#B8DCEC", "#F4A442", "#B2182B")
+#: Colours of the bands, strongest first: 3 greens (covered), orange (low signal),
+#: vermilion (white zone: a signal too weak to use). Transparent: no site in range.
+#: One colour language with the villages: greens where covered (the strongest darkest; no
+#: carrier's blue), the villages' orange for low signal and their vermilion for white.
+RAMP_COLOURS: tuple[str, ...] = ("#1B7850", "#5FA883", "#B5D8C2", "#E69F00", "#D55E00")
 #: Breaks above the covered threshold, dB.
 RAMP_STEPS_DB: tuple[float, float] = (20.0, 10.0)
 #: Douglas–Peucker tolerance for zone polygons, degrees (about 85 m: one 3″ cell, 2–3
@@ -61,12 +63,14 @@ RAMP_STEPS_DB: tuple[float, float] = (20.0, 10.0)
 ZONE_SIMPLIFY_DEG = 0.0008
 #: Decimals kept in zone coordinates (1e-4 degree is about 11 m, an eighth of a 3″ cell).
 ZONE_COORD_DECIMALS = 4
-#: Zone styles (outline and a light fill in the class colours of the villages).
+#: Zone styles: a light fill and a thin, half-transparent outline in the class colours of
+#: the villages, so that the villages stay the loudest symbols above the zones.
 ZONE_STYLE: dict[str, dict[str, Any]] = {
-    WHITE: {"color": "#8E1B10", "weight": 1, "fillColor": CLASS_COLOURS[WHITE],
-            "fillOpacity": 0.1},
-    LOW_SIGNAL: {"color": "#9A5B00", "weight": 1, "dashArray": "4 3",
-                 "fillColor": CLASS_COLOURS[LOW_SIGNAL], "fillOpacity": 0.1},
+    WHITE: {"color": CLASS_COLOURS[WHITE], "weight": 0.6, "opacity": 0.55,
+            "fillColor": CLASS_COLOURS[WHITE], "fillOpacity": 0.16},
+    LOW_SIGNAL: {"color": CLASS_COLOURS[LOW_SIGNAL], "weight": 0.6, "opacity": 0.55,
+                 "dashArray": "4 3", "fillColor": CLASS_COLOURS[LOW_SIGNAL],
+                 "fillOpacity": 0.12},
 }  # fmt: skip
 #: Village ids listed in a zone popup before "…".
 ZONE_MAX_IDS = 15
@@ -181,9 +185,10 @@ def signal_png(
 def signal_keys(rasters: AreaRasters) -> list[tuple[tuple[str, str], bool]]:
     """Layers to draw and whether each is on when the map opens.
 
-    The "any carrier" 4G layer (on), 4G per carrier (off; left out when a single carrier
+    The "any carrier" 4G layer, 4G per carrier (left out when a single carrier
     has 4G, as it equals the composite) and the "any carrier" 2G and 3G layers (off).
-    The other carrier × technology layers are left out to keep the page small.
+    The other carrier × technology layers are left out to keep the page small. Every
+    signal layer is off when the map opens: the villages' classes speak first.
     """
     from ..radio.rasters import ANY_CARRIER
 
@@ -192,7 +197,7 @@ def signal_keys(rasters: AreaRasters) -> list[tuple[tuple[str, str], bool]]:
     order = sorted(four_g, key=lambda k: (CARRIERS.index(k[0]) if k[0] in CARRIERS else 99, k[0]))
     chosen: list[tuple[tuple[str, str], bool]] = []
     if (ANY_CARRIER, "4G") in rasters.signal:
-        chosen.append(((ANY_CARRIER, "4G"), True))
+        chosen.append(((ANY_CARRIER, "4G"), False))
     if len(four_g) > 1 or (ANY_CARRIER, "4G") not in rasters.signal:
         chosen += [(k, False) for k in order]
     chosen += [
@@ -227,10 +232,20 @@ def signal_overlay(
     *,
     show: bool = True,
     max_px: int = SIGNAL_MAX_PX,
+    floor_dbm: float | None = None,
 ) -> Any:
-    """One colour-ramped image overlay of ``rasters.signal[key]``, named ``name``."""
+    """One colour-ramped image overlay of ``rasters.signal[key]``, named ``name``.
+
+    ``floor_dbm``: draw only where the signal reaches it (transparent below), e.g. the
+    area a plan's new sites cover, without the weak fringe around them.
+    """
+    values = rasters.signal[key]
+    if floor_dbm is not None:
+        values = np.asarray(values, dtype=np.float32)
+        with np.errstate(invalid="ignore"):
+            values = np.where(values >= floor_dbm, values, np.nan)
     png, bounds = signal_png(
-        rasters.signal[key], rasters.grid, thresholds=thresholds,
+        values, rasters.grid, thresholds=thresholds,
         margin=location_margin(rasters), max_px=max_px,
     )  # fmt: skip
     logger.debug("%s %s overlay: %.0f kB", *key, len(png) / 1e3)

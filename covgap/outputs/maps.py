@@ -50,9 +50,12 @@ from .map_elements import (
     CARRIER_COLOURS,
     CLASS_COLOURS,
     CLASS_RADIUS,
+    GAP_PANE,
+    GAP_Z,
     LEAFLET_CSS,
     LEAFLET_JS,
     OTHER_CARRIER_COLOUR,
+    _element_classes,
     _esc,
     _helpers,
     _html,
@@ -109,7 +112,8 @@ RELIEF_OPACITY = 0.55
 #: Length of the longest (lowest band) and shortest sector wedge, metres.
 WEDGE_MAX_M, WEDGE_MIN_M = 600.0, 200.0
 #: Ring around the request-list villages.
-REQUEST_RING = {"radius": 11, "color": "#7B2CBF", "weight": 3, "fill": False, "interactive": False}
+REQUEST_RING = {"radius": 10, "color": "#7B2CBF", "weight": 2.5, "fill": False,
+                "interactive": False, "pane": GAP_PANE, "z": GAP_Z}  # fmt: skip
 #: Carto's light basemap (OpenStreetMap data).
 LIGHT_TILES = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
 LIGHT_ATTRIBUTION = (
@@ -149,8 +153,9 @@ def result_map(result: Result, *, lang: str = "vi", highlight: Any = "request") 
 
     if isinstance(highlight, str) and highlight == "request":
         highlight = request_ids(result.villages)
-    # the map states the thresholds itself, in the map's language
-    info = {k: v for k, v in result.info().items() if k not in ("thresholds", "scenario")}
+    # the map states the thresholds itself, in the map's language; the title is the map's
+    # own (in that language), the scenario's name one of the facts under it
+    info = {k: v for k, v in result.info().items() if k != "thresholds"}
     return coverage_map(
         result.villages,
         result.sites,
@@ -158,7 +163,6 @@ def result_map(result: Result, *, lang: str = "vi", highlight: Any = "request") 
         communes=result.communes,
         thresholds=result.scenario.thresholds,
         lang=lang,
-        title=result.scenario.name,
         info=info,
         terrain=result.terrain,
         highlight=highlight,
@@ -238,7 +242,7 @@ def coverage_map(
         :func:`covgap.plan.map.plan_map`), added after the map's own layers so that
         they are listed in the layer control. Their texts must be HTML-escaped already.
     extra_legend_html
-        Ready-made (escaped) HTML shown in the legend after the classes.
+        Ready-made (escaped) HTML shown in the legend's compact box after the classes.
 
     Returns
     -------
@@ -258,7 +262,10 @@ def coverage_map(
     _check_classes(villages)
     clustered = _check_cluster(cluster)
     ids = _highlight_ids(villages, highlight)
-    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25)
+    # a folium.Map that a notebook shows with Leaflet inlined (no CDN), as save_map writes it
+    m = _element_classes()["map"](
+        tiles=None, prefer_canvas=True, control_scale=True, zoom_snap=0.25
+    )
     # The map uses Leaflet and covgap's plugins only: no jQuery, Bootstrap or icon fonts.
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
@@ -292,19 +299,29 @@ def coverage_map(
     # collapsed (opens on hover or tap): expanded, its ~18 entries cover a laptop screen
     folium.LayerControl(collapsed=True).add_to(m)
     tools = {k: _esc(label(v, lang)) for k, v in _TOOL_TEXTS.items()}
-    m.add_child(_tools({"text": tools, "decimal": "," if lang == "vi" else "."}, relief,
-                       district_layer))  # fmt: skip
+    config: dict[str, Any] = {"text": tools, "decimal": "," if lang == "vi" else "."}
+    extents = [villages.total_bounds] if len(villages) else []
+    if districts is not None and len(districts):
+        extents.append(_to_wgs84(districts, "districts").total_bounds)
+    if extents:
+        # the opening view: the province (its districts) and every village, clear of the
+        # title, legend and controls (the page measures the boxes and picks the padding
+        # that keeps the largest zoom)
+        box = np.array(extents, dtype=float)
+        x0, y0 = np.nanmin(box[:, :2], axis=0)
+        x1, y1 = np.nanmax(box[:, 2:], axis=0)
+        config["bounds"] = [[float(y0), float(x0)], [float(y1), float(x1)]]
+    m.add_child(_tools(config, relief, district_layer))
     area = area_legend_html(
         thresholds, lang, margin=location_margin(rasters),
         signal=rasters is not None and bool(rasters.signal), zones=zones is not None,
     )  # fmt: skip
-    area += extra_legend_html or ""
-    legend = _legend_html(thresholds, lang, wedge_kinds=kinds, highlight=bool(ids), area=area)
+    legend = _legend_html(
+        thresholds, lang, wedge_kinds=kinds, highlight=bool(ids), area=area,
+        extra=extra_legend_html or "",
+    )  # fmt: skip
     m.add_child(_html(legend))
     m.add_child(_html(_title_html(title, info or {}, thresholds, lang, len(villages))))
-    if len(villages):
-        x0, y0, x1, y1 = villages.total_bounds
-        m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]], padding_top_left=(10, 110))
     return m
 
 
@@ -459,19 +476,23 @@ def _village_layer(
             p["l"] = links
         props.append(p)
     colour = CLASS_COLOURS[cls]
+    gap = cls != "covered"
     style = {
         "radius": CLASS_RADIUS[cls],
-        "color": "#222222" if cls != "covered" else colour,
-        "weight": 1,
+        "color": "#1A1A1A" if gap else colour,
+        "weight": 1.2 if gap else 0.5,
         "fillColor": colour,
-        "fillOpacity": 0.9,
+        "fillOpacity": 0.95 if gap else 0.8,
     }
+    options = {"style": style, "cluster": cluster, "communeRow": _VILLAGE_ROWS.index("commune")}
+    if gap and not cluster:  # above the site markers and the covered villages' clusters
+        options.update(pane=GAP_PANE, z=GAP_Z)
     name = label("layer_villages", lang).format(cls=label(cls, lang)) + f" ({len(part)})"
     return _layer(
         _point_collection(part.geometry, props),
         name=_esc(name),
         kind="villages",
-        options={"style": style, "cluster": cluster, "communeRow": _VILLAGE_ROWS.index("commune")},
+        options=options,
         rows=_row_labels(_VILLAGE_ROWS, lang),
     )
 

@@ -44,7 +44,7 @@ from ..errors import DataFileError, InputError
 from ..io.atomic import atomic_path
 from ..io.locale import check_lang, format_number
 from ..schema import CLASSES, COVERED
-from .labels import label
+from .labels import commune_text, label
 from .map_elements import CARRIER_COLOURS, CLASS_COLOURS, OTHER_CARRIER_COLOUR
 
 if TYPE_CHECKING:
@@ -910,7 +910,8 @@ def _ranked_list(
     shown = min(n, room)
     rows = []
     for _, row in ranked.head(shown).iterrows():
-        commune = _plain(row.get("commune"), 22) if "commune" in row else ""
+        # one naming of communes: the 07/2025 unit, the former one in brackets
+        commune = _plain(commune_text(row.get("commune_2025"), row.get("commune")), 40)
         where = f" – {commune}" if commune else ""
         rows.append(f"{row['_rank']:>3}. {_plain(row['name'])}{where}")
     if len(ranked) > shown:

@@ -27,8 +27,10 @@ logger = logging.getLogger(__name__)
 #: Proposed-site marker (Okabe–Ito yellow, thick black edge: unlike any village or site).
 PROPOSED_STYLE = {"radius": 11, "color": "#000000", "weight": 3, "fillColor": "#F0E442",
                   "fillOpacity": 1.0}  # fmt: skip
-#: Ring around the villages the plan newly covers.
-NEWLY_RING = {"radius": 12, "color": "#009E73", "weight": 3, "fill": False, "interactive": False}
+#: Ring around the villages the plan newly covers (the darkest green of the signal ramp:
+#: green is "covered" everywhere on the maps), in the gaps' pane, above the sites.
+NEWLY_RING = {"radius": 12, "color": "#1B7850", "weight": 3, "fill": False,
+              "interactive": False, "pane": "cgGaps", "z": 650}  # fmt: skip
 #: Backhaul routes: fibre solid, microwave dashed.
 ROUTE_STYLE = {
     "fibre": {"color": "#6A1B9A", "weight": 4, "opacity": 0.85},
@@ -72,7 +74,7 @@ def plan_map(plan: Plan, *, lang: str = "vi") -> folium.Map:
     check_lang(lang)
     after = plan.after
     stats = plan.stats()
-    info = {k: v for k, v in after.info().items() if k not in ("thresholds", "scenario")}
+    info = {k: v for k, v in after.info().items() if k != "thresholds"}
     info["plan_sites"] = format_number(stats["sites"], 0, lang)
     info["people_new"] = format_number(stats["people_new"], 0, lang)
     info["total_usd"] = format_number(stats["total_usd"], 0, lang)
@@ -80,7 +82,7 @@ def plan_map(plan: Plan, *, lang: str = "vi") -> folium.Map:
     return coverage_map(
         after.villages, after.sites, districts=after.districts, communes=after.communes,
         thresholds=after.scenario.thresholds, lang=lang,
-        title=label("plan_map_title", lang).format(scenario=after.scenario.name), info=info,
+        title=label("plan_map_title", lang), info=info,
         terrain=after.terrain, highlight=None, rasters=after.rasters, zones=after.zones,
         extra_layers=layers, extra_legend_html=legend,
     )  # fmt: skip
@@ -122,22 +124,30 @@ def _plan_layers(plan: Plan, lang: str) -> tuple[list[Any], str]:
 
 
 def _coverage_layer(plan: Plan, lang: str) -> tuple[Any, str]:
-    """Return the proposed sites' predicted 4G RSRP overlay and its legend ramp."""
-    from ..outputs.map_layers import area_legend_html, location_margin, signal_overlay
+    """Return the area the proposed sites cover (4G RSRP overlay) and its legend row.
+
+    Only where their signal reaches the covered threshold (with the location margin): what
+    the sites add, not the weak fringe around them (which drew a disc round every site).
+    """
+    from ..outputs.map_elements import _esc
+    from ..outputs.map_layers import RAMP_COLOURS, location_margin, signal_overlay
     from ..radio.rasters import ANY_CARRIER
 
     rasters = plan.coverage()
     if rasters is None or (ANY_CARRIER, "4G") not in rasters.signal:
         return None, ""
     thresholds = plan.before.scenario.thresholds
-    margin = location_margin(rasters)
+    floor = thresholds.covered_dbm + location_margin(rasters)
     name = label("plan_layer_coverage", lang)
-    layer = signal_overlay(rasters, (ANY_CARRIER, "4G"), thresholds, name)
-    # the main map draws its own ramp only when the after-analysis has rasters
-    ramp = "" if plan.after.rasters is not None else area_legend_html(
-        thresholds, lang, margin=margin, signal=True, zones=False
-    )  # fmt: skip
-    return layer, ramp
+    layer = signal_overlay(rasters, (ANY_CARRIER, "4G"), thresholds, name, floor_dbm=floor)
+    text = label("plan_legend_coverage", lang).format(
+        dbm=format_number(floor, 1 if floor % 1 else 0, lang)
+    )
+    row = (
+        f'<div><span class="sw" style="background:{RAMP_COLOURS[1]};border-radius:2px">'
+        f"</span>{_esc(text)}</div>"
+    )
+    return layer, row
 
 
 def _usd(value: Any, lang: str) -> str | None:
@@ -256,7 +266,7 @@ def _route_layer(routes: gpd.GeoDataFrame, kind: str, lang: str) -> Any:
             _esc(kind_text),
             _esc(row.get("from_id")) or None,
             _esc(row.get("to_id")) or None,
-            _num(row.get("km"), 1, lang, " km"),
+            _num(row.get("km"), 1, lang),  # the row label says "(km)"
             _usd(row.get("usd"), lang),
         ]
         title = _esc(f"{kind_text}: {row.get('from_id', '')} → {row.get('to_id', '')}")

@@ -237,10 +237,35 @@ def _write_workbook(plan: Plan, tables: Mapping[str, pd.DataFrame], path: Path, 
     ws.page_setup.orientation = "portrait"
     for sheet_key, page_key, role, freeze in _SHEETS:
         ws = wb.create_sheet(label(sheet_key, lang))
-        _write_table(ws, tables[role], lang, freeze=freeze)
-        _money_formats(ws, tables[role], lang)
+        top = 2 if role == "candidates" else 1
+        if role == "candidates":
+            freeze = f"{freeze[0]}{int(freeze[1:]) + 1}"
+        _write_table(ws, tables[role], lang, freeze=freeze, top=top, print_titles=top == 1)
+        _money_formats(ws, tables[role], lang, top=top)
         _page_setup(ws, label(page_key, lang), synthetic, lang)
+        if role == "candidates":
+            _not_printed(ws, len(tables[role]), lang)
     wb.save(path)
+
+
+def _not_printed(ws: Worksheet, n: int, lang: str) -> None:
+    """Keep the candidate list out of the print: the print area is one line that says so.
+
+    Hundreds of candidates are for looking up on screen or in GIS, not for the printed
+    plan (they made it 58 pages).
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from ..request.workbook import set_text_safe
+
+    last = get_column_letter(max(ws.max_column, 1))
+    ws.merge_cells(f"A1:{last}1")
+    set_text_safe(ws["A1"], label("plan_candidates_not_printed", lang).format(n=n))
+    ws["A1"].font = Font(italic=True, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    ws.row_dimensions[1].height = 30
+    ws.print_area = f"A1:{last}1"
 
 
 def _extra_format(column: str) -> str | None:
@@ -256,7 +281,7 @@ def _extra_format(column: str) -> str | None:
     return None
 
 
-def _money_formats(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
+def _money_formats(ws: Worksheet, table: pd.DataFrame, lang: str, *, top: int = 1) -> None:
     from ..request.workbook import display_table
 
     data, _ = display_table(table, lang)
@@ -264,7 +289,7 @@ def _money_formats(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
         fmt = _extra_format(str(col))
         if fmt is None or not pd.api.types.is_numeric_dtype(data[col]):
             continue
-        for i in range(2, len(data) + 2):
+        for i in range(top + 1, len(data) + top + 1):
             ws.cell(row=i, column=j).number_format = fmt
 
 

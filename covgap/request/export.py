@@ -21,19 +21,22 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ..io.atomic import atomic_path
 from ..io.locale import check_lang, format_number
-from ..outputs.labels import label
+from ..outputs.labels import commune_text, label
 from .workbook import FORMULA_PREFIXES, display_table, write_workbook
 
 if TYPE_CHECKING:
     from ..analysis.result import Result
+    from .appendix import Letter
     from .dossier import Dossier
 
 __all__ = [
     "DOSSIER_FILES",
+    "KML_FIELDS",
     "csv_safe",
     "write_csv",
     "write_dossier",
@@ -139,9 +142,12 @@ def write_gpkg(dossier: Dossier, path: str | Path) -> Path:
 def write_kml(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
     """Write the request and unpowered lists as KML placemarks for Google Earth.
 
-    Each placemark is named "rank. village" and describes the village's key facts
-    (commune before and after 07/2025, class, households, people, grid power, best RSRP,
-    nearest site, reason, proposed solution); every text is XML-escaped.
+    One folder per list, and in it one folder per class (white, then low signal). Each
+    placemark is named "rank. village", describes the village's key facts in words
+    (commune of 07/2025 with the former one in brackets, former district, class,
+    households, people, grid power, best RSRP, nearest site, reason, proposed solution)
+    and carries them as ``ExtendedData`` fields with covgap's column names, so a GIS reads
+    them as attributes; every text is XML-escaped.
 
     Parameters
     ----------
@@ -172,12 +178,52 @@ def write_kml(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
         )
     for key, table in (("sheet_request", dossier.request),
                        ("sheet_unpowered", dossier.unpowered)):  # fmt: skip
-        parts.append(f"<Folder><name>{escape(label(key, lang))}</name>")
-        parts += [_placemark(row, lang) for _, row in table.iterrows()]
+        parts.append(f"<Folder><name>{escape(label(key, lang))} ({len(table)})</name>")
+        classes = table["coverage_class"].astype(str) if len(table) else pd.Series(dtype=str)
+        for cls in [*_KML_COLOURS, *sorted(set(classes) - set(_KML_COLOURS))]:
+            part = table[classes == cls]
+            if not len(part):
+                continue
+            parts.append(f"<Folder><name>{escape(label(cls, lang))} ({len(part)})</name>")
+            parts += [_placemark(row, lang) for _, row in part.iterrows()]
+            parts.append("</Folder>")
         parts.append("</Folder>")
     parts.append("</Document></kml>")
     text = "\n".join(parts) + "\n"
     return _atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+#: Fields of a placemark's ExtendedData (covgap's column names), when the list has them.
+KML_FIELDS: tuple[str, ...] = (
+    "rank", "village_id", "name", "commune_2025", "commune", "district", "households",
+    "population", "grid_power", "especially_difficult", "coverage_class", "rsrp_dbm",
+    "best_carrier", "services", "nearest_site_id", "nearest_site_carrier", "nearest_site_km",
+    "solution", "solution_site_id", "lon", "lat",
+)  # fmt: skip
+
+
+def _extended_data(row: pd.Series, lang: str) -> str:
+    """``<ExtendedData>`` of a placemark: machine values, headers in ``lang``."""
+    fields = []
+    for col in KML_FIELDS:
+        if col not in row.index:
+            continue
+        value = row[col]
+        if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+            value = ""
+        elif col in ("lon", "lat"):
+            value = f"{float(value):.6f}"
+        elif isinstance(value, float | np.floating):
+            value = f"{round(float(value), 2):g}"  # machine figures: "200", "-121.16"
+        key = _KML_HEADER_KEYS.get(col, col)
+        fields.append(
+            f'<Data name="{col}"><displayName>{escape(label(key, lang))}</displayName>'
+            f"<value>{escape(str(value))}</value></Data>"
+        )
+    return "<ExtendedData>" + "".join(fields) + "</ExtendedData>"
+
+
+_KML_HEADER_KEYS = {"commune": "commune_old", "district": "district_old"}
 
 
 def _placemark(row: pd.Series, lang: str) -> str:
@@ -187,8 +233,7 @@ def _placemark(row: pd.Series, lang: str) -> str:
     power = row.get("grid_power")
     facts = [
         ("village_id", row.get("village_id")),
-        ("commune_2025", row.get("commune_2025")),
-        ("commune_old", row.get("commune")),
+        ("appendix_commune", commune_text(row.get("commune_2025"), row.get("commune"))),
         ("district_old", row.get("district")),
         ("coverage_class", label(str(row.get("coverage_class")), lang)),
         ("households", format_number(row.get("households"), 0, lang)),
@@ -203,7 +248,10 @@ def _placemark(row: pd.Series, lang: str) -> str:
     lines = [
         f"{escape(label(k, lang))}: {escape(str(v))}"
         for k, v in facts
-        if v is not None and not (isinstance(v, float) and pd.isna(v)) and v is not pd.NA
+        if v is not None
+        and not (isinstance(v, float) and pd.isna(v))
+        and v is not pd.NA
+        and v != ""
     ]
     name = f"{row.get('rank')}. {row.get('name')}"
     cls = row.get("coverage_class")
@@ -211,6 +259,7 @@ def _placemark(row: pd.Series, lang: str) -> str:
         f"<Placemark><name>{escape(name)}</name>"
         f"<description>{'&lt;br/&gt;'.join(lines)}</description>"
         f"<styleUrl>#{escape(str(cls))}</styleUrl>"
+        f"{_extended_data(row, lang)}"
         f"<Point><coordinates>{float(row['lon']):.6f},{float(row['lat']):.6f}</coordinates>"
         "</Point></Placemark>"
     )
@@ -222,6 +271,7 @@ def write_dossier(
     *,
     lang: str = "vi",
     result: Result | None = None,
+    letter: Letter | None = None,
 ) -> dict[str, Path]:
     """Write the workbook, the CSVs, the GeoPackage, the KML (and the map), all or nothing.
 
@@ -236,6 +286,9 @@ def write_dossier(
     result
         The analysis the dossier came from; when given, the printable map of the listed
         villages (PNG and PDF, :mod:`covgap.outputs.static_maps`) is written too.
+    letter
+        The letter the workbook's appendix is attached to (agency, number, date);
+        ``None`` leaves dots to fill by hand.
 
     Returns
     -------
@@ -255,7 +308,7 @@ def write_dossier(
         **{f"summary_{by}_csv": table for by, table in dossier.summaries.items()},
     }
     with atomic_folder(out) as tmp:
-        write_workbook(dossier, tmp / DOSSIER_FILES["workbook"], lang=lang)
+        write_workbook(dossier, tmp / DOSSIER_FILES["workbook"], lang=lang, letter=letter)
         written["workbook"] = out / DOSSIER_FILES["workbook"]
         for role, table in tables.items():
             write_csv(table, tmp / DOSSIER_FILES[role], lang=lang)
@@ -273,8 +326,17 @@ def _write_map(
     dossier: Dossier, result: Result, tmp: Path, out: Path, lang: str
 ) -> dict[str, Path]:
     """Draw the printable map of the request-list villages, labelled by rank."""
+    import dataclasses
+
     from ..outputs.static_maps import save_static_map, static_map_from_result
 
+    status = dossier.status
+    if "commune_2025" in status and "commune_2025" not in result.villages:
+        # the rank list names communes as the workbook does: 07/2025 unit (former)
+        new = status.drop_duplicates("village_id").set_index("village_id")["commune_2025"]
+        villages = result.villages.copy()
+        villages["commune_2025"] = villages["village_id"].map(new)
+        result = dataclasses.replace(result, villages=villages)
     fig = static_map_from_result(
         result,
         highlight=list(dossier.request["village_id"]),

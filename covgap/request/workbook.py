@@ -1,10 +1,13 @@
 """The request workbook: an Excel file a province can attach to its letter.
 
-:func:`write_workbook` writes, in Vietnamese (default) or English, a cover sheet stamped
-with the scenario's parameters (so the list can be defended later), the ranked request
-list, the unpowered list, the 2G/3G switch-off list and summaries by commune and former
-district. Every table has a bold frozen header, column widths, number formats, an
-autofilter, print titles and an A4 landscape page set-up fitted to the page width.
+:func:`write_workbook` writes, in Vietnamese (default) or English, first the printed
+appendix (:mod:`covgap.request.appendix`: agency and national motto, "Phụ lục … kèm theo
+Công văn số …", the short list at 10 pt on A4 landscape, totals, signatures), then a cover
+sheet stamped with the scenario's parameters (so the list can be defended later), the
+ranked request list with every column, the unpowered list, the 2G/3G switch-off list
+and summaries by commune and former district. Every table has a bold frozen header,
+column widths, number formats, an autofilter, print titles and an A4 landscape page
+set-up fitted to the page width.
 
 Text that comes from input files (village names, ids, scenario names) never becomes a
 formula: a string starting with ``=``, ``+``, ``-`` or ``@`` is stored as text with
@@ -27,6 +30,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..io.atomic import atomic_path
 from ..io.locale import check_lang
 from ..outputs.labels import label
+from ._cells import FORMULA_PREFIXES, _lines, _missing, _plain, set_text_safe
+from .appendix import Letter, write_appendix
 
 if TYPE_CHECKING:
     from .dossier import Dossier
@@ -35,8 +40,6 @@ __all__ = ["FORMULA_PREFIXES", "display_table", "write_workbook"]
 
 logger = logging.getLogger(__name__)
 
-#: Leading characters that make Excel (or LibreOffice) read a cell as a formula.
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _WARN_FONT = Font(bold=True, color="FFFFFF", size=13)
@@ -53,6 +56,8 @@ _WIDE_TEXT = ("reason", "reason_vi", "solution_text", "solution_text_vi")
 _THIN = Side(style="thin", color="999999")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TEXT_WIDTH = 30.0
+#: Width (Excel characters) a table may take on an A4 landscape page at about 100 %.
+PAGE_WIDTH = 140.0
 _MAX_WIDTH = 18
 _NOT_IN_WORKBOOK = ("solution_site_id", "solution_carrier", "solution_km", "solution_rsrp_dbm")
 
@@ -64,7 +69,7 @@ def _number_format(key: str) -> str | None:
     if key == "priority_score":
         return "0.00"
     if key.endswith("_dbm"):
-        return '0.0" dBm"'
+        return "0.0"  # the header says "(dBm)"
     if key.endswith("_km"):
         return "0.0"
     if key in ("lon", "lat"):
@@ -74,15 +79,6 @@ def _number_format(key: str) -> str | None:
     if key.startswith(("villages", "households", "population")):
         return "#,##0"
     return None
-
-
-def set_text_safe(cell: Any, value: object) -> None:
-    """Write ``value``; a string is always stored as text, never as a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_PREFIXES):
-            cell.quotePrefix = True
 
 
 def display_table(table: pd.DataFrame, lang: str = "vi") -> tuple[pd.DataFrame, list[str]]:
@@ -108,6 +104,10 @@ def display_table(table: pd.DataFrame, lang: str = "vi") -> tuple[pd.DataFrame, 
     for col in _VALUE_LABELS:
         if col in out:
             out[col] = out[col].map(lambda v: v if pd.isna(v) else label(str(v), lang))
+    if "sunset" in table and "no_service_from" in table:  # the date has its own column
+        out["sunset"] = table["sunset"].map(
+            lambda v: v if pd.isna(v) else label(f"{v}_short", lang)
+        )
     for col in ("grid_power", "especially_difficult", "usable", "los"):
         if col in out:
             out[col] = (
@@ -141,30 +141,24 @@ def _width(header: str, values: pd.Series, key: str) -> float:
     return float(max(longest_word + 1, min(longest_value, _MAX_WIDTH) + 1, 8))
 
 
-def _lines(text: object, width: float, *, chars_per_unit: float = 1.1) -> int:
-    """Lines a text wrapped at spaces takes in a column of ``width`` characters."""
-    capacity = max(int(width * chars_per_unit) - 1, 1)
-    lines, used = 1, 0
-    for word in str(text).split():
-        need = len(word) if used == 0 else used + 1 + len(word)
-        if need <= capacity:
-            used = need
-        else:
-            lines += 1 + (len(word) - 1) // capacity if used else (len(word) - 1) // capacity
-            used = len(word) % capacity or capacity
-    return lines
-
-
-def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) -> None:
-    """Write a table from A1 with its header, formats, filter and print set-up."""
+def _write_table(
+    ws: Worksheet,
+    table: pd.DataFrame,
+    lang: str,
+    *,
+    freeze: str,
+    top: int = 1,
+    print_titles: bool = True,
+) -> None:
+    """Write a table with its header on row ``top``, formats, filter and print set-up."""
     data, keys = display_table(table, lang)
     for j, key in enumerate(keys, start=1):
-        cell = ws.cell(row=1, column=j)
+        cell = ws.cell(row=top, column=j)
         set_text_safe(cell, label(key, lang))
         cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _GRID
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     formats = [_number_format(k) for k in data.columns]
-    for i, row in enumerate(data.itertuples(index=False), start=2):
+    for i, row in enumerate(data.itertuples(index=False), start=top + 1):
         for j, value in enumerate(row, start=1):
             cell = ws.cell(row=i, column=j)
             set_text_safe(cell, None if _missing(value) else _plain(value))
@@ -172,10 +166,11 @@ def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) 
                 cell.number_format = formats[j - 1]
             cell.alignment, cell.border = _WRAP_TOP, _GRID
     widths = [_width(label(k, lang), data[c], c) for k, c in zip(keys, data.columns, strict=True)]
+    wrapped = [j for j, c in enumerate(data.columns) if not pd.api.types.is_numeric_dtype(data[c])]
+    widths = _spread(widths, data, wrapped)
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
-    wrapped = [j for j, c in enumerate(data.columns) if not pd.api.types.is_numeric_dtype(data[c])]
-    for i, row in enumerate(data.itertuples(index=False), start=2):
+    for i, row in enumerate(data.itertuples(index=False), start=top + 1):
         # readers do not all grow rows for wrapped text: size them
         lines = max((_lines(row[j], widths[j]) for j in wrapped if not _missing(row[j])), default=1)
         if lines > 1:
@@ -183,20 +178,34 @@ def _write_table(ws: Worksheet, table: pd.DataFrame, lang: str, *, freeze: str) 
     header_lines = max(
         _lines(label(k, lang), w, chars_per_unit=0.9) for k, w in zip(keys, widths, strict=True)
     )
-    ws.row_dimensions[1].height = 15 * max(header_lines, 2)
-    last = f"{get_column_letter(max(len(keys), 1))}{max(len(data) + 1, 2)}"
-    ws.auto_filter.ref = f"A1:{last}"
+    ws.row_dimensions[top].height = 15 * max(header_lines, 2)
+    last = f"{get_column_letter(max(len(keys), 1))}{max(len(data) + top, top + 1)}"
+    ws.auto_filter.ref = f"A{top}:{last}"
     ws.freeze_panes = freeze
-    ws.print_title_rows = "1:1"
+    if print_titles:
+        ws.print_title_rows = f"{top}:{top}"
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+def _spread(widths: list[float], data: pd.DataFrame, wrapped: list[int]) -> list[float]:
+    """Give the width a landscape page has to spare to the text columns that wrap.
 
-
-def _plain(value: object) -> object:
-    """Numpy scalars to Python numbers for openpyxl."""
-    return value.item() if hasattr(value, "item") else value
+    A wrapped row is a taller row: widening the columns whose texts are longest, within
+    :data:`PAGE_WIDTH`, prints the same table on fewer pages at the same scale.
+    """
+    spare = PAGE_WIDTH - sum(widths)
+    need = {}
+    for j in wrapped:
+        values = data.iloc[:, j].dropna().astype(str)
+        longest = float(values.str.len().quantile(0.9)) + 1 if len(values) else 0.0
+        if longest > widths[j]:
+            need[j] = min(longest, _TEXT_WIDTH * 2) - widths[j]
+    if spare <= 0 or not need:
+        return widths
+    share = min(1.0, spare / sum(need.values()))
+    out = list(widths)
+    for j, more in need.items():
+        out[j] = round(widths[j] + more * share, 1)
+    return out
 
 
 def _page_setup(ws: Worksheet, title: str, synthetic: bool, lang: str) -> None:
@@ -220,7 +229,9 @@ def _escape_hf(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> Path:
+def write_workbook(
+    dossier: Dossier, path: str | Path, *, lang: str = "vi", letter: Letter | None = None
+) -> Path:
     """Write the request workbook.
 
     Parameters
@@ -231,6 +242,9 @@ def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> P
         The ``.xlsx`` file to write (replaced only once the new one is complete).
     lang
         ``"vi"`` (default) or ``"en"``.
+    letter
+        The letter the appendix is attached to (:class:`covgap.request.appendix.Letter`:
+        agency, number, date); ``None`` leaves dots to fill by hand.
 
     Returns
     -------
@@ -241,8 +255,10 @@ def write_workbook(dossier: Dossier, path: str | Path, *, lang: str = "vi") -> P
     path = Path(path)
     synthetic = bool(dossier.info.get("synthetic"))
     wb = Workbook()
-    cover = wb.active
-    cover.title = label("sheet_cover", lang)
+    appendix = wb.active
+    appendix.title = label("sheet_appendix", lang)
+    write_appendix(appendix, dossier, letter=letter or Letter(), lang=lang)
+    cover = wb.create_sheet(label("sheet_cover", lang))
     _write_cover(cover, dossier, lang)
     _page_setup(cover, label("dossier_title", lang), synthetic, lang)
     cover.page_setup.orientation = "portrait"
@@ -346,17 +362,29 @@ def _parameters(info: dict[str, Any], lang: str) -> list[tuple[str, object]]:
 
 
 def _counts(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
+    from ..io.locale import format_number
+
     any_sunset = dossier.sunset[dossier.sunset["carrier"] == "any"]
+
+    def total(table: pd.DataFrame, col: str) -> str:
+        values = pd.to_numeric(table[col], errors="coerce") if col in table else pd.Series()
+        return format_number(float(values.sum()), 0, lang)
+
     return [
         (label("villages_analysed", lang), dossier.info.get("villages_analysed")),
         (label("request_count", lang), len(dossier.request)),
+        (label("request_households", lang), total(dossier.request, "households")),
+        (label("request_population", lang), total(dossier.request, "population")),
         (label("unpowered_count", lang), len(dossier.unpowered)),
+        (label("unpowered_households", lang), total(dossier.unpowered, "households")),
+        (label("unpowered_population", lang), total(dossier.unpowered, "population")),
         (label("sunset_count", lang), len(any_sunset)),
     ]
 
 
 def _contents(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
     rows = [
+        (label("sheet_appendix", lang), label("contents_appendix", lang)),
         (label("sheet_request", lang), label("contents_request", lang)),
         (label("sheet_unpowered", lang), label("contents_unpowered", lang)),
         (label("sheet_sunset", lang), label("contents_sunset", lang)),

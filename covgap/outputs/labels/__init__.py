@@ -25,7 +25,15 @@ from . import map as _labels_map
 from . import plan as _labels_plan
 from . import static as _labels_static
 
-__all__ = ["LABELS", "LANGS", "check_lang", "format_number", "label", "rename_columns"]
+__all__ = [
+    "LABELS",
+    "LANGS",
+    "check_lang",
+    "commune_text",
+    "format_number",
+    "label",
+    "rename_columns",
+]
 
 
 _COLUMNS: dict[str, tuple[str, str]] = {
@@ -183,6 +191,21 @@ LABELS: dict[str, dict[str, str]] = _merge(
     _labels_plan.LABELS,
     _labels_economics.LABELS,
 )
+
+
+def commune_text(new: object, old: object) -> str:
+    """Name a commune once: the 07/2025 unit, the former commune in brackets.
+
+    >>> commune_text("Xã Kéo Sán", "Xã Pú Chản")
+    'Xã Kéo Sán (Xã Pú Chản)'
+    >>> commune_text(None, "Xã Mô Tà")
+    'Xã Mô Tà'
+    """
+    new = "" if new is None or pd.isna(new) else str(new)
+    old = "" if old is None or pd.isna(old) else str(old)
+    if new and old and new != old:
+        return f"{new} ({old})"
+    return new or old
 
 
 def label(key: str, lang: str = "vi") -> str:

@@ -51,6 +51,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "total": ("Tổng cộng", "Total"),
     "2g_only": ("Chỉ có 2G – mất sóng từ 09/2026", "Only 2G – no service from 09/2026"),
     "2g_3g_only": ("Chỉ có 2G/3G – mất sóng từ 09/2028", "Only 2G/3G – no service from 09/2028"),
+    "2g_only_short": ("Chỉ có 2G", "Only 2G"),
+    "2g_3g_only_short": ("Chỉ có 2G/3G", "Only 2G/3G"),
     # sheets (Excel sheet names: at most 31 characters, no []:*?/\)
     "sheet_cover": ("Thông tin chung", "Cover"),
     "sheet_request": ("Danh sách đề nghị", "Request list"),
@@ -59,6 +61,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_summary_commune_2025": ("Tổng hợp theo xã mới", "Summary by commune"),
     "sheet_summary_commune": ("Tổng hợp theo xã cũ", "By former commune"),
     "sheet_summary_district": ("Tổng hợp theo huyện cũ", "By former district"),
+    "sheet_appendix": ("Phụ lục", "Appendix"),
+    # the printed appendix (an official attachment to a letter, "công văn")
+    "motto_state": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIETNAM"),
+    "motto_words": ("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"),
+    "appendix_heading": ("PHỤ LỤC", "APPENDIX"),
+    "appendix_title": (
+        "DANH SÁCH THÔN, BẢN VÙNG TRẮNG, VÙNG LÕM SÓNG DI ĐỘNG ĐỀ NGHỊ HỖ TRỢ "
+        "TRẠM VIỄN THÔNG CÔNG ÍCH",
+        "VILLAGES IN MOBILE WHITE AND LOW-SIGNAL ZONES PROPOSED FOR PUBLIC-UTILITY "
+        "TELECOM STATIONS",
+    ),
+    "appendix_letter": (
+        "(Kèm theo Công văn số {number} {date}{agency})",
+        "(Attached to Official Letter No. {number} {date}{agency})",
+    ),
+    "appendix_letter_agency": (" của {agency}", " of {agency}"),
+    "appendix_note": (
+        "Danh sách gồm các thôn, bản có điện lưới quốc gia; phân loại theo RSRP 4G mô phỏng "
+        "(có sóng ≥ {covered} dBm; vùng trắng < {low} dBm) – cần đo kiểm tra thực địa.",
+        "Villages with national grid power; classes from the modelled 4G RSRP (covered ≥ "
+        "{covered} dBm; white < {low} dBm) – to be confirmed by field measurement.",
+    ),
+    "appendix_no": ("STT", "No."),
+    "appendix_village": ("Thôn, bản", "Village"),
+    "appendix_commune": ("Xã, phường (07/2025) (xã cũ)", "Commune (07/2025) (former)"),
+    "appendix_district": ("Huyện (cũ)", "Former district"),
+    "appendix_class": ("Phân loại", "Class"),
+    "appendix_rsrp": ("RSRP 4G tốt nhất (dBm)", "Best 4G RSRP (dBm)"),
+    "appendix_solution": ("Giải pháp đề xuất", "Proposed solution"),
+    "appendix_total": ("Tổng cộng: {n} thôn, bản", "Total: {n} villages"),
+    "appendix_white": ("Vùng trắng", "White zone"),
+    "appendix_low_signal": ("Vùng lõm", "Low signal"),
+    "appendix_maker": ("NGƯỜI LẬP BIỂU", "PREPARED BY"),
+    "appendix_head": ("GIÁM ĐỐC", "DIRECTOR"),
+    "appendix_sign": ("(Ký, ghi rõ họ tên)", "(Signature and full name)"),
+    "appendix_place_date": ("{place}, {date}", "{place}, {date}"),
+    "request_households": ("Số hộ trong danh sách đề nghị", "Households in the request list"),
+    "request_population": ("Nhân khẩu trong danh sách đề nghị", "People in the request list"),
+    "unpowered_households": (
+        "Số hộ của các thôn chưa có điện lưới",
+        "Households of the villages without grid power",
+    ),
+    "unpowered_population": (
+        "Nhân khẩu của các thôn chưa có điện lưới",
+        "People of the villages without grid power",
+    ),
+    "contents_appendix": (
+        "Phụ lục in kèm công văn: danh sách đề nghị rút gọn, tổng cộng, chữ ký",
+        "The appendix printed with the letter: short request list, totals, signatures",
+    ),
     # cover sheet
     "dossier_title": (
         "Danh sách thôn, bản vùng lõm, vùng trắng sóng di động đề nghị hỗ trợ "
@@ -111,10 +163,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Villages losing all service at the 2G/3G switch-off (any carrier)",
     ),
     "synthetic_flag": ("Dữ liệu giả lập", "Synthetic data"),
-    "page_footer": ("Trang &P / &N", "Page &P of &N"),
+    "page_footer": ("Trang &P/&N", "Page &P of &N"),
     "contents_request": (
-        "Thôn vùng lõm, vùng trắng (4G) có điện lưới, xếp theo điểm ưu tiên",
-        "White and low-signal villages (4G) with grid power, by priority",
+        "Đầy đủ các cột: thôn vùng lõm, vùng trắng (4G) có điện lưới, xếp theo điểm ưu tiên",
+        "Every column: white and low-signal villages (4G) with grid power, by priority",
     ),
     "contents_unpowered": (
         "Thôn vùng lõm, vùng trắng chưa có điện lưới (gửi ngành điện)",

@@ -31,9 +31,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Numbered circles: covered villages grouped together; zoom in to separate them",
     ),
     "map_legend_more": (
-        "Trạm BTS, hình quạt, đường nối (bấm để xem)",
-        "BTS sites, wedges, lines (click to show)",
+        "Chi tiết: ngưỡng, trạm BTS, hình quạt, đường nối",
+        "More: class rules, BTS sites, wedges, lines",
     ),
+    "map_details": ("Thông số tính toán", "Analysis parameters"),
     "map_legend_request": ("Thôn trong danh sách đề nghị", "Village in the request list"),
     "map_legend_wedges": (
         "Hình quạt (khi phóng to): hướng và độ rộng búp sóng của từng cell; độ dài:",
@@ -63,9 +64,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "Signal overlay: modelled best-server 4G RSRP (dBm)",
     ),
     "map_ramp_classes": (
-        "Xanh: có sóng (≥ {covered} dBm) · cam: vùng lõm ({low} đến {covered} dBm) · đỏ: "
+        "Xanh lá: có sóng (≥ {covered} dBm) · cam: vùng lõm ({low} đến {covered} dBm) · đỏ: "
         "vùng trắng (< {low} dBm) · trong suốt: không trạm nào trong tầm",
-        "Blue: covered (≥ {covered} dBm) · orange: low signal ({low} to {covered} dBm) · "
+        "Green: covered (≥ {covered} dBm) · orange: low signal ({low} to {covered} dBm) · "
         "red: white zone (< {low} dBm) · transparent: no site in range",
     ),
     "map_ramp_note": (

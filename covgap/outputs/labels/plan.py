@@ -81,6 +81,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "plan_sheet_district": ("Trước-sau theo huyện", "Before-after by district"),
     "plan_sheet_commune": ("Trước-sau theo xã", "Before-after by commune"),
     "plan_sheet_fibre": ("Thứ tự kéo cáp quang", "Fibre rollout"),
+    "plan_candidates_not_printed": (
+        "{n} vị trí ứng viên để tra cứu trên máy (lọc, sắp xếp) – không in: vùng in của trang "
+        "này chỉ gồm dòng này. Trên bản đồ: plan_map.html; GIS: proposed_sites.gpkg, lớp "
+        "candidates.",
+        "{n} candidate sites to look up on screen (filter, sort) – not printed: this sheet's "
+        "print area is this line only. On the map: plan_map.html; GIS: proposed_sites.gpkg, "
+        "layer candidates.",
+    ),
     "plan_sheet_candidates": ("Các vị trí ứng viên", "Candidates"),
     "plan_page_district": ("Trước / sau theo huyện", "Before / after by district"),
     "plan_page_commune": ("Trước / sau theo xã", "Before / after by commune"),
@@ -158,7 +166,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Every candidate considered, with its cost and the villages it covers",
     ),
     # map
-    "plan_map_title": ("Trạm BTS đề xuất – {scenario}", "Proposed sites – {scenario}"),
+    "plan_map_title": (
+        "Trạm BTS đề xuất và vùng phủ sóng mới",
+        "Proposed sites and the coverage they add",
+    ),
     "plan_proposed_site": ("Trạm BTS đề xuất", "Proposed site"),
     "plan_layer_proposed": ("Trạm BTS đề xuất ({n})", "Proposed sites ({n})"),
     "plan_layer_links": (
@@ -175,6 +186,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "plan_legend_title": ("Kế hoạch", "Plan"),
     "plan_legend_proposed": ("Trạm BTS đề xuất", "Proposed site"),
     "plan_legend_newly": ("Thôn được phủ sóng mới", "Village newly covered"),
+    "plan_legend_coverage": (
+        "Vùng trạm đề xuất phủ sóng (RSRP 4G ≥ {dbm} dBm)",
+        "Area the proposed sites cover (4G RSRP ≥ {dbm} dBm)",
+    ),
     "plan_legend_fibre": ("Truyền dẫn cáp quang (theo đường bộ)", "Fibre backhaul (along roads)"),
     "plan_legend_microwave": ("Truyền dẫn viba", "Microwave backhaul"),
     "plan_legend_links": (

@@ -62,9 +62,10 @@ var covgap = (function () {
   };
 
   /* --- villages ---------------------------------------------------------------------- */
+  // Clusters hold the covered villages: small, muted discs that recede behind the gaps.
   function clusterIcon(cluster) {
     var markers = cluster.getAllChildMarkers(), n = markers.length, counts = {}, stops = [];
-    var acc = 0, size = n < 10 ? 26 : n < 100 ? 32 : 40;
+    var acc = 0, size = n < 10 ? 16 : n < 100 ? 20 : 24;
     markers.forEach(function (m) {
       var c = m.options.fillColor;
       counts[c] = (counts[c] || 0) + 1;
@@ -136,6 +137,9 @@ var covgap = (function () {
     st.index.push({key: key, fold: C.fold(key), m: m, layer: layer});
   }
   C.rings = function (map, coords, style) {
+    if (style.pane) {
+      style = L.extend({}, style, {renderer: svgRenderer(map, style.pane, style.z || 650)});
+    }
     var rings = L.featureGroup(coords.map(function (c) {
       return L.circleMarker([c[1], c[0]], style);
     }));
@@ -334,6 +338,49 @@ var covgap = (function () {
       this.distance = metres;
     }
   });
+  // Fit ``bounds`` in the part of the map no box covers: each box (title, legend, minimap,
+  // controls) is cleared either by its height (from the top or bottom edge it is nearer)
+  // or by its width (from the left or right edge); of every choice, the one that keeps
+  // the largest zoom wins.
+  C.boxes = function (map) {
+    var c = map.getContainer().getBoundingClientRect(), out = [];
+    var found = document.querySelectorAll('.cg-box, .leaflet-control-minimap, ' +
+      '.leaflet-control-layers, .leaflet-left .leaflet-control, .leaflet-control-scale, ' +
+      '.leaflet-control-attribution');
+    for (var i = 0; i < found.length; i++) {
+      var r = found[i].getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        out.push({el: found[i], l: r.left - c.left, t: r.top - c.top, r: r.right - c.left,
+          b: r.bottom - c.top});
+      }
+    }
+    return out;
+  };
+  C.fitClear = function (map, bounds, margin) {
+    var size = map.getSize(), boxes = C.boxes(map), m = margin || 12, best = null;
+    var n = Math.min(boxes.length, 12);
+    for (var k = 0; k < (1 << n); k++) {
+      var tl = [m, m], br = [m, m];
+      for (var i = 0; i < n; i++) {
+        var b = boxes[i];
+        if ((k >> i) & 1) {
+          if (b.t < size.y - b.b) { tl[1] = Math.max(tl[1], b.b + m); }
+          else { br[1] = Math.max(br[1], size.y - b.t + m); }
+        } else if (b.l < size.x - b.r) { tl[0] = Math.max(tl[0], b.r + m); }
+        else { br[0] = Math.max(br[0], size.x - b.l + m); }
+      }
+      var w = size.x - tl[0] - br[0], h = size.y - tl[1] - br[1], room = w * h;
+      if (w < size.x / 3 || h < size.y / 4) { continue; }  // too little map left
+      var z = map.getBoundsZoom(bounds, false, L.point(tl[0] + br[0], tl[1] + br[1]));
+      if (!best || z > best.z || (z === best.z && room > best.room)) {
+        best = {z: z, tl: tl, br: br, room: room};
+      }
+    }
+    best = best || {z: null, tl: [m, m], br: [m, m]};
+    map.fitBounds(bounds, {paddingTopLeft: best.tl, paddingBottomRight: best.br,
+      animate: false});
+    return best;
+  };
   C.tools = function (map, cfg, refs) {
     var st = state(map), t = cfg.text;
     st.cfg = cfg;
@@ -353,6 +400,7 @@ var covgap = (function () {
       zoomLevelOffset: -4, strings: {hideText: t.minimap_hide, showText: t.minimap_show},
       mapOptions: {attributionControl: false}
     }).addTo(map);
+    if (cfg.bounds) { st.fit = C.fitClear(map, L.latLngBounds(cfg.bounds)); }
     C.raise(map);
     return st;
   };
