@@ -275,6 +275,19 @@ def test_a_named_serving_site_is_compared_with_its_own_prediction(tiny_scenario,
     assert out["dist_km"].iloc[0] > out["dist_km"].iloc[1] + 10
 
 
+def test_measurement_layers_one_per_error_bin_off_at_opening():
+    from covgap.outputs.calibration_report import measurement_layers
+
+    m = pd.DataFrame({"lon": [103.0, 103.1, 103.2, 103.3], "lat": [22.0] * 4,
+                      "carrier": ["Viettel"] * 4, "rsrp_dbm": [-90.0] * 4,
+                      "error_after_db": [-10.0, 0.5, 1.0, 7.5]})  # fmt: skip
+    layers = measurement_layers(m, lang="en")
+    names = [layer.layer_name for layer in layers]
+    assert names == ["Measured − predicted &lt; −6 dB (1)", "Measured − predicted −2 … 2 dB (2)",
+                     "Measured − predicted ≥ 6 dB (1)"]  # fmt: skip
+    assert all(layer.show is False for layer in layers)
+
+
 def test_calibrate_command_on_the_tiny_scenario(tiny_scenario, tmp_path):
     from covgap.cli import main
 
@@ -300,11 +313,22 @@ def test_calibrate_command_on_the_tiny_scenario(tiny_scenario, tmp_path):
     assert set(confusion_table["calibration"]) == {"before", "after"}
     html = (out / "calibration_report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 4 and "Cohen" in html
+    # the calibrated map carries the measurements, one layer per error bin, off at opening
+    page = (out / "calibrated_coverage_map.html").read_text(encoding="utf-8")
+    assert page.count("Measured") >= 1 and "predicted" in page  # the layers' names
     assert "survey after calibration" in res.output
     # the calibrated scenario runs, with its offsets applied
     res = CliRunner().invoke(main, ["run", "--config", str(out / "calibrated_scenario.toml"),
                                     "--out", str(tmp_path / "run")])  # fmt: skip
     assert res.exit_code == 0, res.output
+    # ... and lists the villages to check in the field, as the dossier does
+    check = pd.read_csv(tmp_path / "run" / "field_check.csv", encoding="utf-8-sig")
+    assert set(check["village_id"]) == {"V1", "V2", "V3", "V4", "V5", "V6"}
+    assert check["p_covered"].between(0, 1).all()
+    res = CliRunner().invoke(main, ["request", "--config", str(out / "calibrated_scenario.toml"),
+                                    "--out", str(tmp_path / "dossier")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "dossier" / "field_check.csv").is_file()
 
 
 def test_calibration_lowers_the_prediction_where_it_was_optimistic(tiny_scenario):
@@ -350,3 +374,16 @@ def test_the_bundled_measurements_are_what_the_generator_makes(tmp_path):
         assert (tmp_path / name).read_bytes() == (
             REPO / "data" / "measurements" / name
         ).read_bytes()
+
+
+def test_no_field_check_without_a_calibration(tiny_scenario):
+    from covgap.outputs.run_files import field_check_table
+    from covgap.pipeline import run
+
+    scenario = Scenario(villages=tiny_scenario["villages"], sites=tiny_scenario["sites"],
+                        dem=(tiny_scenario["dem"],))  # fmt: skip
+    result = run(scenario)
+    assert field_check_table(result) is None
+    calibrated = run(Scenario(**{**scenario.__dict__, "calibration": Calibration(sigma_db=6.0)}))
+    table = field_check_table(calibrated)
+    assert len(table) == 6 and table["field_check"].dtype == bool

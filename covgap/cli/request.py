@@ -83,7 +83,9 @@ def request(
     """
     from ..io.manifest import MANIFEST_NAME, run_folder
     from ..io.reform import REAL_CROSSWALK, read_crosswalk
+    from ..io.safe_csv import write_csv
     from ..outputs.business import list_lines
+    from ..outputs.run_files import FIELD_CHECK_FILE, field_check_table
     from ..pipeline import run as run_pipeline
     from ..request.appendix import Letter
     from ..request.business import write_dossier_business
@@ -114,6 +116,10 @@ def request(
             dossier, tmp, costs=scenario.costs, economics=scenario.economics,
             road_km=road_km, lang=lang,
         )  # fmt: skip
+        check = field_check_table(result)
+        if check is not None:  # a calibrated scenario: where to send survey teams
+            write_csv(check, tmp / FIELD_CHECK_FILE)
+            business["field_check"] = tmp / FIELD_CHECK_FILE
     # the files were written in the temporary folder: name them where they are now
     paths = {role: out_dir / path.name for role, path in (written | business).items()}
     paths["manifest"] = out_dir / MANIFEST_NAME

@@ -26,7 +26,7 @@ import base64
 import html
 import itertools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from ..analysis.calibrate import CalibrationReport
 
-__all__ = ["CALIBRATION_FILES", "calibration_figures", "write_calibration"]
+__all__ = ["CALIBRATION_FILES", "calibrated_map", "calibration_figures", "write_calibration"]
 
 #: Files :func:`write_calibration` writes, by role (the survey files only with a survey).
 CALIBRATION_FILES: dict[str, str] = {
@@ -55,7 +55,19 @@ CALIBRATION_FILES: dict[str, str] = {
     "distance_png": "calibration_distance.png",
     "map_png": "calibration_map.png",
     "report": "calibration_report.html",
+    "coverage_map": "calibrated_coverage_map.html",
 }
+#: Error bins of the measurements layer (dB, measured − predicted after calibration) and
+#: their colours: blue where the prediction is pessimistic, red where it is optimistic.
+ERROR_BINS: tuple[tuple[float, float, str], ...] = (
+    (-np.inf, -6.0, "#B2182B"),
+    (-6.0, -2.0, "#EF8A62"),
+    (-2.0, 2.0, "#F7F7F7"),
+    (2.0, 6.0, "#67A9CF"),
+    (6.0, np.inf, "#2166AC"),
+)
+#: At most this many measurements are drawn on the map (an even sample of them).
+MAP_POINTS = 6000
 #: Okabe–Ito colours of the carriers (as on the maps' site layers).
 _CARRIER_COLOURS = {"Viettel": "#D55E00", "VNPT": "#0072B2", "MobiFone": "#009E73"}
 
@@ -128,6 +140,79 @@ def calibration_figures(report: CalibrationReport) -> dict[str, Figure]:
     return figs
 
 
+def measurement_layers(measurements: pd.DataFrame, *, lang: str = "vi") -> list[Any]:
+    """Map layers of the measurements, one per error bin, off at opening.
+
+    Parameters
+    ----------
+    measurements
+        :attr:`CalibrationReport.measurements` (``lon``, ``lat``, ``carrier``,
+        ``rsrp_dbm``, ``predicted_dbm``, ``error_after_db``).
+    lang
+        ``"vi"`` or ``"en"``.
+
+    Returns
+    -------
+    list
+        Layers for :func:`covgap.outputs.maps.coverage_map`'s ``extra_layers``.
+    """
+    from .map_elements import _esc, _layer
+    from .maps import _point_collection
+
+    m = measurements.dropna(subset=["error_after_db"])
+    if len(m) > MAP_POINTS:
+        m = m.iloc[np.linspace(0, len(m) - 1, MAP_POINTS).astype(int)]
+    layers = []
+    for lo, hi, colour in ERROR_BINS:
+        part = m[(m["error_after_db"] >= lo) & (m["error_after_db"] < hi)]
+        if part.empty:
+            continue
+        lo_t = "" if np.isinf(lo) else format_number(lo, 0, lang)
+        hi_t = "" if np.isinf(hi) else format_number(hi, 0, lang)
+        span = f"< {hi_t}" if not lo_t else (f"≥ {lo_t}" if not hi_t else f"{lo_t} … {hi_t}")
+        word = "Đo − dự báo" if lang == "vi" else "Measured − predicted"
+        props = [
+            {
+                "t": _esc(f"{c}: {format_number(r, 1, lang)} dBm"),
+                "v": [_esc(format_number(e, 1, lang))],
+            }
+            for c, r, e in zip(
+                part["carrier"], part["rsrp_dbm"], part["error_after_db"], strict=True
+            )
+        ]
+        coords = np.column_stack([part["lon"].to_numpy(float), part["lat"].to_numpy(float)])
+        layers.append(
+            _layer(
+                _point_collection(coords, props),
+                name=_esc(f"{word} {span} dB ({format_number(len(part), 0, lang)})"),
+                kind="villages",
+                options={
+                    "style": {
+                        "radius": 3,
+                        "color": "#333333",
+                        "weight": 0.5,
+                        "fillColor": colour,
+                        "fillOpacity": 0.9,
+                    },
+                    "cluster": False,
+                    "communeRow": -1,
+                },
+                rows=[_esc(f"{word} (dB)")],
+                show=False,
+            )
+        )
+    return layers
+
+
+def calibrated_map(report: CalibrationReport, *, lang: str = "vi") -> Any:
+    """Draw the calibrated analysis' coverage map with the measurements (off at opening)."""
+    from .maps import result_map
+
+    return result_map(
+        report.after, lang=lang, extra_layers=measurement_layers(report.measurements, lang=lang)
+    )
+
+
 def write_calibration(
     report: CalibrationReport, out_dir: str | Path, *, lang: str = "en"
 ) -> dict[str, Path]:
@@ -147,6 +232,7 @@ def write_calibration(
     dict
         Role -> path of each file written (keys of :data:`CALIBRATION_FILES`).
     """
+    from .maps import save_map
     from .static_maps import save_static_map
 
     check_lang(lang)
@@ -168,6 +254,7 @@ def write_calibration(
         for key, fig in figs.items():
             save_static_map(fig, tmp / files[f"{key}_png"], dpi=110)
         (tmp / files["report"]).write_text(_report_html(report, tmp, files, lang), encoding="utf-8")
+        save_map(calibrated_map(report, lang=lang), tmp / files["coverage_map"], inline_assets=True)
     return {role: out / name for role, name in files.items()}
 
 

@@ -131,7 +131,13 @@ _TOOL_TEXTS = {
 }  # fmt: skip
 
 
-def result_map(result: Result, *, lang: str = "vi", highlight: Any = "request") -> folium.Map:
+def result_map(
+    result: Result,
+    *,
+    lang: str = "vi",
+    highlight: Any = "request",
+    extra_layers: Iterable[Any] = (),
+) -> folium.Map:
     """Interactive map of one analysis: villages, sites, boundaries, hillshade, tools.
 
     Parameters
@@ -143,6 +149,8 @@ def result_map(result: Result, *, lang: str = "vi", highlight: Any = "request") 
     highlight
         Village ids to ring on the map; ``"request"`` (default) rings the request list
         (:func:`covgap.analysis.priority.request_ids`), ``None`` none.
+    extra_layers
+        More layers (e.g. the measurements of a calibration), as for :func:`coverage_map`.
 
     Returns
     -------
@@ -168,6 +176,7 @@ def result_map(result: Result, *, lang: str = "vi", highlight: Any = "request") 
         highlight=highlight,
         rasters=result.rasters,
         zones=result.zones,
+        extra_layers=extra_layers,
     )
 
 

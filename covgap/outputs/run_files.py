@@ -36,6 +36,8 @@ _GPKG_LAYERS = ("villages", "sites", "districts", "communes")
 # facts of the scenario record's header the map's title block shows
 _RECORD_FACTS = ("model", "model_vi", "location_probability", "rx_height_m", "max_range_km", "dem",
                  "dem_resolution_m", "date", "covgap_version")  # fmt: skip
+#: The field-check list, written when the scenario is calibrated.
+FIELD_CHECK_FILE = "field_check.csv"
 #: Files :func:`write_outputs` writes, by role.
 OUTPUT_FILES: dict[str, str] = {
     "map": "coverage_map.html",
@@ -97,6 +99,9 @@ def write_outputs(
                 getattr(result, layer).to_file(gpkg, layer=layer, driver="GPKG")
         write_csv(result.summary, tmp / OUTPUT_FILES["summary_csv"])
         (tmp / OUTPUT_FILES["scenario"]).write_text(_scenario_record(result), encoding="utf-8")
+        check = field_check_table(result)
+        if check is not None:
+            write_csv(check, tmp / FIELD_CHECK_FILE)
         if result.rasters is not None:
             from ..analysis.zones import write_zones
             from ..radio.rasters import write_rasters
@@ -109,9 +114,30 @@ def write_outputs(
     if result.rasters is not None:
         paths["zones"] = out / "zones.gpkg"
         paths["zones_csv"] = out / "zones_by_commune.csv"
+    if check is not None:
+        paths["field_check"] = out / FIELD_CHECK_FILE
     paths["manifest"] = out / MANIFEST_NAME
     logger.info("wrote %d files to %s", len(paths), out)
     return paths
+
+
+def field_check_table(result: Result) -> pd.DataFrame | None:
+    """List the villages to check in the field when the scenario is calibrated (else None).
+
+    With a calibrated spread (``[calibration] sigma_db``, :mod:`covgap.analysis.calibration`)
+    every village gets its probability of 4G coverage, and those whose class changes
+    within ±1σ come first, most people first (:func:`covgap.analysis.calibration.field_check`).
+    """
+    from ..analysis.calibration import calibrated_radio, field_check
+
+    calibration = result.scenario.calibration
+    if calibration.sigma_db is None:
+        return None
+    radio = calibrated_radio(result.scenario.radio, calibration)
+    return field_check(
+        result.villages, sigma_db=calibration.sigma_db, thresholds=result.scenario.thresholds,
+        radio=radio,
+    )  # fmt: skip
 
 
 def _scenario_record(result: Result) -> str:
