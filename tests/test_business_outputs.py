@@ -48,3 +48,33 @@ def test_dossier_sites_match_the_solutions(tiny_scenario):
     assert sites["kind"].tolist() == expected
     cases = business_cases(sites)
     assert len(cases) == len(solutions) and cases["npv_usd"].notna().all()
+
+
+def test_the_dossier_prices_every_listed_village(tiny_scenario, tmp_path):
+    import openpyxl
+
+    from covgap.config import Scenario
+    from covgap.pipeline import run
+    from covgap.request import build_dossier
+    from covgap.request.workbook import write_workbook
+
+    scenario = Scenario(
+        villages=tiny_scenario["villages"],
+        sites=tiny_scenario["sites"],
+        dem=(tiny_scenario["dem"],),
+    )
+    dossier = build_dossier(run(scenario))
+    listed = pd.concat([dossier.request, dossier.unpowered])
+    assert set(dossier.business["village_id"]) == set(listed["village_id"])
+    assert listed["economic_list"].isin(["commercial", "public_utility", "power_first"]).all()
+    assert listed["npv_usd"].notna().all()
+    # the public-utility villages come first, most people per unit of support first
+    public = dossier.business[dossier.business["economic_list"] == "public_utility"]
+    per_usd = (public["people_new"] / public["grant_usd"]).to_numpy()
+    assert (per_usd[:-1] >= per_usd[1:]).all()
+    assert sum(dossier.info["lists"].values()) == len(listed)
+    path = write_workbook(dossier, tmp_path / "d.xlsx", lang="en")
+    wb = openpyxl.load_workbook(path)
+    assert "Business case" in wb.sheetnames
+    cover = " ".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row if c.value)
+    assert "Business-case parameters (covgap's assumptions)" in cover and "ARPU" in cover

@@ -101,13 +101,13 @@ def request(
         table = read_crosswalk(crosswalk)
     elif not scenario.synthetic and REAL_CROSSWALK.exists():
         table = read_crosswalk(REAL_CROSSWALK)
-    dossier = build_dossier(result, crosswalk=table)
+    road_km = _road_km(scenario, result)
+    dossier = build_dossier(result, crosswalk=table, road_km=road_km)
     letter = Letter(
         agency=agency,
         number=letter_number,
         date=letter_date.date() if letter_date is not None else None,
     )
-    road_km = _road_km(scenario, result)
     with run_folder(out_dir, command="covgap request", extra={"scenario": scenario.name}) as tmp:
         written = write_dossier(
             dossier, tmp, lang=lang, result=result if with_map else None, letter=letter

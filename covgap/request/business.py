@@ -23,7 +23,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from ..analysis.economics import business_cases, flips, list_summary, sensitivity
@@ -79,31 +78,11 @@ def dossier_sites(
         One row per village of the request and unpowered lists with the columns
         :func:`covgap.analysis.economics.business_cases` reads.
     """
-    costs = costs or PlanCosts()
-    keep = ["village_id", "name", "commune", "commune_2025", "district", "grid_power", "population"]
-    keep += ["solution", "solution_site_id", "solution_carrier"]
-    frames = [d[[c for c in keep if c in d]] for d in (dossier.request, dossier.unpowered)]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=["village_id", "people_new", "kind", "site_usd"])
-    table = pd.concat(frames, ignore_index=True)
-    remote = table.get("solution_site_id", pd.Series(np.nan, index=table.index)).notna()
-    remote = remote.to_numpy(bool)
-    people = pd.to_numeric(table.get("population"), errors="coerce")
-    table["kind"] = np.where(remote, "remote_sector", "new_bts")
-    carrier = table.get("solution_carrier", pd.Series(np.nan, index=table.index))
-    table["carrier"] = np.where(remote, carrier.astype(object), None)
-    table["people_new"] = people.fillna(0.0).to_numpy(float)
-    table["people_known"] = people.notna().to_numpy(bool)
-    table["site_usd"] = np.where(remote, costs.add_sector_usd, costs.new_site_usd)
-    table["backhaul"] = np.where(remote, "existing", "microwave")
-    table["backhaul_usd"] = np.where(remote, 0.0, costs.microwave_link_usd)
-    powered = table["grid_power"].astype("boolean").fillna(False).to_numpy(bool)
-    table["power_km"] = np.where(powered, 0.0, np.nan)
-    table["road_km"] = (
-        table["village_id"].map(road_km).to_numpy(float) if road_km is not None else np.nan
-    )
-    return table
+    from .dossier import solution_sites
+
+    tables = [d for d in (dossier.request, dossier.unpowered) if len(d)]
+    table = pd.concat(tables, ignore_index=True) if tables else dossier.request
+    return solution_sites(table, costs=costs, road_km=road_km)
 
 
 def dossier_business_cases(

@@ -23,7 +23,7 @@ import pandas as pd
 from pyproj import CRS
 
 from ..analysis.priority import PriorityWeights, rank_villages
-from ..config import Radio, Thresholds
+from ..config import PlanCosts, Radio, Thresholds
 from ..errors import InputError
 from ..io.positions import add_local_xy
 
@@ -68,9 +68,17 @@ REQUEST_COLUMNS: tuple[str, ...] = (
     "reason_vi",
     "solution",
     "solution_site_id",
+    "solution_carrier",
     "solution_km",
     "solution_text",
     "solution_text_vi",
+    "capex_usd",
+    "npv_usd",
+    "grant_usd",
+    "support_usd_year",
+    "grant_per_person_usd",
+    "economic_list",
+    "list_flips",
 )
 #: Frequency and sector budget assumed for a remote sector (DOMAIN.md "Radio").
 REMOTE_FREQ_MHZ = 1800.0
@@ -228,7 +236,11 @@ class Dossier:
         :func:`covgap.analysis.status.coverage_summary`.
     info
         Scenario facts (:meth:`covgap.pipeline.Result.info`) plus ``local_crs``,
-        ``local_crs_name`` and the priority weights.
+        ``local_crs_name``, the priority weights and the business-case parameters.
+    business
+        Every listed village's business case (:mod:`covgap.request.business`): the
+        public-utility villages first, most people per unit of support first, then the
+        commercial ones, then those that need power first.
     """
 
     request: pd.DataFrame
@@ -237,6 +249,49 @@ class Dossier:
     sunset: pd.DataFrame
     summaries: dict[str, pd.DataFrame]
     info: dict[str, Any] = field(default_factory=dict)
+    business: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def solution_sites(
+    table: pd.DataFrame, *, costs: PlanCosts | None = None, road_km: pd.Series | None = None
+) -> pd.DataFrame:
+    """Return each village's cheapest solution as a site row for its business case.
+
+    Parameters
+    ----------
+    table
+        Villages with their solution (:func:`propose_solutions`).
+    costs
+        Unit costs (``None``: the defaults).
+    road_km
+        Distance from each village to the nearest road, indexed by ``village_id``
+        (``None``: unknown, off-grid power is taken as viable).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with the columns :func:`covgap.analysis.economics.business_cases` reads
+        (see :mod:`covgap.request.business` for the assumptions).
+    """
+    table = table.copy()
+    costs = costs or PlanCosts()
+    remote = table.get("solution_site_id", pd.Series(np.nan, index=table.index)).notna()
+    remote = remote.to_numpy(bool)
+    people = pd.to_numeric(table.get("population"), errors="coerce")
+    table["kind"] = np.where(remote, "remote_sector", "new_bts")
+    carrier = table.get("solution_carrier", pd.Series(np.nan, index=table.index))
+    table["carrier"] = np.where(remote, carrier.astype(object), None)
+    table["people_new"] = people.fillna(0.0).to_numpy(float)
+    table["people_known"] = people.notna().to_numpy(bool)
+    table["site_usd"] = np.where(remote, costs.add_sector_usd, costs.new_site_usd)
+    table["backhaul"] = np.where(remote, "existing", "microwave")
+    table["backhaul_usd"] = np.where(remote, 0.0, costs.microwave_link_usd)
+    powered = table["grid_power"].astype("boolean").fillna(False).to_numpy(bool)
+    table["power_km"] = np.where(powered, 0.0, np.nan)
+    table["road_km"] = (
+        table["village_id"].map(road_km).to_numpy(float) if road_km is not None else np.nan
+    )
+    return table
 
 
 def build_dossier(
@@ -246,6 +301,7 @@ def build_dossier(
     crosswalk: pd.DataFrame | None = None,
     max_remote_km: float = 10.0,
     max_diffraction_db: float = 6.0,
+    road_km: pd.Series | None = None,
 ) -> Dossier:
     """Build the request lists, statuses, switch-off impact and summaries of an analysis.
 
@@ -261,6 +317,9 @@ def build_dossier(
         otherwise no new units are named.
     max_remote_km, max_diffraction_db
         Limits of a remote-sector proposal (:func:`propose_solutions`).
+    road_km
+        Each village's distance to a road (indexed by ``village_id``), for the off-grid
+        power of its business case; ``None``: unknown.
 
     Returns
     -------
@@ -289,7 +348,9 @@ def build_dossier(
             thresholds=scenario.thresholds, max_remote_km=max_remote_km,
             max_diffraction_db=max_diffraction_db, power_first=not powered,
         )  # fmt: skip
-        lists[powered] = ranked[[c for c in REQUEST_COLUMNS if c in ranked]]
+        lists[powered] = ranked
+    business = _business(lists, scenario, road_km)
+    lists = {k: v[[c for c in REQUEST_COLUMNS if c in v]] for k, v in lists.items()}
     summaries = {
         by: coverage_summary(status, sunset, by=by)
         for by in ("commune_2025", "commune", "district")
@@ -305,9 +366,39 @@ def build_dossier(
         "max_remote_km": max_remote_km,
         "max_diffraction_db": max_diffraction_db,
         "villages_analysed": len(villages),
+        "economics": asdict(scenario.economics),
+        "lists": business["economic_list"].value_counts().to_dict() if len(business) else {},
     }
     logger.info(
         "dossier: %d villages to request, %d without grid power, %d lose service at a sunset",
         len(lists[True]), len(lists[False]), int((sunset["carrier"] == "any").sum()),
     )  # fmt: skip
-    return Dossier(lists[True], lists[False], status, sunset, summaries, info)
+    return Dossier(lists[True], lists[False], status, sunset, summaries, info, business)
+
+
+def _business(
+    lists: dict[bool, pd.DataFrame], scenario: Any, road_km: pd.Series | None
+) -> pd.DataFrame:
+    """Price every listed village's solution; add the business columns to both lists."""
+    from ..analysis.economics import business_cases, flips
+
+    tables = [t for t in (lists[True], lists[False]) if len(t)]
+    if not tables:
+        return pd.DataFrame(columns=["village_id", "economic_list"])
+    sites = solution_sites(
+        pd.concat(tables, ignore_index=True), costs=scenario.costs, road_km=road_km
+    )
+    cases = business_cases(sites, scenario.economics)
+    cases["list_flips"] = flips(sites, scenario.economics)
+    cols = ["capex_usd", "npv_usd", "grant_usd", "support_usd_year", "grant_per_person_usd",
+            "economic_list", "list_flips"]  # fmt: skip
+    by_id = cases.set_index("village_id")[cols]
+    for key, table in lists.items():
+        extra = by_id.reindex(table["village_id"].to_numpy())
+        lists[key] = pd.concat([table.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
+    order = {"public_utility": 0, "commercial": 1, "power_first": 2}
+    cases["_list"] = cases["economic_list"].map(order)
+    people_per_usd = cases["people_new"] / cases["grant_usd"].where(cases["grant_usd"] > 0)
+    cases["_per_usd"] = people_per_usd.fillna(0.0)
+    cases = cases.sort_values(["_list", "_per_usd", "village_id"], ascending=[True, False, True])
+    return cases.drop(columns=["_list", "_per_usd"]).reset_index(drop=True)

@@ -265,8 +265,10 @@ def write_workbook(
     sheets = [
         ("sheet_request", dossier.request, "E2"),
         ("sheet_unpowered", dossier.unpowered, "E2"),
-        ("sheet_sunset", dossier.sunset, "C2"),
     ]
+    if len(dossier.business):
+        sheets.append(("sheet_business", _business_table(dossier.business, lang), "C2"))
+    sheets.append(("sheet_sunset", dossier.sunset, "C2"))
     for by, table in dossier.summaries.items():
         sheets.append((f"sheet_summary_{by}", table, "C2" if by == "commune" else "B2"))
     for key, table, freeze in sheets:
@@ -277,6 +279,54 @@ def write_workbook(
         wb.save(tmp)
     logger.info("wrote the request workbook %s (%s)", path, lang)
     return path
+
+
+#: Columns of the business-case sheet, in order (those present).
+_BUSINESS_COLUMNS = (
+    "village_id", "name", "commune_2025", "commune", "district", "grid_power", "solution",
+    "econ_carriers", "people_new", "power", "subscribers", "revenue_usd_year", "capex_site_usd",
+    "capex_power_usd", "capex_backhaul_usd", "capex_usd", "opex_usd_year", "npv_usd", "npv_vnd",
+    "payback_year", "grant_usd", "support_usd_year", "grant_per_person_usd", "economic_list",
+    "list_flips",
+)  # fmt: skip
+
+
+def _business_table(cases: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Show the business cases for people: money to the dollar, the lists in words."""
+    table = cases[[c for c in _BUSINESS_COLUMNS if c in cases]].copy()
+    for col in table.columns:
+        if col.endswith(("_usd", "_usd_year", "_vnd")):
+            table[col] = pd.to_numeric(table[col], errors="coerce").round(0)
+    for col, prefix in (("economic_list", "list_"), ("power", "power_")):
+        if col in table:
+            table[col] = [label(prefix + str(v), lang) for v in table[col]]
+    return table
+
+
+def _economics_rows(info: dict[str, Any], lang: str) -> list[tuple[str, object]]:
+    """List the business-case parameters and the three lists' counts for the cover sheet."""
+    from ..io.locale import format_number
+
+    e = info.get("economics")
+    if not e:
+        return []
+    arpu = ", ".join(f"{c} {format_number(v, 0, lang)}" for c, v in e["arpu_vnd_month"].items())
+    share = ", ".join(
+        f"{c} {format_number(100 * v, 0, lang)} %" for c, v in e["market_share"].items()
+    )
+    counts = info.get("lists", {})
+    lists = "; ".join(
+        f"{label('list_' + k, lang)}: {format_number(counts.get(k, 0), 0, lang)}"
+        for k in ("commercial", "public_utility", "power_first")
+    )
+    return [
+        (label("econ_cover_lists", lang), lists),
+        (label("econ_cover_params", lang), label("econ_cover_params_text", lang).format(
+            years=e["horizon_years"], rate=format_number(100 * e["discount_rate"], 1, lang),
+            penetration=format_number(100 * e["penetration"], 0, lang), arpu=arpu, share=share,
+            usd_vnd=format_number(e["usd_vnd"], 0, lang),
+        )),
+    ]  # fmt: skip
 
 
 def _write_cover(ws: Worksheet, dossier: Dossier, lang: str) -> None:
@@ -303,7 +353,7 @@ def _write_cover(ws: Worksheet, dossier: Dossier, lang: str) -> None:
         row += 1
     row += 1
     for title, pairs in (
-        ("cover_parameters", _parameters(info, lang)),
+        ("cover_parameters", _parameters(info, lang) + _economics_rows(info, lang)),
         ("cover_counts", _counts(dossier, lang)),
         ("cover_contents", _contents(dossier, lang)),
     ):
@@ -387,6 +437,7 @@ def _contents(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
         (label("sheet_appendix", lang), label("contents_appendix", lang)),
         (label("sheet_request", lang), label("contents_request", lang)),
         (label("sheet_unpowered", lang), label("contents_unpowered", lang)),
+        (label("sheet_business", lang), label("contents_business", lang)),
         (label("sheet_sunset", lang), label("contents_sunset", lang)),
     ]
     rows += [(label(f"sheet_summary_{by}", lang), label("contents_summary", lang))

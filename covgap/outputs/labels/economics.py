@@ -63,6 +63,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "n_public_utility": ("Số vị trí đề nghị hỗ trợ", "Public-utility sites"),
     "n_power_first": ("Số vị trí cần điện trước", "Power-first sites"),
     "moved": ("Số vị trí đổi danh sách", "Sites that change list"),
+    # the dossier's sheet and cover
+    "sheet_business": ("Hiệu quả kinh tế", "Business case"),
+    "contents_business": (
+        "Hiệu quả kinh tế của giải pháp cho từng thôn: thương mại, đề nghị hỗ trợ công ích "
+        "(xếp theo số dân trên mỗi đồng hỗ trợ), cần điện lưới trước",
+        "Each village's solution priced: commercial, public-utility request (most people per "
+        "unit of support first), power first",
+    ),
+    "econ_cover_lists": ("Phân loại theo hiệu quả kinh tế", "Lists by business case"),
+    "econ_cover_params": (
+        "Thông số kinh tế (giả định của covgap)",
+        "Business-case parameters (covgap's assumptions)",
+    ),
+    "econ_cover_params_text": (
+        "{years} năm, chiết khấu {rate} %/năm, tỷ lệ dùng dịch vụ {penetration} %, ARPU "
+        "(đồng/tháng) {arpu}, thị phần {share}, tỷ giá {usd_vnd} đồng/USD",
+        "{years} years at {rate} % a year, penetration {penetration} %, ARPU (VND a month) "
+        "{arpu}, market shares {share}, VND {usd_vnd} per USD",
+    ),
     # one line per list (terminal, cover sheets)
     "econ_unit_sites": ("vị trí", "sites"),
     "econ_unit_villages": ("thôn", "villages"),
