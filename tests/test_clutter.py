@@ -234,3 +234,91 @@ def test_p2108_values():
     assert np.all(np.diff(loss[1:4]) > 0) and loss[4] == loss[3] == loss[5]  # capped at 2 km
     assert p2108_clutter_loss_db(3700.0, 5.0) > p2108_clutter_loss_db(700.0, 5.0)
     assert p2108_clutter_loss_db(1800.0, 5.0, location_pct=90) > loss[4]
+
+
+# --------------------------------------------------------------------------- area engine
+def area(terrain, *, clutter=None, method="none", exact=False, rays=None, resolution_m=None):
+    from covgap.radio.area import predict_site
+
+    return predict_site(
+        terrain, site(lon=103.1, lat=22.23), radius_km=5.0, radio=Radio(clutter=method),
+        clutter=clutter, exact=exact, rays=rays, resolution_m=resolution_m,
+    ).signal_dbm  # fmt: skip
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_area_clutter_none_is_bit_for_bit(hills, cover, exact):
+    bare = area(hills, exact=exact)
+    np.testing.assert_array_equal(bare, area(hills, clutter=cover, exact=exact))
+    open_land = clutter_from_classes(np.full(hills.shape, 30))
+    np.testing.assert_array_equal(bare, area(hills, clutter=open_land, method="p1812", exact=exact))
+
+
+def test_area_with_clutter_fast_equals_exact(hills, cover):
+    exact = area(hills, clutter=cover, method="p1812", exact=True)
+    fast = area(hills, clutter=cover, method="p1812")
+    ok = np.isfinite(exact)
+    assert np.array_equal(ok, np.isfinite(fast))
+    assert np.nanmax(np.abs(fast - exact)) < 0.05
+    bare = area(hills, exact=True)
+    extra = bare[ok] - exact[ok]
+    assert extra.min() > -1e-3 and np.percentile(extra, 90) > 3.0  # clutter only adds loss
+
+
+def test_area_with_clutter_agrees_with_the_point_engine(hills, cover):
+    """The rasters agree with best_servers at the cells' centres as well as without clutter.
+
+    (A ray passes up to half a cell beside a cell's straight path: on this rough
+    terrain the bare engines differ by 0.46 dB in the median, 0.61 dB with clutter.)
+    """
+    from covgap.radio.area import predict_site
+
+    sec = site(lon=103.1, lat=22.23)
+    medians = {}
+    for method in ("none", "p1812"):
+        radio = Radio(clutter=method)
+        pred = predict_site(hills, sec, radius_km=5.0, radio=radio, clutter=cover, exact=True)
+        rows, cols = pred.shape
+        rr, cc = np.mgrid[2 : rows - 2 : 3, 2 : cols - 2 : 3]
+        r, c = rr.ravel(), cc.ravel()
+        t = pred.transform
+        pts = pd.DataFrame({"point_id": np.arange(len(r)), "lon": t.c + (c + 0.5) * t.a,
+                            "lat": t.f + (r + 0.5) * t.e})  # fmt: skip
+        got = pred.signal_dbm[0, r, c]
+        pt = best_servers(pts, sec.iloc[[0]], hills, radio=radio, clutter=cover, by="site")
+        pt = pt.set_index("point_id").reindex(np.arange(len(r)))["signal_dbm"].to_numpy()
+        keep = np.isfinite(got) & np.isfinite(pt)
+        assert keep.sum() > 1000
+        medians[method] = np.median(np.abs(got[keep] - pt[keep]))
+    assert medians["p1812"] < 1.0
+    assert medians["p1812"] < medians["none"] + 0.3
+
+
+def test_area_p2108_subtracts_the_loss_in_built_up_cells(hills, cover):
+    from covgap.radio.area import predict_site
+
+    sec = site(lon=103.1, lat=22.23)
+    bare = predict_site(hills, sec, radius_km=5.0)
+    got = predict_site(hills, sec, radius_km=5.0, radio=Radio(clutter="p2108"), clutter=cover)
+    r0, c0 = bare.window_offset
+    rows, cols = bare.shape
+    built = cover.classes[r0 : r0 + rows, c0 : c0 + cols] == 50
+    extra = bare.signal_dbm - got.signal_dbm
+    ok = np.isfinite(extra)
+    assert (built & ok).sum() > 100
+    assert np.all(extra[~built & ok] == 0.0)
+    # the cells' distances from the site, as the sweep measures them (equirectangular)
+    rr, cc = np.nonzero(built & ok[0])
+    lat = TOP - (r0 + rr + 0.5) * RES
+    dy = (lat - 22.23) * 111_194.9
+    dx = (LEFT + (c0 + cc + 0.5) * RES - 103.1) * 111_194.9 * np.cos(np.radians((lat + 22.23) / 2))
+    want = p2108_clutter_loss_db(1800.0, np.hypot(dx, dy) / 1000.0)
+    np.testing.assert_allclose(extra[0, rr, cc], want, atol=2e-3)
+
+
+def test_area_clutter_on_a_resampled_grid(hills, cover):
+    bare = area(hills, resolution_m=150.0)
+    got = area(hills, clutter=cover, method="p1812", resolution_m=150.0)
+    assert got.shape == bare.shape
+    ok = np.isfinite(bare)
+    assert np.nanmedian(bare[ok] - got[ok]) > 1.0

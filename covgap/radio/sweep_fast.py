@@ -543,7 +543,9 @@ def _copy_state(acc, cnt, buf, src, dst):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
-def sweep_branch(win, geom, ant, code, bands, sec, out, terms):  # pragma: no cover - compiled
+def sweep_branch(
+    win, geom, ant, code, bands, sec, out, terms, cwin=None
+):  # pragma: no cover - compiled
     """Signal of the sectors of one antenna height: the branch-ray walk, then the losses.
 
     The arguments of :func:`covgap.radio.sweep.sweep_sectors`, with ``win`` the window
@@ -553,7 +555,9 @@ def sweep_branch(win, geom, ant, code, bands, sec, out, terms):  # pragma: no co
     terrain terms in ``terms`` (Bullington's ``x``; P.1812's smooth-earth heights where
     the smooth-earth term may not be 0, else NaN; Hata's effective height), then
     :func:`_losses` turns them into every sector's signal. Every cell of the sectors'
-    planes of ``out`` is written (NaN where there is no value).
+    planes of ``out`` is written (NaN where there is no value). ``cwin``: the
+    representative clutter heights (m) of the window's cells, or ``None`` (P.1812 §3.2:
+    on Bullington's profile only, as :func:`covgap.radio.sweep.sweep_sectors`).
     """
     order = geom[0]
     sqrt_lam_max = 0.0
@@ -561,7 +565,7 @@ def sweep_branch(win, geom, ant, code, bands, sec, out, terms):  # pragma: no co
         sqrt_lam_max = max(sqrt_lam_max, bands[b, _SQRT_LAM])
     terms = terms[:, : order.shape[0]]
     if code != FSPL:
-        _walk(win, geom, ant, code, terms, sqrt_lam_max)
+        _walk(win, geom, ant, code, terms, sqrt_lam_max, cwin)
     _losses(out, geom, terms, ant, code, bands, sec)
 
 
@@ -622,7 +626,7 @@ def _losses(out, geom, terms, ant, code, bands, sec):  # pragma: no cover - comp
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
-def _walk(win, geom, ant, code, terms, sqrt_lam_max):  # pragma: no cover - compiled
+def _walk(win, geom, ant, code, terms, sqrt_lam_max, cwin):  # pragma: no cover - compiled
     """Walk the ray tree depth first for :func:`sweep_branch`: every cell's terrain terms.
 
     :func:`covgap.radio.sweep._push` and :func:`covgap.radio.sweep.ray_eval`, written out on local
@@ -680,17 +684,22 @@ def _walk(win, geom, ant, code, terms, sqrt_lam_max):  # pragma: no cover - comp
             while i <= i_to:
                 f = i * inv_div
                 di = f * length
-                hi = _bilinear_in(win, c0 + f * tc, r0 + f * tr)
+                col = c0 + f * tc
+                row = r0 + f * tr
+                hi = _bilinear_in(win, col, row)
                 i += 1
                 if math.isnan(hi):
                     continue
                 inv_di = 1.0 / di
                 if bull:
-                    g = hi - c500 * di * di
+                    hr = hi
+                    if cwin is not None:  # the sample's cell (col, row >= 0 in the window)
+                        hr = hi + cwin[int(row + 0.5), int(col + 0.5)]
+                    g = hr - c500 * di * di
                     stim_f = max(stim_f, (g - hts) * inv_di)
                     n_f = hull_push(bf[0], bf[1], n_f, di, g)
                     bf[4, n_s] = di
-                    bf[5, n_s] = hi
+                    bf[5, n_s] = hr
                     n_s += 1
                 if smooth:
                     stim_r = max(stim_r, (hi - hts) * inv_di)
