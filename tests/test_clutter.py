@@ -322,3 +322,16 @@ def test_area_clutter_on_a_resampled_grid(hills, cover):
     assert got.shape == bare.shape
     ok = np.isfinite(bare)
     assert np.nanmedian(bare[ok] - got[ok]) > 1.0
+
+
+def test_fast_and_exact_pick_the_same_clutter_cells_on_cell_edges():
+    """An antenna on a cell edge puts many samples exactly on edges: every engine breaks
+    those ties alike (kernels.CELL_TIE), so 1-cell stripes of forest still agree."""
+    terrain = make_terrain(np.full((ROWS, COLS), 500.0))
+    yy, xx = np.mgrid[0:ROWS, 0:COLS]
+    for stripes in (xx % 2, yy % 2, (xx + yy) % 2):
+        grid = clutter_from_classes(np.where(stripes == 0, 10, 30))
+        exact = area(terrain, clutter=grid, method="p1812", exact=True)  # site at a cell edge
+        fast = area(terrain, clutter=grid, method="p1812")
+        assert np.nanmax(np.abs(fast - exact)) < 0.05
+        assert np.nanmax(area(terrain, exact=True) - exact) > 10.0

@@ -40,7 +40,7 @@ import covgap.radio.sweep_fast as _sweep_branch
 
 from ..config import Radio
 from ..errors import InputError
-from ..io.landcover import P2108_CATEGORIES, ClutterGrid
+from ..io.landcover import CATEGORY_CODES, P2108_CATEGORIES, ClutterGrid
 from ..io.terrain import (
     EARTH_RADIUS_KM,
     Terrain,
@@ -322,9 +322,7 @@ def _clutter_window(terrain, grid, is_native, clutter, radio, win):
             "with covgap.io.landcover.clutter_grid(paths, terrain)"
         )
     row0, col0, h, w = win
-    values = clutter.heights_m if radio.clutter == "p1812" else clutter.in_category(
-        P2108_CATEGORIES
-    )  # fmt: skip
+    values = clutter.heights_m if radio.clutter == "p1812" else clutter.category
     if is_native:
         out = values[row0 : row0 + h, col0 : col0 + w]
     else:
@@ -339,7 +337,7 @@ def _clutter_window(terrain, grid, is_native, clutter, radio, win):
         out = values[np.ix_(rows, cols)]
     if radio.clutter == "p1812":
         return np.ascontiguousarray(out, dtype=np.float64), None
-    return None, np.asarray(out, dtype=bool)
+    return None, np.isin(out, [CATEGORY_CODES[c] for c in P2108_CATEGORIES])
 
 
 def _subtract_p2108(signal, freq_mhz, inside, window) -> None:
@@ -356,9 +354,10 @@ def _subtract_p2108(signal, freq_mhz, inside, window) -> None:
     else:
         east, north = dc * ax, dr * ey
     dist = np.hypot(east, north) / 1000.0
-    for s, f in enumerate(np.asarray(freq_mhz, dtype=float)):
-        plane = signal[s]
-        plane[rr, cc] -= p2108_clutter_loss_db(f, dist).astype(np.float32)
+    for f in np.unique(np.asarray(freq_mhz, dtype=float)):
+        loss = p2108_clutter_loss_db(f, dist).astype(np.float32)
+        for s in np.flatnonzero(np.asarray(freq_mhz, dtype=float) == f):
+            signal[s, rr, cc] -= loss
 
 
 def _check_sectors(sectors: pd.DataFrame) -> dict[str, np.ndarray]:

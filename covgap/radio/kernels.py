@@ -27,6 +27,9 @@ from numba import njit, prange
 NO_EDGE = -np.inf
 #: Obstacle index of a path without one.
 NO_OBSTACLE = -1
+#: Shift of a cell look-up (grid cells) that breaks ties on cell edges the same way in
+#: every engine (:func:`nearest`).
+CELL_TIE = 1e-9
 #: The ``clutter`` argument of the kernels for "no clutter" (an empty grid; pass it, the
 #: kernels do not read it as a global).
 NO_CLUTTER = np.zeros((0, 0))
@@ -56,10 +59,15 @@ def bilinear(heights, col, row):  # pragma: no cover - compiled
 
 @njit(nogil=True, cache=True)
 def nearest(grid, col, row):  # pragma: no cover - compiled
-    """Value of the cell that contains fractional (col, row) (clamped to the grid)."""
+    """Value of the cell that contains fractional (col, row) (clamped to the grid).
+
+    A sample on a cell edge (common: rays through cell centres at rational steps) goes
+    to the right or lower cell by :data:`CELL_TIE`, so that engines whose positions
+    differ by a rounding pick the same cell.
+    """
     rows, cols = grid.shape
-    c = min(max(math.floor(col + 0.5), 0), cols - 1)
-    r = min(max(math.floor(row + 0.5), 0), rows - 1)
+    c = min(max(math.floor(col + 0.5 + CELL_TIE), 0), cols - 1)
+    r = min(max(math.floor(row + 0.5 + CELL_TIE), 0), rows - 1)
     return grid[r, c]
 
 

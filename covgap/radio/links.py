@@ -26,6 +26,7 @@ from ..io.terrain import (
     profile_segments,
     terrain_profile,
 )
+from .kernels import CELL_TIE
 from .models import DEFAULT_MODEL, clutter_heights, p2108_clutter_loss_db, profile_path_loss_db
 from .propagation import bullington_loss_db, fspl_db
 
@@ -194,8 +195,9 @@ def _profile_cells(terrain, lon0, lat0, lon1, lat1, radio) -> tuple[np.ndarray, 
     t = np.arange(n + 1) / n
     (c0, c1), (r0, r1) = grid_index(terrain, np.array([lon0, lon1]), np.array([lat0, lat1]))
     rows, cols = terrain.shape
-    col = np.clip(np.floor(c0 + t * (c1 - c0) + 0.5).astype(np.int64), 0, cols - 1)
-    row = np.clip(np.floor(r0 + t * (r1 - r0) + 0.5).astype(np.int64), 0, rows - 1)
+    tie = 0.5 + CELL_TIE  # as kernels.nearest
+    col = np.clip(np.floor(c0 + t * (c1 - c0) + tie).astype(np.int64), 0, cols - 1)
+    row = np.clip(np.floor(r0 + t * (r1 - r0) + tie).astype(np.int64), 0, rows - 1)
     return row, col
 
 

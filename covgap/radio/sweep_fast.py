@@ -64,6 +64,7 @@ from numba import njit
 
 from .kernels import (
     BULLINGTON,
+    CELL_TIE,
     FSPL,
     HATA_FAR_KM,
     HATA_NEAR_KM,
@@ -112,6 +113,8 @@ TOL_P99_DB = 10.0
 TOL_CLASS_AGREE = 0.97
 #: Largest lateral offset (cells) of a ray from the cells and samples it stands for.
 SPREAD = 0.5
+#: Nearest-cell rounding of :func:`covgap.radio.kernels.nearest` (0.5 + its tie shift).
+_TIE = 0.5 + CELL_TIE
 #: 20 / ln(10): decibels of a natural logarithm of a distance ratio.
 _DB_LN = 20.0 / math.log(10.0)
 
@@ -694,7 +697,7 @@ def _walk(win, geom, ant, code, terms, sqrt_lam_max, cwin):  # pragma: no cover 
                 if bull:
                     hr = hi
                     if cwin is not None:  # the sample's cell (col, row >= 0 in the window)
-                        hr = hi + cwin[int(row + 0.5), int(col + 0.5)]
+                        hr = hi + cwin[int(row + _TIE), int(col + _TIE)]
                     g = hr - c500 * di * di
                     stim_f = max(stim_f, (g - hts) * inv_di)
                     n_f = hull_push(bf[0], bf[1], n_f, di, g)
