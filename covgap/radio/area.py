@@ -303,7 +303,7 @@ def _sweep_fast(
         directional,
     )  # fmt: skip
     n = len(geom[0])
-    terms = scratch("terms", 3 * n, np.float64).reshape(3, n)
+    terms = scratch("terms", 4 * n, np.float64).reshape(4, n)
     for antenna, bands, sectors in antennas:
         ant = (0, 0, c0 - col0, r0 - row0, *antenna[4:])
         _sweep_branch.sweep_branch(win, geom, ant, code, bands, sectors, signal, terms, cwin)

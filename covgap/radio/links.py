@@ -60,7 +60,10 @@ class Link:
     azimuth_deg
         Bearing from the transmitter to the receiver.
     depression_deg
-        Angle of the receiver below the transmitter's horizontal, earth curvature included.
+        Angle below the transmitter's horizontal at which the antenna pattern is read:
+        the direct ray's (earth curvature included) on line of sight; on an obstructed
+        path of a terrain model (``"p1812"``, ``"bullington"``) the diffracted ray's
+        departure, the transmitter's horizon elevation angle of P.1812 eq. 77 (negated).
     clutter_m
         Representative clutter height of every profile sample (``radio.clutter =
         "p1812"``; zeros otherwise).
@@ -182,10 +185,21 @@ def predict_link(
         obstacle_height_m=float(heights[i_obst]) if np.isfinite(t) else np.nan,
         obstacle_dist_km=float((1.0 - t) * d),
         azimuth_deg=float(bearing_deg(tx_lon, tx_lat, rx_lon, rx_lat)),
-        depression_deg=float(np.degrees(np.arctan2(hts - hrs + drop_m, d_m))),
+        depression_deg=_departure_deg(dist, g, hts, hrs, drop_m, k, model, los),
         clutter_m=np.zeros_like(heights) if r_m is None else r_m,
         clutter_loss_db=l_clutter,
     )
+
+
+def _departure_deg(dist, g, hts, hrs, drop_m, k_factor, model, los) -> float:
+    """Depression of the direct ray (line of sight) or of the transmitter's horizon."""
+    d_m = dist[-1] * 1000.0
+    if los or model not in ("p1812", "bullington"):
+        return float(np.degrees(np.arctan2(hts - hrs + drop_m, d_m)))
+    di, gi = dist[1:-1], g[1:-1]
+    ok = np.isfinite(gi)
+    s_hor = np.max((gi[ok] - 500.0 * di[ok] ** 2 / (EARTH_RADIUS_KM * k_factor) - hts) / di[ok])
+    return float(np.degrees(np.arctan2(-s_hor, 1000.0)))
 
 
 def _profile_cells(terrain, lon0, lat0, lon1, lat1, radio) -> tuple[np.ndarray, np.ndarray]:

@@ -346,7 +346,7 @@ class _Context:
     def _geometry(self, pair_p, pair_t, d) -> dict[str, np.ndarray]:
         hts, hrs = self.tx_amsl[pair_t], self.p_amsl[pair_p]
         ce = 1.0 / (EARTH_RADIUS_KM * self.radio.earth_k)
-        x, los, t_obst, h_obst, hte, hre, hb, _ = _kernels.paths_terms_c(
+        x, los, t_obst, h_obst, hte, hre, hb, s_hor = _kernels.paths_terms_c(
             np.asarray(self.terrain.heights),
             _kernels.NO_CLUTTER if self.clutter_m is None else self.clutter_m,
             self.tx_col[pair_t],
@@ -364,6 +364,8 @@ class _Context:
         d_m = d * 1000.0
         drop_m = d_m * d_m * ce / 2000.0  # earth bulge below the antenna's horizon, m
         elevation = np.degrees(np.arctan2(hts - hrs + drop_m, d_m))
+        if self.code in (_kernels.P1812, _kernels.BULLINGTON):  # obstructed: the departure
+            elevation = np.where(los, elevation, np.degrees(np.arctan2(-s_hor, 1000.0)))
         o_lon = self.tx_lon[pair_t] + t_obst * (self.p_lon[pair_p] - self.tx_lon[pair_t])
         o_lat = self.tx_lat[pair_t] + t_obst * (self.p_lat[pair_p] - self.tx_lat[pair_t])
         return {

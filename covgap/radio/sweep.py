@@ -667,7 +667,8 @@ def sweep_sectors(
                 if not math.isnan(dist[r, c]):
                     g_rx = heights[row0 + r, col0 + c]
                     _cell(flat, r * w + c, dist[r, c], bearing[r, c], g_rx,
-                          np.nan, np.nan, np.nan, np.nan, ant, code, bands, sec, loss)  # fmt: skip
+                          np.nan, np.nan, np.nan, np.nan, ant, code, bands, sec, loss,
+                          np.nan)  # fmt: skip
         return
     bull = code in (P1812, BULLINGTON)
     smooth = code == P1812
@@ -692,18 +693,23 @@ def sweep_sectors(
                 _push(t * length, hi, ri, hts, ce, acc, cnt, buf, bull, smooth, sums)
                 i += 1
             d, g_rx = cells[0, p], cells[2, p]
-            x, _, hte, hre, hb = ray_eval(
+            x, los, hte, hre, hb = ray_eval(
                 d, g_rx, g_rx + rx_h, hts, g_tx, ce, x_floor, acc, cnt, buf, code
             )
+            s_dep = np.nan if (los or not bull) else acc[_STIM_F]  # obstructed: departure
             _cell(flat, order[p], d, cells[1, p], g_rx, x, hte, hre, hb, ant, code, bands, sec,
-                  loss)  # fmt: skip
+                  loss, s_dep)  # fmt: skip
 
 
 @njit(nogil=True, cache=True, inline="always")
 def _cell(
-    flat, cell, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, sec, loss
+    flat, cell, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, sec, loss, s_dep
 ):  # pragma: no cover
-    """Write every sector's signal at ``cell`` (``r * w + c``) from its terrain terms."""
+    """Write every sector's signal at ``cell`` (``r * w + c``) from its terrain terms.
+
+    ``s_dep``: the departure slope (m/km, the transmitter's horizon) of an obstructed
+    path, whose angle the vertical pattern then reads; NaN for the direct ray.
+    """
     hts, rx_h, ce, ae = ant[4], ant[6], ant[7], ant[8]
     az_shift, vbw, front_to_back, sla_v = ant[11], ant[12], ant[13], ant[14]
     band, offset_db, azimuth, beamwidth, tilt, plane = sec
@@ -711,6 +717,8 @@ def _cell(
     d_m = d * 1000.0
     drop = d_m * d_m * ce / 2000.0
     theta = math.degrees(math.atan2(hts - (g_rx + rx_h) + drop, d_m))
+    if not math.isnan(s_dep):
+        theta = math.degrees(math.atan2(-s_dep, 1000.0))
     bearing = bearing + az_shift
     for s in range(band.shape[0]):
         a = pattern_loss(

@@ -553,7 +553,7 @@ def sweep_branch(
 
     The arguments of :func:`covgap.radio.sweep.sweep_sectors`, with ``win`` the window
     (``ant``'s window offset 0, 0 and antenna position in it), ``geom`` from
-    :func:`branch_geometry` and ``terms`` float64 scratch of shape (3, at least
+    :func:`branch_geometry` and ``terms`` float64 scratch of shape (4, at least
     ``len(order)``). Two passes: :func:`_walk` follows the rays and leaves each cell's
     terrain terms in ``terms`` (Bullington's ``x``; P.1812's smooth-earth heights where
     the smooth-earth term may not be 0, else NaN; Hata's effective height), then
@@ -612,6 +612,8 @@ def _losses(out, geom, terms, ant, code, bands, sec):  # pragma: no cover - comp
                              fbands, ae, loss)  # fmt: skip
         d_m = d * 1000.0
         theta = atan2_deg(hts - (g_rx + rx_h) + d_m * d_m * ce / 2000.0, d_m)
+        if bull and not math.isnan(terms[3, p]):  # obstructed: the diffracted ray's departure
+            theta = atan2_deg(-terms[3, p], 1000.0)
         bearing = cells[1, p] + az_shift
         cell = order[p]
         for s in range(n_sec):
@@ -639,7 +641,9 @@ def _walk(win, geom, ant, code, terms, sqrt_lam_max, cwin):  # pragma: no cover 
     cell's ``x``, then P.1812's smooth-earth heights ``hte``, ``hre`` where the
     smooth-earth term may be positive (NaN elsewhere: most cells clear the bound of
     :func:`_clear_of_smooth` either on the profile sums alone or once the obstacle's
-    share lifts the heights), or Hata's effective height in ``terms[2]``.
+    share lifts the heights), or Hata's effective height in ``terms[2]``; ``terms[3]``
+    the departure slope of an obstructed path (the transmitter's horizon, m/km, whose
+    angle the vertical pattern reads; NaN on line of sight).
     """
     _, n_before, cells, ray_start, ray_tc, ray_tr, ray_len, ray_div, ray_nmax, ray_branch = geom
     c0, r0, hts, g_tx, rx_h, ce, ae, x_floor = ant[2:10]
@@ -745,6 +749,7 @@ def _walk(win, geom, ant, code, terms, sqrt_lam_max, cwin):  # pragma: no cover 
                                               g_tx, g_rx)  # fmt: skip
                     if _clear_of_smooth(d, hte, hre, ae, sqrt_lam_max):
                         hte = hre = np.nan  # no excess at any band after all (most cells)
+            s_dep = np.nan  # NaN: the pattern reads the direct ray's angle
             if sums:  # Hata: covgap.radio.sweep.ray_eval on the state written back
                 a[_STIM_F], a[_STIM_R], a[_V1], a[_V2] = stim_f, stim_r, v1, v2
                 a[_D_LAST], a[_H_LAST], a[_SUM_BAND], a[_SUM_ALL] = (
@@ -765,6 +770,7 @@ def _walk(win, geom, ant, code, terms, sqrt_lam_max, cwin):  # pragma: no cover 
                         k_[_N_S] = n_s
                         x = _scan_x(d, hts, hrs, ce, k_, bf)
                 else:
+                    s_dep = stim_f  # obstructed: the departure (horizon) slope
                     s_rim = _tangent(bf[0], bf[1], n_f, d, g_r) - c500 * d
                     if s_tim + s_rim <= 0.0:
                         k_[_N_S] = n_s
@@ -774,6 +780,7 @@ def _walk(win, geom, ant, code, terms, sqrt_lam_max, cwin):  # pragma: no cover 
             terms[0, p] = x
             terms[1, p] = hte
             terms[2, p] = hre
+            terms[3, p] = s_dep
             p += 1
         if child < 0:
             dp -= 1  # the ray and its subtree are done
