@@ -335,3 +335,31 @@ def test_fast_and_exact_pick_the_same_clutter_cells_on_cell_edges():
         fast = area(terrain, clutter=grid, method="p1812")
         assert np.nanmax(np.abs(fast - exact)) < 0.05
         assert np.nanmax(area(terrain, exact=True) - exact) > 10.0
+
+
+# --------------------------------------------------------------------------- many sites
+def test_predict_area_passes_the_clutter_to_the_engine(hills, cover, tmp_path):
+    from covgap.radio import parallel
+    from covgap.radio.area import predict_site
+    from covgap.radio.rasters import site_layers
+
+    sec = site(lon=103.1, lat=22.23)
+    radio = Radio(clutter="p1812")
+    kw = {"radius_km": 5.0, "workers": 1, "cache": tmp_path}
+    got = parallel.predict_area(hills, sec, radio=radio, clutter=cover, **kw)
+    bare = parallel.predict_area(hills, sec, **kw)
+    one = site_layers(predict_site(hills, sec, radius_km=5.0, radio=radio, clutter=cover))
+    key = ("Viettel", "4G")
+    best = got.signal[key]
+    assert np.nanmax(best) == pytest.approx(np.nanmax(one.layers[key]), abs=1e-4)
+    assert np.nanmedian(bare.signal[key] - best) > 1.0  # the clutter counts
+    assert got.info["clutter"] == "p1812" and bare.info["clutter"] == "none"
+    # the cache tells runs with and without clutter (and different land covers) apart
+    keys = {
+        parallel.site_cache_key(sec, hills, radius_km=5.0, model="p1812", radio=radio, clutter=c)
+        for c in (None, cover, clutter_from_classes(np.full(hills.shape, 10)))
+    }
+    assert len(keys) == 3
+    again = parallel.predict_area(hills, sec, radio=radio, clutter=cover, **kw)
+    assert again.stats["cached"] == 1
+    np.testing.assert_array_equal(again.signal[key], best)

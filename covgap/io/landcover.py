@@ -31,6 +31,7 @@ __all__ = [
     "check_land_cover",
     "clutter_from_classes",
     "clutter_grid",
+    "regrid_clutter",
 ]
 
 logger = logging.getLogger(__name__)
@@ -163,6 +164,24 @@ def clutter_grid(
     source = ", ".join(p.name for p in files)
     logger.info("land cover %s: %d classes on the DEM grid", source, len(np.unique(out)))
     return clutter_from_classes(out, table, source=source)
+
+
+def regrid_clutter(grid: ClutterGrid, src: Terrain, dst: Terrain) -> ClutterGrid:
+    """Return the clutter of ``src``'s grid on ``dst``'s (same CRS).
+
+    Every cell takes the clutter of the ``src`` cell under its centre, so a DEM resampled
+    to another resolution keeps its land cover.
+    """
+    if dst.shape == src.shape and dst.transform == src.transform:
+        return grid
+    t, inv = dst.transform, ~src.transform
+    rows, cols = dst.shape
+    xs = t.c + (np.arange(cols) + 0.5) * t.a
+    ys = t.f + (np.arange(rows) + 0.5) * t.e
+    c = np.clip(np.floor((xs - src.transform.c) * inv.a).astype(np.int64), 0, src.shape[1] - 1)
+    r = np.clip(np.floor((ys - src.transform.f) * inv.e).astype(np.int64), 0, src.shape[0] - 1)
+    ix = np.ix_(r, c)
+    return ClutterGrid(grid.heights_m[ix], grid.category[ix], grid.classes[ix], grid.source)
 
 
 def check_land_cover(
