@@ -534,7 +534,7 @@ def _run_task(ctx: _Context, task: _Task) -> tuple[SiteLayers, bool]:
         resolution_m=ctx.resolution_m,
         rays=ctx.rays,
         warn_clipped=ctx.warn_clipped,
-        clutter=ctx.clutter,
+        **({} if ctx.clutter is None else {"clutter": ctx.clutter}),
     )
     layers = site_layers(prediction)
     if path is not None:
