@@ -363,3 +363,24 @@ def test_predict_area_passes_the_clutter_to_the_engine(hills, cover, tmp_path):
     again = parallel.predict_area(hills, sec, radio=radio, clutter=cover, **kw)
     assert again.stats["cached"] == 1
     np.testing.assert_array_equal(again.signal[key], best)
+
+
+def test_land_cover_problems_are_reported_together(hills, tmp_path):
+    from covgap.io.landcover import land_cover_problems
+
+    bare = tmp_path / "no_crs.tif"
+    profile = {"driver": "GTiff", "width": 20, "height": 10, "count": 1, "dtype": "uint8",
+               "transform": Affine(RES, 0, LEFT, 0, -RES, TOP)}  # fmt: skip
+    with rasterio.open(bare, "w", **profile) as dst:
+        dst.write(np.full((10, 20), 10, dtype=np.uint8), 1)
+    problems = land_cover_problems([bare, tmp_path / "missing.tif"], hills)
+    assert len(problems) == 2
+    assert "no CRS" in problems[0] and "missing.tif" in problems[1]
+    good = tmp_path / "good.tif"
+    with rasterio.open(good, "w", crs="EPSG:4326", **profile) as dst:
+        dst.write(np.full((10, 20), 12, dtype=np.uint8), 1)
+    problems = land_cover_problems(good, hills)
+    assert any("no class" in p for p in problems)  # covers a corner only
+    assert any("12 (" in p for p in problems)  # not a WorldCover class
+    assert land_cover_problems(good, hills, Clutter(classes={"12": [0.0, "open"]}),
+                               valid=np.zeros(hills.shape, bool)) == []  # fmt: skip

@@ -31,6 +31,7 @@ __all__ = [
     "check_land_cover",
     "clutter_from_classes",
     "clutter_grid",
+    "land_cover_problems",
     "regrid_clutter",
 ]
 
@@ -228,3 +229,43 @@ def check_land_cover(
             "add them with a height and category"
         )
     return problems
+
+
+def land_cover_problems(
+    paths: str | Path | Sequence[str | Path],
+    terrain: Terrain,
+    table: Clutter | None = None,
+    *,
+    valid: np.ndarray | None = None,
+) -> list[str]:
+    """Every problem of land-cover files for a study area, for ``covgap validate``.
+
+    Unreadable files and rasters without a CRS, then :func:`check_land_cover`'s coverage
+    and unknown classes, all at once.
+
+    Parameters
+    ----------
+    paths
+        The land-cover raster(s).
+    terrain
+        The DEM of the study area.
+    table
+        The scenario's ``[clutter]`` table.
+    valid
+        Boolean grid of the study area on the DEM (default: the whole DEM).
+
+    Returns
+    -------
+    list of str
+        Empty when the land cover is usable as it is.
+    """
+    files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    problems = []
+    for path in files:
+        try:
+            clutter_grid(path, terrain, table)
+        except (DataFileError, InputError) as exc:
+            problems.append(str(exc))
+    if problems:
+        return problems
+    return check_land_cover(clutter_grid(files, terrain, table), table, valid=valid)

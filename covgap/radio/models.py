@@ -26,10 +26,19 @@ Four models, chosen by name wherever covgap predicts a signal
     :func:`smooth_bullington_loss_db`): the heights of a smooth path are zero, so the
     profile analysis reduces to the horizon and clearance of a sphere. Ground constants:
     land (:math:`\varepsilon_r = 22`, :math:`\sigma = 0.003` S/m), vertical polarisation,
-    no path over sea. The time variability of P.1812 (:math:`p < 50\,\%`) and its clutter
-    heights are not modelled: the prediction is the median in time; clutter is
-    ``Radio.clutter_loss_db``; the **location variability** is a log-normal with
-    ``Radio.shadow_sigma_db`` (:func:`coverage_probability`).
+    no path over sea. With a land cover and ``Radio.clutter = "p1812"`` the profile carries
+    P.1812-6's representative clutter heights (§3.2, :func:`clutter_heights`: Bullington
+    on :math:`h_i + R_i`, the smooth-earth surface on the bare terrain, the terminals
+    bare); ``"p2108"`` adds instead the P.2108 §3.2 median loss at a receiver in urban or
+    suburban clutter (:func:`p2108_clutter_loss_db`); ``Radio.delta_n`` sets
+    :math:`k = 157 / (157 - \Delta N)` (:func:`k_factor_from_delta_n`). On the ITU-R SG3
+    validation profiles (land paths) the median diffraction loss :math:`L_{d50}` equals
+    the ITU reference implementation's to 0.0004 dB (``tests/test_clutter_p1812.py``).
+    Not modelled: the time variability (:math:`p < 50\,\%`: the prediction is the
+    median in time), troposcatter, ducting, gaseous absorption, sea paths, the slant
+    distance in free space and P.1812's location variability and building entry loss;
+    ``Radio.clutter_loss_db`` stays a flat extra loss; the **location variability** is a
+    log-normal with ``Radio.shadow_sigma_db`` (:func:`coverage_probability`).
 ``"bullington"``
     Free space plus the P.1812 Bullington loss alone (:math:`L_{bulla}`): covgap's model
     before P.1812, kept for comparison.
