@@ -20,6 +20,10 @@ Prints the first call (JIT compile or cache load included), a warm call and pair
    90th-percentile path-loss difference; ``--hd`` adds 30 m (``splat-hd``). This is the
    per-site part of ``bench_area.py``, which also runs the whole province and
    ``gdal_viewshed``.
+5. ``--clutter-only`` (also run after the sample): the bundled sample's villages with its
+   synthetic land cover (``data/landcover``): CPU seconds of ``best_servers`` with
+   ``radio.clutter`` = "none", "p1812" and "p2108" (best of ``--repeat``, the three
+   alternating), the 4G RSRP they take off and the villages whose class changes.
 """
 
 from __future__ import annotations
@@ -130,11 +134,45 @@ def run(name: str, pts, sites, terrain, radio=Radio()) -> None:
     print(out.groupby("technology").signal_dbm.describe().round(1).to_string())
 
 
+def clutter_main(repeat: int = 3) -> None:
+    """Point analysis of the sample with and without its land cover's clutter."""
+    from covgap.io.landcover import clutter_grid
+
+    inputs = sample_inputs()
+    land_cover = ROOT / "data/landcover/laichau_synthetic_landcover.tif"
+    if inputs is None or not land_cover.exists():
+        print("\nbundled sample or its land cover not found in data/: clutter skipped")
+        return
+    pts, sites, terrain = inputs
+    grid = clutter_grid(land_cover, terrain)
+    modes = {m: Radio(clutter=m) for m in ("none", "p1812", "p2108")}
+    out = {m: best_servers(pts, sites, terrain, radio=r, clutter=grid) for m, r in modes.items()}
+    best = dict.fromkeys(modes, math.inf)
+    for _ in range(repeat):
+        for mode, radio in modes.items():
+            t0 = time.process_time()
+            best_servers(pts, sites, terrain, radio=radio, clutter=grid)
+            best[mode] = min(best[mode], time.process_time() - t0)
+    print(f"\n== clutter, bundled sample ({len(pts)} points), land cover {land_cover.name}")
+    base = out["none"].query("technology == '4G'").groupby("point_id").signal_dbm.max()
+    for mode in modes:
+        rsrp = out[mode].query("technology == '4G'").groupby("point_id").signal_dbm.max()
+        drop = (base - rsrp).dropna()
+        moved = np.digitize(base, [-115, -105]) != np.digitize(rsrp.reindex(base.index),
+                                                               [-115, -105])  # fmt: skip
+        print(
+            f"clutter={mode:6s}: {best[mode]:.2f} CPU s ({best[mode] / best['none'] - 1:+.1%}); "
+            f"best 4G RSRP lower by {drop.median():.1f} dB (median), {drop.quantile(0.9):.1f} "
+            f"dB (p90); {int(moved.sum())} of {len(base)} points change class"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sample-only", action="store_true")
     parser.add_argument("--synthetic-only", action="store_true")
     parser.add_argument("--area-only", action="store_true")
+    parser.add_argument("--clutter-only", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="runs per site (area)")
     parser.add_argument("--splat", action="store_true", help="only covgap vs SPLAT! per site")
     parser.add_argument("--hd", action="store_true", help="with --splat: also 30 m (splat-hd)")
@@ -143,6 +181,9 @@ def main() -> None:
         raise SystemExit(splat_main(args.hd))
     if args.area_only:
         area_main(args.repeat)
+        return
+    if args.clutter_only:
+        clutter_main(args.repeat)
         return
     if not args.sample_only:
         t0 = time.perf_counter()
@@ -156,6 +197,7 @@ def main() -> None:
             print("\nbundled sample not found in data/: skipped")
         else:
             run("bundled sample", *inputs)
+            clutter_main(args.repeat)
     area_main(args.repeat)
     if shutil.which("splat"):
         splat_main(hd=False)

@@ -48,6 +48,7 @@ from .schema import CARRIERS, MODEL_NAMES
 
 __all__ = [
     "Calibration",
+    "Clutter",
     "Economics",
     "PlanCosts",
     "Radio",
@@ -331,6 +332,74 @@ class Thresholds:
             )
 
 
+#: Clutter categories of ITU-R P.1812-6 Table 2 -> their default representative height (m).
+CLUTTER_CATEGORIES: dict[str, float] = {
+    "water": 0.0, "open": 0.0, "suburban": 10.0, "urban": 15.0, "trees": 15.0,
+    "dense_urban": 20.0,
+}  # fmt: skip
+#: ESA WorldCover classes -> P.1812 category (DOMAIN.md "Clutter and land cover").
+WORLDCOVER_CATEGORIES: dict[int, str] = {
+    10: "trees", 20: "open", 30: "open", 40: "open", 50: "suburban", 60: "open",
+    70: "open", 80: "water", 90: "open", 95: "trees", 100: "open",
+}  # fmt: skip
+#: Ways of putting clutter in the path loss (``Radio.clutter``).
+CLUTTER_METHODS: tuple[str, ...] = ("none", "p1812", "p2108")
+
+
+@dataclass(frozen=True)
+class Clutter:
+    """Land-cover classes -> representative clutter height and category (``[clutter]``).
+
+    The default is ESA WorldCover (10 m, CC BY 4.0) mapped to the categories of ITU-R
+    P.1812-6 Table 2 with their default heights: tree cover (10) and mangroves (95) are
+    trees/forest, 15 m; built-up (50) is suburban, 10 m (Lai Châu's towns and village
+    cores are low-rise: use ``"urban"``, 15 m, for a city centre); water (80) is
+    water/sea, 0 m; shrubland, grassland, cropland, bare, snow, wetland and moss (20,
+    30, 40, 60, 70, 90, 100) are open/rural, 0 m. Any other raster works with its own
+    table; in a scenario file::
+
+        [clutter]
+        classes = { 1 = [15.0, "trees"], 2 = [0.0, "open"], 3 = [10.0, "suburban"] }
+
+    Attributes
+    ----------
+    classes
+        ``(code, height_m, category)`` per class; ``category`` is one of
+        :data:`CLUTTER_CATEGORIES`. Cells of a class not listed (or nodata) get no clutter
+        and are reported by ``covgap validate``.
+    """
+
+    classes: tuple[tuple[int, float, str], ...] = tuple(
+        (code, CLUTTER_CATEGORIES[cat], cat) for code, cat in WORLDCOVER_CATEGORIES.items()
+    )
+
+    def __post_init__(self) -> None:
+        rows, bad = [], []
+        items = self.classes.items() if isinstance(self.classes, dict) else self.classes
+        for item in items:
+            code, spec = (item[0], item[1:]) if not isinstance(self.classes, dict) else item
+            spec = list(spec.values()) if isinstance(spec, dict) else list(spec)
+            try:
+                code, height, cat = int(code), float(spec[0]), str(spec[1])
+            except (TypeError, ValueError, IndexError):
+                bad.append(f"clutter class {code!r}: expected [height_m, category], got {spec!r}")
+                continue
+            if cat not in CLUTTER_CATEGORIES or not 0 <= height <= 100:
+                bad.append(
+                    f"clutter class {code}: height {height} m must be 0-100 and category "
+                    f"{cat!r} one of {sorted(CLUTTER_CATEGORIES)}"
+                )
+            rows.append((code, height, cat))
+        if bad:
+            raise InputError("; ".join(bad))
+        object.__setattr__(self, "classes", tuple(sorted(rows)))
+
+    @property
+    def table(self) -> dict[int, tuple[float, str]]:
+        """Class code -> (representative height in m, category)."""
+        return {code: (height, cat) for code, height, cat in self.classes}
+
+
 @dataclass(frozen=True)
 class Radio:
     """Radio and propagation defaults (DOMAIN.md "Radio"); all can be set per scenario.
@@ -370,6 +439,14 @@ class Radio:
         delta-Bullington over the DEM, the default), ``"bullington"`` (free space + P.526
         Bullington), ``"hata"`` / ``"hata-open"`` (Okumura-Hata / COST-231, no terrain
         profile) or ``"fspl"``. Points and rasters use the same model code.
+    clutter
+        How the land cover (``Scenario.land_cover``) enters the path loss: ``"p1812"``
+        (representative clutter heights on the profile, ITU-R P.1812-6 §3.2), ``"p2108"``
+        (P.2108 §3.2 statistical loss at a receiver in urban or suburban clutter) or
+        ``"none"`` (bare DEM; also without a land cover).
+    delta_n
+        Refractivity lapse rate ΔN (N-units/km); when given,
+        k = 157 / (157 - ΔN) (P.1812 eq. 6) replaces ``k_factor``.
     """
 
     rx_height_m: float = 1.5
@@ -386,8 +463,14 @@ class Radio:
     location_probability: float = 0.5
     profile_step_m: float | None = None
     model: str = "p1812"
+    clutter: str = "none"
+    delta_n: float | None = None
 
     def __post_init__(self) -> None:
+        if self.clutter not in CLUTTER_METHODS:
+            raise InputError(f"radio.clutter = {self.clutter!r}: use one of {CLUTTER_METHODS}")
+        if self.delta_n is not None and not 0 < self.delta_n < 150:
+            raise InputError(f"radio.delta_n = {self.delta_n!r} must be between 0 and 150")
         if self.model not in MODEL_NAMES:
             raise InputError(
                 f"radio.model = {self.model!r} is not a known model; use one of "
@@ -427,6 +510,11 @@ class Radio:
             raise InputError("; ".join(bad))
 
     @property
+    def earth_k(self) -> float:
+        """Effective earth radius factor: from ``delta_n`` when given, else ``k_factor``."""
+        return self.k_factor if self.delta_n is None else 157.0 / (157.0 - self.delta_n)
+
+    @property
     def resource_blocks(self) -> int:
         """Number of LTE resource blocks of ``lte_bandwidth_mhz``."""
         return LTE_RESOURCE_BLOCKS[self.lte_bandwidth_mhz]
@@ -441,7 +529,7 @@ class Radio:
 
 #: Scenario inputs that are one file each (relative to the scenario file in TOML).
 _FILE_INPUTS: tuple[str, ...] = (
-    "villages", "admin", "crosswalk", "roads", "fibre_nodes", "candidates"
+    "villages", "admin", "crosswalk", "roads", "fibre_nodes", "candidates", "land_cover"
 )  # fmt: skip
 
 #: LTE channel bandwidth (MHz) -> resource blocks (3GPP TS 36.101 table 5.6-1).
@@ -474,6 +562,9 @@ class Scenario:
         besides the sites marked ``fibre_backhaul``.
     candidates
         Optional candidate sites for planning (:func:`covgap.plan.candidates.read_candidates`).
+    land_cover
+        Optional categorical land-cover raster (ESA WorldCover or any class raster with a
+        ``[clutter]`` table), any CRS (:func:`covgap.io.landcover.read_land_cover`).
     crs
         CRS of projected x/y columns in the tables; ``None`` for lon/lat in WGS 84.
     local_crs
@@ -488,6 +579,8 @@ class Scenario:
         (:class:`covgap.config.PlanCosts`), the business-case parameters
         (:class:`covgap.config.Economics`) and the corrections fitted to measurements
         (:class:`covgap.config.Calibration`).
+    clutter
+        Land-cover classes -> clutter heights and categories (:class:`Clutter`).
     """
 
     villages: Path | None = None
@@ -498,6 +591,7 @@ class Scenario:
     roads: Path | None = None
     fibre_nodes: Path | None = None
     candidates: Path | None = None
+    land_cover: Path | None = None
     crs: str | None = None
     local_crs: str = "EPSG:9205"
     name: str = "covgap scenario"
@@ -507,6 +601,7 @@ class Scenario:
     costs: PlanCosts = field(default_factory=PlanCosts)
     economics: Economics = field(default_factory=Economics)
     calibration: Calibration = field(default_factory=Calibration)
+    clutter: Clutter = field(default_factory=Clutter)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sites", _site_paths(self.sites))
@@ -541,6 +636,7 @@ class Scenario:
             "roads": self.roads,
             "fibre_nodes": self.fibre_nodes,
             "candidates": self.candidates,
+            "land_cover": self.land_cover,
             "crs": self.crs,
             "local_crs": self.local_crs,
             "name": self.name,
@@ -558,6 +654,8 @@ class Scenario:
         for title, obj in tables:
             lines += ["", f"[{title}]"]
             lines += [_toml_line(k, v) for k, v in asdict(obj).items() if v is not None]
+        rows = ", ".join(f"{c} = [{h!r}, {_toml_value(k)}]" for c, h, k in self.clutter.classes)
+        lines += ["", "[clutter]", f"classes = {{ {rows} }}"]
         return "\n".join(lines) + "\n"
 
 
@@ -632,7 +730,7 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
         raise DataFileError(f"{path}: scenario file not found") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: not a valid TOML file: {exc}") from exc
-    tables = ("inputs", "thresholds", "radio", "costs", "economics", "calibration")
+    tables = ("inputs", "thresholds", "radio", "costs", "economics", "calibration", "clutter")
     unknown = set(doc) - set(tables)
     if unknown:
         raise InputError(
@@ -644,6 +742,7 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
     costs = _update(scenario.costs, doc.get("costs", {}), path, "costs")
     economics = _update(scenario.economics, doc.get("economics", {}), path, "economics")
     calibration = _update(scenario.calibration, doc.get("calibration", {}), path, "calibration")
+    clutter = _update(scenario.clutter, doc.get("clutter", {}), path, "clutter")
     inputs = dict(doc.get("inputs", {}))
     allowed = {f.name for f in fields(Scenario)} - set(tables)
     if set(inputs) - allowed:
@@ -667,7 +766,7 @@ def load_scenario(path: str | Path | None = None, *, base: Scenario | None = Non
         inputs["sites"] = tuple(path.parent / f for f in sites)
     return replace(
         scenario, thresholds=thresholds, radio=radio, costs=costs, economics=economics,
-        calibration=calibration, **inputs,
+        calibration=calibration, clutter=clutter, **inputs,
     )  # fmt: skip
 
 

@@ -304,3 +304,23 @@ def test_predict_area_passes_warn_clipped_to_the_engine(rough, caplog):
         with caplog.at_level(logging.WARNING, logger="covgap.radio.area"):
             predict_area(rough, edge, radius_km=10.0, workers=1, warn_clipped=warn)
         assert ("clipped" in caplog.text) is warn
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_obstructed_cells_read_the_pattern_at_the_departure_angle(exact):
+    """Behind a ridge the rasters read the vertical pattern at the departure angle, as
+    the point analysis does (the direct angle would give several dB less loss)."""
+    heights = np.full((ROWS, COLS), 400.0)
+    heights[:, 99:102] = 1000.0
+    terrain = make_terrain(heights)
+    lon0 = LEFT + 85.5 * RES  # 14 cells west of the ridge
+    sites = site(lon=lon0, lat=22.2, height=30.0)
+    pred = predict_site(terrain, sites, radius_km=6.0, exact=exact)
+    row = round((TOP - 22.2) / RES - 0.5)
+    cols = np.arange(110, 140, 3)  # behind the ridge, due east
+    pts = pd.DataFrame({"point_id": np.arange(len(cols)), "lon": LEFT + (cols + 0.5) * RES,
+                        "lat": TOP - (row + 0.5) * RES})  # fmt: skip
+    ref = best_servers(pts, sites.iloc[[0]], terrain, by="site")
+    assert not ref.los.any() and (ref.pattern_loss_db > 5).all()
+    got = pred.signal_dbm[0, row - pred.window_offset[0], cols - pred.window_offset[1]]
+    np.testing.assert_allclose(got, ref.signal_dbm.to_numpy(), atol=0.1)

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -218,3 +220,41 @@ def test_geodataframe_sites_and_progress(flat, capsys):
     pd.testing.assert_frame_equal(a, b)
     assert "best servers" in capsys.readouterr().err
     assert nearest_sites(pts, gdf.iloc[:0]).empty
+
+
+def test_obstructed_paths_read_the_pattern_at_the_departure_angle(ridge):
+    """Behind the ridge the vertical pattern is read at the diffracted ray's departure
+    (the transmitter's horizon, P.1812 eq. 77); in line of sight at the direct ray."""
+    from covgap.io.terrain import EARTH_RADIUS_KM
+
+    sites = three_sectors("A", 103.13, 22.15, height=30.0)  # 2 km west of the ridge
+    pts = points((103.25, 22.15), (103.14, 22.15))  # behind the ridge; in front of it
+    rows = best_servers(pts, sites, ridge).set_index("point_id")
+    behind, front = rows.loc[100], rows.loc[101]
+    assert not behind.los and front.los
+    link = predict_link(ridge, 103.13, 22.15, 103.25, 22.15, tx_height_m=30.0, freq_mhz=1800)
+    # by hand: the steepest horizon slope over the profile, earth curvature folded in
+    d, h = link.profile_km[1:-1], link.profile_m[1:-1]
+    ae = EARTH_RADIUS_KM * 4 / 3
+    s_hor = np.max((h - 500 * d**2 / ae - link.tx_amsl_m) / d)
+    departure = -math.degrees(math.atan(s_hor / 1000))
+    assert link.depression_deg == pytest.approx(departure, abs=1e-9)
+    assert departure < -10  # the ridge rises 600 m 2 km away
+    d_m = link.dist_km * 1000
+    direct = math.degrees(
+        math.atan2(link.tx_amsl_m - link.rx_amsl_m + d_m * d_m / (2000 * ae), d_m)
+    )
+    az = link.azimuth_deg - np.array([0.0, 120.0, 240.0])
+    by_departure = -antenna_pattern_db(az, departure).max()
+    by_direct = -antenna_pattern_db(az, direct).max()
+    assert by_departure > by_direct + 5  # the two angles give different patterns here
+    assert behind.pattern_loss_db == pytest.approx(by_departure, abs=1e-9)
+    # line of sight: the direct ray
+    near = predict_link(ridge, 103.13, 22.15, 103.14, 22.15, tx_height_m=30.0, freq_mhz=1800)
+    d_m = near.dist_km * 1000
+    assert near.depression_deg == pytest.approx(
+        math.degrees(math.atan2(near.tx_amsl_m - near.rx_amsl_m + d_m * d_m / (2000 * ae), d_m))
+    )
+    # free space and Hata keep the direct ray
+    hata = best_servers(pts, sites, ridge, model="hata").set_index("point_id").loc[100]
+    assert hata.pattern_loss_db == pytest.approx(by_direct, abs=1e-6)

@@ -40,6 +40,7 @@ import covgap.radio.sweep_fast as _sweep_branch
 
 from ..config import Radio
 from ..errors import InputError
+from ..io.landcover import CATEGORY_CODES, P2108_CATEGORIES, ClutterGrid
 from ..io.terrain import (
     EARTH_RADIUS_KM,
     Terrain,
@@ -56,7 +57,7 @@ from ..schema import (
     DEFAULT_TILT_DEG,
     OMNI_BEAMWIDTH_DEG,
 )
-from .models import DEFAULT_MODEL, model_code
+from .models import DEFAULT_MODEL, model_code, p2108_clutter_loss_db
 from .point import _lonlat
 from .propagation import signal_dbm, wavelength_m
 
@@ -124,6 +125,7 @@ def predict_site(
     exact: bool = False,
     rays: str | None = None,
     warn_clipped: bool = True,
+    clutter: ClutterGrid | None = None,
 ) -> SitePrediction:
     """Predict the signal of every sector of one site on every cell within ``radius_km``.
 
@@ -213,6 +215,7 @@ def predict_site(
         else np.empty((len(all_heights), h, w), dtype=np.float32)
     )
     c0, r0 = (float(v) for v in grid_index(grid, lon, lat))
+    clutter_m, cats = _clutter_window(terrain, grid, is_native, clutter, radio, (row0, col0, h, w))
     step_km = default_step_m(grid, radio.profile_step_m) / 1000.0
     heights = np.asarray(grid.heights)
     window = (
@@ -221,7 +224,7 @@ def predict_site(
     )  # fmt: skip
     x_floor = _NU_MIN * math.sqrt(float(wavelength_m(sec["freq_mhz"].min())))
     offsets = _link_offsets(sec, radio)
-    ce, ae = 1.0 / (EARTH_RADIUS_KM * radio.k_factor), EARTH_RADIUS_KM * radio.k_factor
+    ce, ae = 1.0 / (EARTH_RADIUS_KM * radio.earth_k), EARTH_RADIUS_KM * radio.earth_k
     az_shift = _north_shift(grid, lon, lat)
     antennas = []  # per antenna height: its sectors' bands, arrays and antenna tuple
     for height in np.unique(all_heights[~np.isnan(all_heights)]):
@@ -236,11 +239,17 @@ def predict_site(
         antennas.append((antenna, bands, sectors))
     if exact:
         geom = _sweep.site_geometry(*window)
+        full = None
+        if clutter_m is not None:  # the exact sweep reads the whole grid's coordinates
+            full = np.zeros(heights.shape)
+            full[row0 : row0 + h, col0 : col0 + w] = clutter_m
         for antenna, bands, sectors in antennas:
-            _sweep.sweep_sectors(heights, geom, antenna, code, bands, sectors, signal)
+            _sweep.sweep_sectors(heights, geom, antenna, code, bands, sectors, signal, full)
     else:
         spread = _sweep_branch.SPREAD if rays == "branch" else 0.0
-        _sweep_fast(window, antennas, code, signal, spread)
+        _sweep_fast(window, antennas, code, signal, spread, clutter_m)
+    if cats is not None:
+        _subtract_p2108(signal, sec["freq_mhz"], cats, window)
     t = grid.transform
     transform = Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
     columns = ["sector_id", "carrier", "technology", "freq_mhz", "height_m", "azimuth_deg"]
@@ -261,16 +270,28 @@ def predict_site(
 
 
 # --------------------------------------------------------------------------- helpers
-def _sweep_fast(window: tuple, antennas: list, code: int, signal: np.ndarray, spread: float):
+def _sweep_fast(
+    window: tuple,
+    antennas: list,
+    code: int,
+    signal: np.ndarray,
+    spread: float,
+    clutter_m: np.ndarray | None = None,
+):
     """Run the fast sweep (:mod:`covgap.radio.sweep_fast`) on a contiguous copy of the window.
 
     The copy and the working arrays are per-thread scratch space, reused from site to
-    site (:func:`covgap.radio.sweep_fast.scratch`).
+    site (:func:`covgap.radio.sweep_fast.scratch`); ``clutter_m`` is the window's
+    clutter heights (or ``None``).
     """
     heights, row0, col0, h, w, c0, r0 = window[:7]
     scratch = _sweep_branch.scratch
     win = scratch("win", h * w, heights.dtype).reshape(h, w)
     win[:] = heights[row0 : row0 + h, col0 : col0 + w]
+    cwin = None
+    if clutter_m is not None:
+        cwin = scratch("cwin", h * w, heights.dtype).reshape(h, w)
+        cwin[:] = clutter_m
     # bearings only for horizontal patterns (pattern_table's 12 / beamwidth^2, 0 for omni)
     directional = any(
         bool(np.any(_sweep_branch.pattern_table(sec, ant[12])[:, 0] > 0.0))
@@ -282,10 +303,61 @@ def _sweep_fast(window: tuple, antennas: list, code: int, signal: np.ndarray, sp
         directional,
     )  # fmt: skip
     n = len(geom[0])
-    terms = scratch("terms", 3 * n, np.float64).reshape(3, n)
+    terms = scratch("terms", 4 * n, np.float64).reshape(4, n)
     for antenna, bands, sectors in antennas:
         ant = (0, 0, c0 - col0, r0 - row0, *antenna[4:])
-        _sweep_branch.sweep_branch(win, geom, ant, code, bands, sectors, signal, terms)
+        _sweep_branch.sweep_branch(win, geom, ant, code, bands, sectors, signal, terms, cwin)
+
+
+def _clutter_window(terrain, grid, is_native, clutter, radio, win):
+    """Clutter heights (``"p1812"``) or P.2108 cells (``"p2108"``) of the window, or None.
+
+    On a resampled grid every cell takes the clutter of the DEM cell under its centre.
+    """
+    if clutter is None or radio.clutter == "none":
+        return None, None
+    if clutter.shape != terrain.shape:
+        raise InputError(
+            f"the land cover grid {clutter.shape} is not the DEM's {terrain.shape}; build it "
+            "with covgap.io.landcover.clutter_grid(paths, terrain)"
+        )
+    row0, col0, h, w = win
+    values = clutter.heights_m if radio.clutter == "p1812" else clutter.category
+    if is_native:
+        out = values[row0 : row0 + h, col0 : col0 + w]
+    else:
+        t = grid.transform
+        xs = t.c + (col0 + np.arange(w) + 0.5) * t.a
+        ys = t.f + (row0 + np.arange(h) + 0.5) * t.e
+        inv = ~terrain.transform
+        cols = np.floor((xs - terrain.transform.c) * inv.a).astype(np.int64)
+        rows = np.floor((ys - terrain.transform.f) * inv.e).astype(np.int64)
+        cols = np.clip(cols, 0, terrain.shape[1] - 1)
+        rows = np.clip(rows, 0, terrain.shape[0] - 1)
+        out = values[np.ix_(rows, cols)]
+    if radio.clutter == "p1812":
+        return np.ascontiguousarray(out, dtype=np.float64), None
+    return None, np.isin(out, [CATEGORY_CODES[c] for c in P2108_CATEGORIES])
+
+
+def _subtract_p2108(signal, freq_mhz, inside, window) -> None:
+    """Subtract the P.2108 §3.2 median loss at the window's cells in built-up clutter."""
+    if not inside.any():
+        return
+    row0, col0, _, _, c0, r0, _, _, geo, ax, ey, lat0 = window[1:]
+    rr, cc = np.nonzero(inside)
+    dc, dr = col0 + cc - c0, row0 + rr - r0
+    m_deg = math.radians(1.0) * 6_371_000.0
+    if geo:  # the sweep's own local equirectangular offsets
+        lat_c = np.radians(0.5 * (lat0 + dr * ey + lat0))
+        east, north = dc * ax * m_deg * np.cos(lat_c), dr * ey * m_deg
+    else:
+        east, north = dc * ax, dr * ey
+    dist = np.hypot(east, north) / 1000.0
+    for f in np.unique(np.asarray(freq_mhz, dtype=float)):
+        loss = p2108_clutter_loss_db(f, dist).astype(np.float32)
+        for s in np.flatnonzero(np.asarray(freq_mhz, dtype=float) == f):
+            signal[s, rr, cc] -= loss
 
 
 def _check_sectors(sectors: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -27,6 +27,12 @@ from numba import njit, prange
 NO_EDGE = -np.inf
 #: Obstacle index of a path without one.
 NO_OBSTACLE = -1
+#: Shift of a cell look-up (grid cells) that breaks ties on cell edges the same way in
+#: every engine (:func:`nearest`).
+CELL_TIE = 1e-9
+#: The ``clutter`` argument of the kernels for "no clutter" (an empty grid; pass it, the
+#: kernels do not read it as a global).
+NO_CLUTTER = np.zeros((0, 0))
 
 
 @njit(nogil=True, cache=True)
@@ -52,15 +58,50 @@ def bilinear(heights, col, row):  # pragma: no cover - compiled
 
 
 @njit(nogil=True, cache=True)
+def nearest(grid, col, row):  # pragma: no cover - compiled
+    """Value of the cell that contains fractional (col, row) (clamped to the grid).
+
+    A sample on a cell edge (common: rays through cell centres at rational steps) goes
+    to the right or lower cell by :data:`CELL_TIE`, so that engines whose positions
+    differ by a rounding pick the same cell.
+    """
+    rows, cols = grid.shape
+    c = min(max(math.floor(col + 0.5 + CELL_TIE), 0), cols - 1)
+    r = min(max(math.floor(row + 0.5 + CELL_TIE), 0), rows - 1)
+    return grid[r, c]
+
+
+@njit(nogil=True, cache=True)
 def path_terms(
     heights, c0, r0, c1, r1, n_seg, d, hts, hrs, ce, g_tx, g_rx
 ):  # pragma: no cover - compiled
-    """Frequency-independent terms of one path sampled on the fly from the DEM.
+    """Frequency-independent terms of one path over the bare DEM (:func:`path_terms_c`).
+
+    Returns the first seven results of :func:`path_terms_c` without clutter.
+    """
+    x, los, t_obst, h_obst, hte, hre, hb, _ = path_terms_c(
+        heights, np.zeros((0, 0)), c0, r0, c1, r1, n_seg, d, hts, hrs, ce, g_tx, g_rx
+    )
+    return x, los, t_obst, h_obst, hte, hre, hb
+
+
+@njit(nogil=True, cache=True)
+def path_terms_c(
+    heights, clutter, c0, r0, c1, r1, n_seg, d, hts, hrs, ce, g_tx, g_rx
+):  # pragma: no cover - compiled
+    r"""Frequency-independent terms of one path sampled on the fly from the DEM.
+
+    With clutter (``clutter`` of the DEM's shape, representative heights in m; an empty
+    array for none), Bullington's construction runs on the heights plus the clutter of
+    the cell every sample falls in (ITU-R P.1812-6 §3.2; the terminals are bare) and the
+    smooth-earth surface and Hata's mean on the bare heights.
 
     Parameters
     ----------
     heights
         2-D DEM (m), NaN for nodata.
+    clutter
+        Representative clutter heights (m) of the DEM's cells, or an empty 2-D array.
     c0, r0, c1, r1
         Fractional grid indices of the transmitter and the receiver.
     n_seg
@@ -91,7 +132,13 @@ def path_terms(
         (:func:`covgap.radio.models.smooth_surface_heights`), m.
     hb : float
         Hata's effective base-station height (:func:`covgap.radio.models.hata_effective_height_m`).
+    s_hor : float
+        Slope (m/km) of the transmitter's horizon, :math:`\max_i (g_i - 500 C_e d_i^2 -
+        h_{ts}) / d_i`: ``atan(s_hor / 1000)`` is the horizon elevation angle of P.1812
+        eq. 77, the departure angle of the diffracted ray (``-inf`` without samples).
     """
+    use_clutter = clutter.shape[0] > 0
+    s_hor = -np.inf
     s_tim = -np.inf
     s_rim = -np.inf
     x_max = -np.inf
@@ -111,12 +158,18 @@ def path_terms(
     n_all = 2
     for i in range(1, n_seg):
         t = i / n_seg
-        h = bilinear(heights, c0 + t * (c1 - c0), r0 + t * (r1 - r0))
+        col = c0 + t * (c1 - c0)
+        row = r0 + t * (r1 - r0)
+        h = bilinear(heights, col, row)
         if math.isnan(h):
             continue
         di = t * d
         dd = d - di
-        bulge = h + 500.0 * ce * di * dd
+        g = h
+        if use_clutter:
+            g = h + nearest(clutter, col, row)
+        bulge = g + 500.0 * ce * di * dd
+        s_hor = max(s_hor, (g - 500.0 * ce * di * di - hts) / di)
         s_tim = max(s_tim, (bulge - hts) / di)
         s_rim = max(s_rim, (bulge - hrs) / dd)
         x_i = (bulge - (hts * dd + hrs * di) / d) * math.sqrt(0.002 * d / (di * dd))
@@ -145,12 +198,13 @@ def path_terms(
     mean = sum_band / n_band if n_band > 0 else sum_all / n_all
     hb = max(hts - mean, HATA_MIN_HEIGHT_M)
     if i_max == NO_OBSTACLE:
-        return NO_EDGE, True, np.nan, np.nan, hte, hre, hb
+        return NO_EDGE, True, np.nan, np.nan, hte, hre, hb, s_hor
     t_obst = i_max / n_seg
     s_tr = (hrs - hts) / d
     if s_tim < s_tr or s_tim + s_rim <= 0.0:
-        return x_max, s_tim < s_tr, t_obst, h_max, hte, hre, hb
-    return bullington_point_x(s_tim, s_rim, d, hts, hrs), False, t_obst, h_max, hte, hre, hb
+        return x_max, s_tim < s_tr, t_obst, h_max, hte, hre, hb, s_hor
+    x_b = bullington_point_x(s_tim, s_rim, d, hts, hrs)
+    return x_b, False, t_obst, h_max, hte, hre, hb, s_hor
 
 
 @njit(nogil=True, cache=True)
@@ -198,6 +252,23 @@ def paths_terms(
     x, los, t_obst, h_obst, hte, hre, hb
         Arrays of :func:`path_terms`' results.
     """
+    x, los, t_obst, h_obst, hte, hre, hb, _ = paths_terms_c(
+        heights, np.zeros((0, 0)), c0, r0, c1, r1, n_seg, dist_km, hts, hrs, ce, g_tx, g_rx
+    )
+    return x, los, t_obst, h_obst, hte, hre, hb
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def paths_terms_c(
+    heights, clutter, c0, r0, c1, r1, n_seg, dist_km, hts, hrs, ce, g_tx, g_rx
+):  # pragma: no cover - compiled
+    """Run :func:`path_terms_c` over many paths in parallel (one array entry per path).
+
+    Returns
+    -------
+    x, los, t_obst, h_obst, hte, hre, hb, s_hor
+        Arrays of :func:`path_terms_c`' results.
+    """
     n = dist_km.shape[0]
     x = np.empty(n)
     los = np.empty(n, dtype=np.bool_)
@@ -206,12 +277,13 @@ def paths_terms(
     hte = np.empty(n)
     hre = np.empty(n)
     hb = np.empty(n)
+    s_hor = np.empty(n)
     for k in prange(n):
-        x[k], los[k], t_obst[k], h_obst[k], hte[k], hre[k], hb[k] = path_terms(
-            heights, c0[k], r0[k], c1[k], r1[k], n_seg[k], dist_km[k], hts[k], hrs[k], ce,
-            g_tx[k], g_rx[k],
+        x[k], los[k], t_obst[k], h_obst[k], hte[k], hre[k], hb[k], s_hor[k] = path_terms_c(
+            heights, clutter, c0[k], r0[k], c1[k], r1[k], n_seg[k], dist_km[k], hts[k],
+            hrs[k], ce, g_tx[k], g_rx[k],
         )  # fmt: skip
-    return x, los, t_obst, h_obst, hte, hre, hb
+    return x, los, t_obst, h_obst, hte, hre, hb, s_hor
 
 
 @njit(nogil=True, cache=True)

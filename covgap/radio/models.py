@@ -26,10 +26,19 @@ Four models, chosen by name wherever covgap predicts a signal
     :func:`smooth_bullington_loss_db`): the heights of a smooth path are zero, so the
     profile analysis reduces to the horizon and clearance of a sphere. Ground constants:
     land (:math:`\varepsilon_r = 22`, :math:`\sigma = 0.003` S/m), vertical polarisation,
-    no path over sea. The time variability of P.1812 (:math:`p < 50\,\%`) and its clutter
-    heights are not modelled: the prediction is the median in time; clutter is
-    ``Radio.clutter_loss_db``; the **location variability** is a log-normal with
-    ``Radio.shadow_sigma_db`` (:func:`coverage_probability`).
+    no path over sea. With a land cover and ``Radio.clutter = "p1812"`` the profile carries
+    P.1812-6's representative clutter heights (§3.2, :func:`clutter_heights`: Bullington
+    on :math:`h_i + R_i`, the smooth-earth surface on the bare terrain, the terminals
+    bare); ``"p2108"`` adds instead the P.2108 §3.2 median loss at a receiver in urban or
+    suburban clutter (:func:`p2108_clutter_loss_db`); ``Radio.delta_n`` sets
+    :math:`k = 157 / (157 - \Delta N)` (:func:`k_factor_from_delta_n`). On the ITU-R SG3
+    validation profiles (land paths) the median diffraction loss :math:`L_{d50}` equals
+    the ITU reference implementation's to 0.0004 dB (``tests/test_clutter_p1812.py``).
+    Not modelled: the time variability (:math:`p < 50\,\%`: the prediction is the
+    median in time), troposcatter, ducting, gaseous absorption, sea paths, the slant
+    distance in free space and P.1812's location variability and building entry loss;
+    ``Radio.clutter_loss_db`` stays a flat extra loss; the **location variability** is a
+    log-normal with ``Radio.shadow_sigma_db`` (:func:`coverage_probability`).
 ``"bullington"``
     Free space plus the P.1812 Bullington loss alone (:math:`L_{bulla}`): covgap's model
     before P.1812, kept for comparison.
@@ -69,12 +78,15 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "MODEL_DESCRIPTIONS",
+    "clutter_heights",
     "coverage_probability",
     "delta_bullington_loss_db",
     "first_term_loss_db",
     "hata_effective_height_m",
     "hata_loss_db",
+    "k_factor_from_delta_n",
     "model_code",
+    "p2108_clutter_loss_db",
     "profile_path_loss_db",
     "smooth_bullington_loss_db",
     "smooth_surface_heights",
@@ -128,6 +140,8 @@ HATA_TERRAIN_KM = (3.0, 15.0)
 HATA_MIN_HEIGHT_M = 1.0
 #: Lowest frequency of Okumura-Hata.
 HATA_MIN_FREQ_MHZ = 150.0
+#: Shortest path of P.2108 §3.2 (shorter paths use it).
+P2108_MIN_DIST_KM = 0.25
 
 
 def model_code(model: str) -> int:
@@ -313,7 +327,13 @@ def smooth_surface_heights(
 
 
 def first_term_loss_db(
-    dist_km: float, hte_m: float, hre_m: float, radius_km: float, freq_mhz: float
+    dist_km: float,
+    hte_m: float,
+    hre_m: float,
+    radius_km: float,
+    freq_mhz: float,
+    *,
+    polarization: str = "vertical",
 ) -> float:
     r"""First-term spherical-earth diffraction loss over land, vertical polarisation.
 
@@ -337,6 +357,9 @@ def first_term_loss_db(
 
         L_{dft} = -F(X) - G(B_t) - G(B_r)
 
+    (the :math:`K` above is vertical polarisation's; ``polarization="horizontal"`` drops
+    its last factor, for the ITU validation profiles: covgap's engines use vertical).
+
     Returns
     -------
     float
@@ -347,7 +370,9 @@ def first_term_loss_db(
     k_h = (
         0.036 * (radius_km * f) ** (-1.0 / 3.0) * ((eps - 1) ** 2 + (18 * sigma / f) ** 2) ** -0.25
     )
-    k = k_h * math.sqrt(eps**2 + (18 * sigma / f) ** 2)
+    if polarization not in ("vertical", "horizontal"):
+        raise InputError(f"polarization must be vertical or horizontal, not {polarization!r}")
+    k = k_h * math.sqrt(eps**2 + (18 * sigma / f) ** 2) if polarization == "vertical" else k_h
     beta = (1 + 1.6 * k**2 + 0.67 * k**4) / (1 + 4.5 * k**2 + 1.53 * k**4)
     x = 21.88 * beta * (f / radius_km**2) ** (1.0 / 3.0) * dist_km
     y = 0.9575 * beta * (f**2 / radius_km) ** (1.0 / 3.0)
@@ -370,7 +395,13 @@ def first_term_loss_db(
 
 
 def spherical_earth_loss_db(
-    dist_km: float, hte_m: float, hre_m: float, freq_mhz: float, *, k_factor: float = 4.0 / 3.0
+    dist_km: float,
+    hte_m: float,
+    hre_m: float,
+    freq_mhz: float,
+    *,
+    k_factor: float = 4.0 / 3.0,
+    polarization: str = "vertical",
 ) -> float:
     r"""Spherical-earth diffraction loss :math:`L_{dsph}` (P.1812-6 §4.3.2, P.452 §4.2.2.1).
 
@@ -407,6 +438,8 @@ def spherical_earth_loss_db(
         Frequency.
     k_factor
         Effective earth radius factor.
+    polarization
+        ``"vertical"`` (covgap's engines) or ``"horizontal"``.
 
     Returns
     -------
@@ -415,9 +448,10 @@ def spherical_earth_loss_db(
     """
     ae = EARTH_RADIUS_KM * k_factor
     d = float(dist_km)
+    pol = {"polarization": polarization}
     d_los = math.sqrt(2 * ae) * (math.sqrt(0.001 * hte_m) + math.sqrt(0.001 * hre_m))
     if d >= d_los:
-        return max(first_term_loss_db(d, hte_m, hre_m, ae, freq_mhz), 0.0)
+        return max(first_term_loss_db(d, hte_m, hre_m, ae, freq_mhz, **pol), 0.0)
     d1, d2 = _closest_approach(d, hte_m, hre_m, ae)
     h_se = ((hte_m - 500 * d1 * d1 / ae) * d2 + (hre_m - 500 * d2 * d2 / ae) * d1) / d
     lam = float(wavelength_m(freq_mhz))
@@ -425,7 +459,7 @@ def spherical_earth_loss_db(
     if h_se > h_req:
         return 0.0
     aem = 500 * (d / (math.sqrt(hte_m) + math.sqrt(hre_m))) ** 2
-    return (1 - h_se / h_req) * max(first_term_loss_db(d, hte_m, hre_m, aem, freq_mhz), 0.0)
+    return (1 - h_se / h_req) * max(first_term_loss_db(d, hte_m, hre_m, aem, freq_mhz, **pol), 0.0)
 
 
 def _closest_approach(d: float, hte: float, hre: float, ae: float) -> tuple[float, float]:
@@ -490,6 +524,8 @@ def delta_bullington_loss_db(
     freq_mhz: float,
     *,
     k_factor: float = 4.0 / 3.0,
+    clutter_m: ArrayLike | None = None,
+    polarization: str = "vertical",
 ) -> float:
     r"""Delta-Bullington diffraction loss of one profile (P.1812-6 §4.3.4).
 
@@ -497,6 +533,13 @@ def delta_bullington_loss_db(
 
         L_d = L_{bulla} + \max\left(L_{dsph} - L_{bulls},\ 0\right), \quad
         h_{te} = h_{ts} - h_{std}, \ h_{re} = h_{rs} - h_{srd}
+
+    With clutter (P.1812-6 §3.2), :math:`L_{bulla}` is the Bullington loss of the
+    heights :math:`g_i = h_i + R_i` (:math:`R_i` the representative clutter height of
+    the sample; none at the two terminals), while the smooth-earth surface
+    (:func:`smooth_surface_heights`) stays on the bare terrain :math:`h_i`. A terminal
+    below the clutter around it meets that clutter as the first obstacle of the
+    profile (the samples next to it), which is how P.1812-6 accounts for it.
 
     Parameters
     ----------
@@ -508,21 +551,104 @@ def delta_bullington_loss_db(
         Frequency.
     k_factor
         Effective earth radius factor.
+    clutter_m
+        Representative clutter height of every sample (m; NaN counts as 0), or ``None``.
+    polarization
+        ``"vertical"`` (covgap's engines) or ``"horizontal"``.
 
     Returns
     -------
     float
         :math:`L_d`, dB.
     """
-    l_bulla = bullington_loss_db(
-        dist_km_profile, heights_m, h_tx_amsl, h_rx_amsl, freq_mhz, k_factor=k_factor
-    )
+    g = clutter_heights(heights_m, clutter_m)
+    l_bulla = bullington_loss_db(dist_km_profile, g, h_tx_amsl, h_rx_amsl, freq_mhz,
+                                 k_factor=k_factor)  # fmt: skip
     d = float(np.asarray(dist_km_profile, dtype=float)[-1])
     h_std, h_srd = smooth_surface_heights(dist_km_profile, heights_m, h_tx_amsl, h_rx_amsl)
     hte, hre = h_tx_amsl - h_std, h_rx_amsl - h_srd
-    l_dsph = spherical_earth_loss_db(d, hte, hre, freq_mhz, k_factor=k_factor)
+    l_dsph = spherical_earth_loss_db(
+        d, hte, hre, freq_mhz, k_factor=k_factor, polarization=polarization
+    )
     l_bulls = smooth_bullington_loss_db(d, hte, hre, freq_mhz, k_factor=k_factor)
     return l_bulla + max(l_dsph - l_bulls, 0.0)
+
+
+def clutter_heights(heights_m: ArrayLike, clutter_m: ArrayLike | None) -> np.ndarray:
+    r"""Profile heights with clutter, :math:`g_i = h_i + R_i`, the terminals bare (P.1812 §3.2).
+
+    Parameters
+    ----------
+    heights_m
+        Ground heights of the profile, terminals first and last.
+    clutter_m
+        Representative clutter heights of the samples (NaN counts as 0), or ``None``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The heights themselves when ``clutter_m`` is ``None``.
+    """
+    h = np.asarray(heights_m, dtype=float)
+    if clutter_m is None:
+        return h
+    r = np.nan_to_num(np.asarray(clutter_m, dtype=float), nan=0.0)
+    g = h + r
+    g[0], g[-1] = h[0], h[-1]
+    return g
+
+
+def k_factor_from_delta_n(delta_n: float) -> float:
+    r"""Median effective earth radius factor from the refractivity lapse rate (P.1812 eq. 6).
+
+    .. math::
+
+        k_{50} = \frac{157}{157 - \Delta N}
+
+    :math:`\Delta N = 39.25` gives 4/3; 45, the ITU validation profiles' value,
+    gives 1.40.
+    """
+    return 157.0 / (157.0 - float(delta_n))
+
+
+def p2108_clutter_loss_db(
+    freq_mhz: ArrayLike, dist_km: ArrayLike, *, location_pct: float = 50.0
+) -> np.ndarray:
+    r"""Statistical clutter loss of a terrestrial terminal in clutter (ITU-R P.2108-1 §3.2).
+
+    With :math:`f` in GHz and :math:`d` in km:
+
+    .. math::
+
+        L_l = -2 \log_{10}\left(10^{-5 \log_{10} f - 12.5} + 10^{-16.5}\right), \quad
+        L_s = 32.98 + 23.9 \log_{10} d + 3 \log_{10} f
+
+        \sigma_{cb} = \sqrt{\frac{4^2\, 10^{-0.2 L_l} + 6^2\, 10^{-0.2 L_s}}
+            {10^{-0.2 L_l} + 10^{-0.2 L_s}}}
+
+        L_{ctt}(d) = -5 \log_{10}\left(10^{-0.2 L_l} + 10^{-0.2 L_s}\right)
+            - \sigma_{cb}\, Q^{-1}(p / 100), \qquad L = \min(L_{ctt}(d), L_{ctt}(2))
+
+    The median (``location_pct = 50``, :math:`Q^{-1} = 0`) is covgap's: the location
+    variability is ``Radio.shadow_sigma_db``. Valid for 0.5-67 GHz and
+    :math:`d \ge 0.25` km (shorter paths use 0.25 km; 700 MHz is inside the range).
+
+    Returns
+    -------
+    numpy.ndarray
+        Loss in dB.
+    """
+    f = np.asarray(freq_mhz, dtype=float) / 1000.0
+    d = np.maximum(np.asarray(dist_km, dtype=float), P2108_MIN_DIST_KM)
+    z = NormalDist().inv_cdf(1.0 - location_pct / 100.0)
+    return np.minimum(_p2108_ctt(f, d, z), _p2108_ctt(f, np.full_like(d, 2.0), z))
+
+
+def _p2108_ctt(f: np.ndarray, d: np.ndarray, z: float) -> np.ndarray:
+    t_l = 10.0 ** (-0.2 * (-2.0 * np.log10(10.0 ** (-5.0 * np.log10(f) - 12.5) + 10.0**-16.5)))
+    t_s = 10.0 ** (-0.2 * (32.98 + 23.9 * np.log10(d) + 3.0 * np.log10(f)))
+    sigma = np.sqrt((16.0 * t_l + 36.0 * t_s) / (t_l + t_s))
+    return -5.0 * np.log10(t_l + t_s) - sigma * z
 
 
 def profile_path_loss_db(
@@ -535,6 +661,7 @@ def profile_path_loss_db(
     *,
     rx_height_m: float = 1.5,
     k_factor: float = 4.0 / 3.0,
+    clutter_m: ArrayLike | None = None,
 ) -> tuple[float, float]:
     """Path loss of one profile with a named model (the reference of the engines).
 
@@ -552,6 +679,9 @@ def profile_path_loss_db(
         Receiver height above ground (Hata's :math:`h_m`).
     k_factor
         Effective earth radius factor.
+    clutter_m
+        Representative clutter heights of the samples (:func:`clutter_heights`), used by
+        the profile models (``"p1812"``, ``"bullington"``); ``None``: bare terrain.
 
     Returns
     -------
@@ -565,13 +695,15 @@ def profile_path_loss_db(
     if code == MODELS["fspl"]:
         excess = 0.0
     elif code == MODELS["bullington"]:
+        g = clutter_heights(heights_m, clutter_m)
         excess = bullington_loss_db(
-            dist_km_profile, heights_m, h_tx_amsl, h_rx_amsl, freq_mhz, k_factor=k_factor
+            dist_km_profile, g, h_tx_amsl, h_rx_amsl, freq_mhz, k_factor=k_factor
         )
     elif code == MODELS["p1812"]:
         excess = delta_bullington_loss_db(
-            dist_km_profile, heights_m, h_tx_amsl, h_rx_amsl, freq_mhz, k_factor=k_factor
-        )
+            dist_km_profile, heights_m, h_tx_amsl, h_rx_amsl, freq_mhz, k_factor=k_factor,
+            clutter_m=clutter_m,
+        )  # fmt: skip
     else:
         hb = hata_effective_height_m(dist_km_profile, heights_m, h_tx_amsl)
         env = "open" if code == MODELS["hata-open"] else "suburban"

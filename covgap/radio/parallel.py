@@ -53,6 +53,7 @@ from .. import __version__
 from ..config import Radio, Thresholds
 from ..errors import DataFileError, InputError
 from ..io.atomic import atomic_path
+from ..io.landcover import ClutterGrid, regrid_clutter
 from ..io.terrain import EARTH_RADIUS_KM, Terrain, cell_size_m, sample_heights
 from .rasters import (
     ANY_CARRIER,
@@ -96,6 +97,7 @@ class _Context:
     cache_dir: str | None
     rays: str | None = None
     warn_clipped: bool = True
+    clutter: ClutterGrid | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def predict_area(
     info: Mapping[str, Any] | None = None,
     progress: bool = False,
     warn_clipped: bool = True,
+    clutter: ClutterGrid | None = None,
 ) -> AreaRasters:
     """Predict every sector of every site over its radius and build the best-server rasters.
 
@@ -159,6 +162,9 @@ def predict_area(
     warn_clipped
         Warn for every site whose radius reaches beyond the DEM (in the process that
         runs it, worker or not); ``False`` where that is expected.
+    clutter
+        The land cover on the DEM's grid (:func:`covgap.io.landcover.clutter_grid`), used
+        as ``radio.clutter`` says (:func:`covgap.radio.area.predict_site`).
 
     Returns
     -------
@@ -177,9 +183,14 @@ def predict_area(
     dem = terrain
     terrain = resample_terrain(terrain, resolution_m)
     # the engine gets a DEM already at the output resolution: one lattice for all windows
+    if clutter is not None and radio.clutter != "none":  # on the engine's grid
+        clutter = regrid_clutter(clutter, dem, terrain)
+    else:
+        clutter = None
     ctx = _Context(
-        terrain, float(radius_km), model, radio, None, _cache_dir(cache), rays, warn_clipped
-    )
+        terrain, float(radius_km), model, radio, None, _cache_dir(cache), rays, warn_clipped,
+        clutter,
+    )  # fmt: skip
     # cache keys are computed by the workers (they hash DEM windows): off the main process
     tasks = [_Task(str(sid), group) for sid, group in sites.groupby("site_id", sort=True)]
     n_workers = workers or _cores()
@@ -254,12 +265,14 @@ def site_cache_key(
     radio: Radio,
     resolution_m: float | None = None,
     rays: str | None = None,
+    clutter: ClutterGrid | None = None,
 ) -> str:
     """SHA-256 key of everything one site's prediction depends on.
 
     The site's sector rows (every column but the geometry) and position, the model,
     radius, resolution, radio settings, the DEM cells within the radius (heights, grid,
-    CRS), the engine's source code, covgap's version and :data:`CACHE_VERSION`.
+    CRS) and their clutter (when ``radio.clutter`` uses it), the engine's source code,
+    covgap's version and :data:`CACHE_VERSION`.
     """
     rows = _sector_records(sectors)
     window = _dem_window(terrain, sectors, radius_km)
@@ -283,6 +296,9 @@ def site_cache_key(
             "dtype": str(cells.dtype),
         },
     }
+    if clutter is not None and radio.clutter != "none":
+        both = np.stack([clutter.heights_m[window], clutter.category[window]])
+        payload["clutter"] = hashlib.blake2b(both.tobytes(), digest_size=20).hexdigest()
     text = json.dumps(payload, sort_keys=True, default=str, allow_nan=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -319,8 +335,10 @@ def area_info(
         f"{thresholds.low_signal_dbm:g} dBm (4G RSRP, + {radio.location_margin_db:.1f} dB "
         f"location margin)",
         "rx_height_m": radio.rx_height_m,
-        "k_factor": round(radio.k_factor, 4),
+        "k_factor": round(radio.earth_k, 4),
         "clutter_loss_db": radio.clutter_loss_db,
+        "clutter": radio.clutter if ctx.clutter is not None else "none",
+        "land_cover": ctx.clutter.source if ctx.clutter is not None else "",
         "lte_bandwidth_mhz": radio.lte_bandwidth_mhz,
         "cable_loss_db": radio.cable_loss_db,
         "dem_source": terrain.source,
@@ -424,6 +442,7 @@ def _key_options(ctx: _Context) -> dict[str, Any]:
         "radio": ctx.radio,
         "resolution_m": ctx.resolution_m,
         "rays": ctx.rays,
+        "clutter": ctx.clutter,
     }
 
 
@@ -516,6 +535,7 @@ def _run_task(ctx: _Context, task: _Task) -> tuple[SiteLayers, bool]:
         resolution_m=ctx.resolution_m,
         rays=ctx.rays,
         warn_clipped=ctx.warn_clipped,
+        **({} if ctx.clutter is None else {"clutter": ctx.clutter}),
     )
     layers = site_layers(prediction)
     if path is not None:

@@ -25,6 +25,7 @@ import covgap.radio.kernels as _kernels
 
 from ..config import Radio
 from ..errors import InputError
+from ..io.landcover import P2108_CATEGORIES, ClutterGrid
 from ..io.terrain import (
     EARTH_RADIUS_KM,
     Terrain,
@@ -44,7 +45,7 @@ from ..schema import (
     OMNI_BEAMWIDTH_DEG,
 )
 from .links import Link, predict_link
-from .models import DEFAULT_MODEL, model_code
+from .models import DEFAULT_MODEL, model_code, p2108_clutter_loss_db
 from .propagation import antenna_pattern_db, knife_edge_loss_db, signal_dbm, wavelength_m
 
 __all__ = ["SERVER_COLUMNS", "Link", "best_servers", "nearest_sites", "predict_link"]
@@ -156,6 +157,7 @@ def best_servers(
     model: str = DEFAULT_MODEL,
     progress: bool = False,
     by: str = "carrier",
+    clutter: ClutterGrid | None = None,
 ) -> pd.DataFrame:
     """Return the strongest sector of every carrier and technology at every point.
 
@@ -187,6 +189,12 @@ def best_servers(
         ``"carrier"``: the strongest sector per point, carrier and technology (what the
         village classes use); ``"site"``: per point, site and technology (what one
         site alone would give, e.g. a planning candidate's coverage).
+    clutter
+        The land cover on the DEM's grid (:func:`covgap.io.landcover.clutter_grid`),
+        used as ``radio.clutter`` says: ``"p1812"`` puts its representative heights on
+        every profile (the terrain models), ``"p2108"`` adds the P.2108 §3.2 median
+        clutter loss at points in urban or suburban clutter, ``"none"`` (or no grid)
+        ignores it and gives the bare-DEM losses bit for bit.
 
     Returns
     -------
@@ -194,8 +202,9 @@ def best_servers(
         One row per point, carrier (or site) and technology with at least one sector in
         range, with
         the columns of :data:`SERVER_COLUMNS`: ``signal_dbm`` is RSRP (4G), RSCP (3G) or
-        RxLev (2G); ``path_loss_db`` is the model's path loss (without antenna pattern
-        and clutter) and ``diffraction_loss_db`` its part above free space; ``los`` is
+        RxLev (2G); ``path_loss_db`` is the model's path loss (with the land cover's
+        clutter, without antenna pattern and ``radio.clutter_loss_db``) and
+        ``diffraction_loss_db`` its part above free space (P.2108's loss is not in it); ``los`` is
         true when the straight line between the antennas
         clears the terrain; the obstacle is the profile point with the largest knife-edge
         parameter (NaN when the path has no diffraction loss), its distance measured from
@@ -218,6 +227,7 @@ def best_servers(
     tx = sec.drop_duplicates("tx")
     tx_ground = _check_inside(terrain, tx["lon"], tx["lat"], tx["site_id"], "site(s)")
     ctx = _Context.build(terrain, radio, sec, tx, tx_ground, p_lon, p_lat, p_ground, code, by)
+    ctx.clutter_m, ctx.p2108 = _clutter_inputs(terrain, radio, clutter, ctx.p_col, ctx.p_row)
     tree = cKDTree(_unit_xyz(ctx.tx_lon, ctx.tx_lat))
     p_xyz = _unit_xyz(p_lon, p_lat)
     frames = []
@@ -230,6 +240,23 @@ def best_servers(
     out["point_id"] = p_ids[out.pop("_point").to_numpy(np.int64)]
     logger.info("best servers: %d rows for %d points", len(out), len(p_ids))
     return out.loc[:, list(SERVER_COLUMNS)]
+
+
+def _clutter_inputs(terrain, radio, clutter, p_col, p_row):
+    """Return the kernels' clutter grid (or ``NO_CLUTTER``) and the points in P.2108 clutter."""
+    none = (_kernels.NO_CLUTTER, None)
+    if clutter is None or radio.clutter == "none":
+        return none
+    if clutter.shape != terrain.shape:
+        raise InputError(
+            f"the land cover grid {clutter.shape} is not the DEM's {terrain.shape}; build it "
+            "with covgap.io.landcover.clutter_grid(paths, terrain)"
+        )
+    if radio.clutter == "p1812":
+        return np.ascontiguousarray(clutter.heights_m, dtype=np.float64), None
+    cols = np.clip(np.floor(p_col + 0.5).astype(np.int64), 0, terrain.shape[1] - 1)
+    rows = np.clip(np.floor(p_row + 0.5).astype(np.int64), 0, terrain.shape[0] - 1)
+    return _kernels.NO_CLUTTER, clutter.in_category(P2108_CATEGORIES)[rows, cols]
 
 
 def _empty_servers() -> pd.DataFrame:
@@ -262,6 +289,8 @@ class _Context:
     tx_ground: np.ndarray
     p_ground: np.ndarray
     code: int
+    clutter_m: np.ndarray | None = None
+    p2108: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -316,9 +345,10 @@ class _Context:
 
     def _geometry(self, pair_p, pair_t, d) -> dict[str, np.ndarray]:
         hts, hrs = self.tx_amsl[pair_t], self.p_amsl[pair_p]
-        ce = 1.0 / (EARTH_RADIUS_KM * self.radio.k_factor)
-        x, los, t_obst, h_obst, hte, hre, hb = _kernels.paths_terms(
+        ce = 1.0 / (EARTH_RADIUS_KM * self.radio.earth_k)
+        x, los, t_obst, h_obst, hte, hre, hb, s_hor = _kernels.paths_terms_c(
             np.asarray(self.terrain.heights),
+            _kernels.NO_CLUTTER if self.clutter_m is None else self.clutter_m,
             self.tx_col[pair_t],
             self.tx_row[pair_t],
             self.p_col[pair_p],
@@ -334,10 +364,13 @@ class _Context:
         d_m = d * 1000.0
         drop_m = d_m * d_m * ce / 2000.0  # earth bulge below the antenna's horizon, m
         elevation = np.degrees(np.arctan2(hts - hrs + drop_m, d_m))
+        if self.code in (_kernels.P1812, _kernels.BULLINGTON):  # obstructed: the departure
+            elevation = np.where(los, elevation, np.degrees(np.arctan2(-s_hor, 1000.0)))
         o_lon = self.tx_lon[pair_t] + t_obst * (self.p_lon[pair_p] - self.tx_lon[pair_t])
         o_lat = self.tx_lat[pair_t] + t_obst * (self.p_lat[pair_p] - self.tx_lat[pair_t])
         return {
             "dist_km": d,
+            "point": pair_p,
             "x": x,
             "hte": hte,
             "hre": hre,
@@ -360,8 +393,13 @@ class _Context:
         l_uc = knife_edge_loss_db(geo["x"] / np.sqrt(wavelength_m(freq)))
         path_loss, diffraction = _kernels.path_losses(
             self.code, geo["dist_km"], freq, geo["x"], geo["hte"], geo["hre"], geo["hb"],
-            radio.rx_height_m, EARTH_RADIUS_KM * radio.k_factor,
+            radio.rx_height_m, EARTH_RADIUS_KM * radio.earth_k,
         )  # fmt: skip
+        if self.p2108 is not None:
+            inside = self.p2108[geo["point"]]
+            path_loss = path_loss + np.where(
+                inside, p2108_clutter_loss_db(freq, geo["dist_km"]), 0.0
+            )
         pattern = -antenna_pattern_db(
             geo["azimuth_deg"] - sec["azimuth_deg"].to_numpy(float)[s],
             geo["depression_deg"],

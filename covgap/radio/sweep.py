@@ -91,6 +91,7 @@ from .kernels import (
     bullington_db,
     bullington_point_x,
     first_term,
+    nearest,
     pattern_loss,
     smooth_bullington_x,
     smooth_heights,
@@ -162,25 +163,27 @@ def ray_push(di, h, hts, ce, acc, cnt, buf):  # pragma: no cover - compiled
 
     ``buf`` rows: folded hull x, y; raw hull x, y; stored samples d, h.
     """
-    _push(di, h, hts, ce, acc, cnt, buf, True, True, True)
+    _push(di, h, 0.0, hts, ce, acc, cnt, buf, True, True, True)
 
 
 @njit(nogil=True, cache=True)
-def _push(di, h, hts, ce, acc, cnt, buf, bull, smooth, sums):  # pragma: no cover - compiled
+def _push(di, h, r, hts, ce, acc, cnt, buf, bull, smooth, sums):  # pragma: no cover - compiled
     """:func:`ray_push` of the parts a model needs.
 
-    Bullington's (folded hull, stored samples), the smooth surface's (raw hull, sums)
-    and Hata's (height sums).
+    Bullington's (folded hull, stored samples: on the height plus the clutter ``r``,
+    P.1812 §3.2), the smooth surface's (raw hull, sums) and Hata's (height sums), both
+    on the bare height.
     """
     if math.isnan(h):
         return
     if bull:
-        g = h - 500.0 * ce * di * di
+        hr = h + r
+        g = hr - 500.0 * ce * di * di
         acc[_STIM_F] = max(acc[_STIM_F], (g - hts) / di)
         cnt[_N_F] = hull_push(buf[0], buf[1], cnt[_N_F], di, g)
         k = cnt[_N_S]
         buf[4, k] = di
-        buf[5, k] = h
+        buf[5, k] = hr
         cnt[_N_S] = k + 1
     if smooth:
         acc[_STIM_R] = max(acc[_STIM_R], (h - hts) / di)
@@ -621,13 +624,19 @@ def _delta(d, hte, hre, lam, band, far, d1, d2, h_se, ae):  # pragma: no cover -
 
 # --------------------------------------------------------------------------- sweep
 @njit(nogil=True, cache=True)
-def sweep_sectors(heights, geom, ant, code, bands, sec, out):  # pragma: no cover - compiled
+def sweep_sectors(
+    heights, geom, ant, code, bands, sec, out, clutter=None
+):  # pragma: no cover - compiled
     """Signal (dBm) of the sectors of one antenna height at every cell of the window.
 
     Parameters
     ----------
     heights
         The whole DEM (m, NaN nodata).
+    clutter
+        Representative clutter heights (m) of the DEM's cells, or ``None``: a sample's
+        clutter is its cell's (:func:`covgap.radio.kernels.nearest`), on Bullington's
+        profile only (:func:`covgap.radio.kernels.path_terms_c`).
     geom
         :func:`site_geometry`'s results.
     ant
@@ -658,7 +667,8 @@ def sweep_sectors(heights, geom, ant, code, bands, sec, out):  # pragma: no cove
                 if not math.isnan(dist[r, c]):
                     g_rx = heights[row0 + r, col0 + c]
                     _cell(flat, r * w + c, dist[r, c], bearing[r, c], g_rx,
-                          np.nan, np.nan, np.nan, np.nan, ant, code, bands, sec, loss)  # fmt: skip
+                          np.nan, np.nan, np.nan, np.nan, ant, code, bands, sec, loss,
+                          np.nan)  # fmt: skip
         return
     bull = code in (P1812, BULLINGTON)
     smooth = code == P1812
@@ -674,22 +684,32 @@ def sweep_sectors(heights, geom, ant, code, bands, sec, out):  # pragma: no cove
         for p in range(ray_start[j], ray_start[j + 1]):
             while i <= n_before[p] and cnt[n_count] < max_n:
                 t = i / n_seg
-                hi = bilinear(heights, c0 + t * tc, r0 + t * tr)
-                _push(t * length, hi, hts, ce, acc, cnt, buf, bull, smooth, sums)
+                col = c0 + t * tc
+                row = r0 + t * tr
+                hi = bilinear(heights, col, row)
+                ri = 0.0
+                if clutter is not None:
+                    ri = nearest(clutter, col, row)
+                _push(t * length, hi, ri, hts, ce, acc, cnt, buf, bull, smooth, sums)
                 i += 1
             d, g_rx = cells[0, p], cells[2, p]
-            x, _, hte, hre, hb = ray_eval(
+            x, los, hte, hre, hb = ray_eval(
                 d, g_rx, g_rx + rx_h, hts, g_tx, ce, x_floor, acc, cnt, buf, code
             )
+            s_dep = np.nan if (los or not bull) else acc[_STIM_F]  # obstructed: departure
             _cell(flat, order[p], d, cells[1, p], g_rx, x, hte, hre, hb, ant, code, bands, sec,
-                  loss)  # fmt: skip
+                  loss, s_dep)  # fmt: skip
 
 
 @njit(nogil=True, cache=True, inline="always")
 def _cell(
-    flat, cell, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, sec, loss
+    flat, cell, d, bearing, g_rx, x, hte, hre, hb, ant, code, bands, sec, loss, s_dep
 ):  # pragma: no cover
-    """Write every sector's signal at ``cell`` (``r * w + c``) from its terrain terms."""
+    """Write every sector's signal at ``cell`` (``r * w + c``) from its terrain terms.
+
+    ``s_dep``: the departure slope (m/km, the transmitter's horizon) of an obstructed
+    path, whose angle the vertical pattern then reads; NaN for the direct ray.
+    """
     hts, rx_h, ce, ae = ant[4], ant[6], ant[7], ant[8]
     az_shift, vbw, front_to_back, sla_v = ant[11], ant[12], ant[13], ant[14]
     band, offset_db, azimuth, beamwidth, tilt, plane = sec
@@ -697,6 +717,8 @@ def _cell(
     d_m = d * 1000.0
     drop = d_m * d_m * ce / 2000.0
     theta = math.degrees(math.atan2(hts - (g_rx + rx_h) + drop, d_m))
+    if not math.isnan(s_dep):
+        theta = math.degrees(math.atan2(-s_dep, 1000.0))
     bearing = bearing + az_shift
     for s in range(band.shape[0]):
         a = pattern_loss(
