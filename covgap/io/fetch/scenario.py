@@ -1,0 +1,398 @@
+"""``fetch_scenario``: from an area to the input files of a ready covgap scenario.
+
+Nothing here runs unless asked: :func:`fetch_scenario` is called by ``covgap fetch``
+only, never by ``covgap run`` or the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ...config import Radio, Scenario
+from ...errors import InputError
+from ..atomic import atomic_path
+from .area import Area
+from .cells import POSITION_NOTE, cells_to_sites, read_cells
+from .download import Download, Fetcher, OfflineError, mask_secrets
+from .osm import DRAFT_NOTE, overpass_query, parse_overpass, places_table, power_layers
+from .osm import roads_layer as _roads_layer
+from .rasters import dem_requests, expand_bounds, landcover_requests, mosaic
+from .sources import SOURCES, base_url, opencellid_url
+
+__all__ = ["LAYERS", "FetchResult", "fetch_scenario"]
+
+logger = logging.getLogger(__name__)
+
+#: What ``--what`` may name.
+LAYERS = ("dem", "landcover", "roads", "power", "places", "cells")
+TOKEN_ENV = "OPENCELLID_API_KEY"
+#: Where each output goes, relative to the output folder.
+PATHS = {
+    "dem": "dem/dem_{source}.tif",
+    "landcover": "landcover/esa_worldcover_2021.tif",
+    "roads": "roads/osm_roads.gpkg",
+    "power": "power/osm_power.gpkg",
+    "places": "villages/villages_draft_osm.csv",
+    "cells": "bts_sites/sites_opencellid.csv",
+    "admin": "admin/boundary.gpkg",
+}
+
+
+@dataclass
+class FetchResult:
+    """What :func:`fetch_scenario` wrote and how it got the data."""
+
+    scenario_file: Path
+    files: dict[str, Path]
+    downloads: list[Download]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def from_network(self) -> int:
+        """How many files came over the network (downloaded or resumed) in this run."""
+        return sum(d.how in ("downloaded", "resumed") for d in self.downloads)
+
+
+@dataclass(frozen=True)
+class _Request:
+    layer: str
+    name: str
+    url: str
+    data: bytes | None = None
+
+
+def _requests(
+    area: Area, what: set[str], dem_source: str, margin_km: float, cells_file: Path | None
+) -> list[_Request]:
+    wide = expand_bounds(area.bounds, margin_km)
+    reqs: list[_Request] = []
+    if "dem" in what:
+        reqs += [_Request("dem", n, u) for n, u in dem_requests(wide, dem_source)]
+    if "landcover" in what:
+        reqs += [_Request("landcover", n, u) for n, u in landcover_requests(wide)]
+    from urllib.parse import urlencode
+
+    for layer in ("roads", "power", "places"):
+        if layer in what or (layer == "power" and "places" in what):
+            query = overpass_query(layer, wide if layer == "power" else area.bounds)
+            reqs.append(
+                _Request(
+                    layer,
+                    f"overpass_{layer}.json",
+                    base_url("overpass"),
+                    urlencode({"data": query}).encode(),
+                )
+            )
+    if "cells" in what and cells_file is None:
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if not token:
+            raise InputError(
+                f"cells: set the OpenCelliD API token in the environment variable {TOKEN_ENV} "
+                "(free account at https://opencellid.org), or pass --cells FILE (an "
+                "OpenCelliD/MLS CSV export), or leave cells out of --what"
+            )
+        reqs.append(_Request("cells", "452.csv.gz", opencellid_url(token)))
+    return reqs
+
+
+def _offline_message(fetcher: Fetcher, missing: list[_Request], reason: str) -> str:
+    lines = [
+        f"{reason}. Nothing was written. Download these by hand and put them in "
+        f"{fetcher.manual_dir} under the name given (or pass --dem FILE / --cells "
+        "FILE, or leave layers out with --what):"
+    ]
+    for r in missing:
+        how = (
+            "POST the Overpass query in " + r.name.replace(".json", ".overpassql")
+            if r.data
+            else "GET"
+        )
+        lines.append(f"  {r.name}  <-  {mask_secrets(r.url)}  ({how})")
+    return "\n".join(lines)
+
+
+def _download_all(fetcher: Fetcher, reqs: list[_Request]) -> dict[_Request, Download]:
+    missing = [r for r in reqs if fetcher.cached(r.url, data=r.data, name=r.name) is None]
+    got: dict[_Request, Download] = {}
+    try:
+        for r in reqs:
+            got[r] = fetcher.get(r.url, name=r.name, data=r.data)
+    except OfflineError as exc:
+        for r in missing:  # queries to run by hand
+            if r.data:
+                from urllib.parse import parse_qs
+
+                query = parse_qs(r.data.decode())["data"][0]
+                (fetcher.manual_dir / r.name.replace(".json", ".overpassql")).write_text(
+                    query, encoding="utf-8"
+                )
+        raise OfflineError(_offline_message(fetcher, missing, str(exc))) from exc
+    return got
+
+
+def fetch_scenario(
+    out_dir: str | Path,
+    area: Area,
+    *,
+    what: tuple[str, ...] = LAYERS,
+    fetcher: Fetcher | None = None,
+    dem_source: str = "copernicus",
+    margin_km: float | None = None,
+    dem_files: tuple[Path, ...] = (),
+    cells_file: Path | None = None,
+) -> FetchResult:
+    """Download (or take from the cache) every open layer of ``area`` and write a scenario.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for the inputs and ``scenario.toml`` (``covgap run --config`` reads it).
+    area
+        :func:`~covgap.io.fetch.area.resolve_area` result.
+    what
+        Layers to fetch, some of :data:`LAYERS`.
+    fetcher
+        Downloader (cache, throttle, progress); a default one in the user's cache if None.
+    dem_source
+        ``"copernicus"`` (GLO-30) or ``"srtm"`` (SRTM 1″).
+    margin_km
+        Border around the area for the DEM, land cover, power lines and cells: sites that
+        far away still serve the area's villages (default: ``Radio().max_range_km``).
+    dem_files
+        DEM files of the user's own: used instead of downloading one.
+    cells_file
+        A local OpenCelliD/MLS CSV export instead of the OpenCelliD download.
+
+    Returns
+    -------
+    FetchResult
+
+    Raises
+    ------
+    OfflineError
+        The network cannot be reached; the message lists what to download by hand.
+    """
+    unknown = set(what) - set(LAYERS)
+    if unknown:
+        raise InputError(f"--what: unknown layer(s) {sorted(unknown)}; use some of {LAYERS}")
+    want = set(what) - ({"dem"} if dem_files else set())
+    fetcher = fetcher or Fetcher()
+    margin_km = Radio().max_range_km if margin_km is None else float(margin_km)
+    wide = expand_bounds(area.bounds, margin_km)
+    reqs = _requests(area, want, dem_source, margin_km, cells_file)
+    got = _download_all(fetcher, reqs)
+    by_layer: dict[str, list[Download]] = {}
+    for r, d in got.items():
+        by_layer.setdefault(r.layer, []).append(d)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    counts: dict[str, int] = {}
+    if "dem" in by_layer:
+        files["dem"] = mosaic(
+            by_layer["dem"],
+            wide,
+            out / PATHS["dem"].format(source=dem_source),
+            fetcher=fetcher,
+            source=dem_source,
+        )
+    if "landcover" in by_layer:
+        files["landcover"] = mosaic(
+            by_layer["landcover"],
+            wide,
+            out / PATHS["landcover"],
+            fetcher=fetcher,
+            source="worldcover",
+            nodata=0,
+        )
+    power = None
+    if "power" in by_layer:
+        power = power_layers(parse_overpass(by_layer["power"][0].path))
+        if "power" in what:
+            files["power"] = _write_layers(
+                out / PATHS["power"], {"lines": power[0], "substations": power[1]}
+            )
+            counts["power_lines"], counts["substations"] = len(power[0]), len(power[1])
+    if "roads" in by_layer:
+        roads = _roads_layer(parse_overpass(by_layer["roads"][0].path))
+        files["roads"] = _write_layers(out / PATHS["roads"], {"roads": roads})
+        counts["roads"] = len(roads)
+    if "places" in by_layer:
+        places = places_table(parse_overpass(by_layer["places"][0].path), power=power)
+        if area.boundary is not None and len(places):
+            inside = gpd.points_from_xy(places["lon"], places["lat"]).within(
+                area.boundary.geometry.iloc[0]
+            )
+            places = places[inside]
+        files["places"] = _write_csv(out / PATHS["places"], places)
+        counts["villages_draft"] = len(places)
+    if "cells" in what:
+        source = cells_file if cells_file is not None else by_layer["cells"][0].path
+        sites, cell_counts = cells_to_sites(read_cells(Path(source)), wide)
+        sites["source"] = SOURCES["opencellid"].attribution
+        files["cells"] = _write_csv(out / PATHS["cells"], sites)
+        counts.update(cell_counts)
+    if area.boundary is not None:
+        files["admin"] = _write_layers(out / PATHS["admin"], {"province": area.boundary})
+    scenario_file = _write_scenario(
+        out, area, files, fetcher.log, counts, dem_files, margin_km, cells_file, dem_source
+    )
+    return FetchResult(scenario_file, files, list(fetcher.log), counts)
+
+
+def _stamp(layer_sources: list[str]) -> dict[str, str]:
+    srcs = [SOURCES[k] for k in layer_sources]
+    return {
+        "SOURCE": "; ".join(s.title for s in srcs),
+        "LICENCE": "; ".join(s.licence for s in srcs),
+        "ATTRIBUTION": "; ".join(s.attribution for s in srcs),
+        "CREATED": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    meta = _stamp(["overpass"]) if path.parent.name in ("roads", "power") else {}
+    with atomic_path(path, create=False) as tmp:
+        for name, gdf in layers.items():
+            if gdf.empty:
+                gdf = gpd.GeoDataFrame(
+                    {"osm_id": pd.Series(dtype=str)}, geometry=[], crs="EPSG:4326"
+                )
+            pyogrio.write_dataframe(
+                gdf,
+                tmp,
+                layer=name,
+                driver="GPKG",
+                append=tmp.exists(),
+                layer_metadata=meta or None,
+            )
+    return path
+
+
+def _write_csv(path: Path, table: pd.DataFrame) -> Path:
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    return path
+
+
+def _write_scenario(
+    out: Path,
+    area: Area,
+    files: dict[str, Path],
+    log: list[Download],
+    counts: dict[str, int],
+    dem_files: tuple[Path, ...],
+    margin_km: float,
+    cells_file: Path | None,
+    dem_source: str,
+) -> Path:
+    def rel(key: str) -> Path | None:
+        return files[key].relative_to(out) if key in files else None
+
+    draft = " (DRAFT villages from OpenStreetMap)" if "places" in files else ""
+    dems = tuple(Path(p).resolve() for p in dem_files) or tuple(p for p in [rel("dem")] if p)
+    scenario = Scenario(
+        villages=rel("places"),
+        sites=rel("cells"),
+        dem=dems,
+        admin=rel("admin"),
+        roads=rel("roads"),
+        name=f"{area.name} - open data fetched by covgap{draft}",
+    )
+    used = sorted({_source_of(k, dem_source) for k in files if _source_of(k, dem_source)})
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    header = [
+        f"# Written by `covgap fetch` on {now} for {area.name}, bbox "
+        f"{', '.join(f'{v:g}' for v in area.bounds)} (+{margin_km:g} km margin)."
+    ]
+    header += ["# Sources, licences (also in SOURCES.md, sources.json and on every file):"]
+    header += [
+        f"#   {SOURCES[k].title}: {SOURCES[k].licence}. {SOURCES[k].attribution}" for k in used
+    ]
+    if "places" in files:
+        header.append(f"# villages: {DRAFT_NOTE}.")
+    if "cells" in files:
+        header.append(f"# sites: {POSITION_NOTE}.")
+    if "landcover" in files:
+        header.append(
+            f'# land cover (clutter): landcover = "{rel("landcover")}"  '
+            "(ESA WorldCover classes; give it to the clutter model)"
+        )
+    if "power" in files:
+        header.append(f'# power lines and substations: "{rel("power")}"')
+    text = "\n".join(header) + "\n" + scenario.to_toml()
+    manifest = {
+        "area": {
+            "name": area.name,
+            "bounds": list(area.bounds),
+            "margin_km": margin_km,
+            "boundary_file": str(area.boundary_file) if area.boundary_file else None,
+        },
+        "created": now,
+        "files": {k: str(v.relative_to(out)) for k, v in files.items()},
+        "user_files": {
+            "dem": [str(p) for p in dem_files],
+            "cells": str(cells_file) if cells_file else None,
+        },
+        "sources": {k: vars(SOURCES[k]) | {"env": None} for k in used},
+        "downloads": [
+            {
+                "name": d.name,
+                "url": d.url,
+                "sha256": d.sha256,
+                "size": d.size,
+                "retrieved": d.retrieved,
+                "how": d.how,
+            }
+            for d in log
+        ],
+        "counts": counts,
+        "caveats": {"villages": DRAFT_NOTE, "sites": POSITION_NOTE},
+    }
+    with atomic_path(out / "sources.json") as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    with atomic_path(out / "SOURCES.md") as tmp:
+        tmp.write_text(_sources_md(manifest), encoding="utf-8")
+    path = out / "scenario.toml"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def _source_of(key: str, dem_source: str) -> str:
+    return {
+        "dem": dem_source,
+        "landcover": "worldcover",
+        "roads": "overpass",
+        "power": "overpass",
+        "places": "overpass",
+        "cells": "opencellid",
+    }.get(key, "")
+
+
+def _sources_md(manifest: dict) -> str:
+    lines = [
+        f"# Sources of the data in this folder ({manifest['area']['name']})",
+        "",
+        f"Fetched by `covgap fetch` on {manifest['created']}.",
+        "",
+    ]
+    for s in manifest["sources"].values():
+        lines += [f"- **{s['title']}** ({s['url']}): {s['licence']}. {s['attribution']}"]
+    lines += ["", "## Caveats", ""] + [f"- {k}: {v}" for k, v in manifest["caveats"].items()]
+    lines += ["", "## Downloads", ""]
+    lines += [
+        f"- `{d['name']}` <- {d['url']} (SHA-256 {d['sha256'][:12]}…, {d['size']} bytes, "
+        f"{d['retrieved'] or 'manual'}, {d['how']})"
+        for d in manifest["downloads"]
+    ]
+    return "\n".join(lines) + "\n"
