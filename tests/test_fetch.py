@@ -92,6 +92,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._record()
         parts = urlsplit(self.path)
+        if parts.path.startswith("/api/current/gbOpen/VNM/"):
+            level = parts.path.rstrip("/").rsplit("/", 1)[-1]
+            file = SERVER_ROOT / "gb" / f"api-{level}.json"
+            if level in self.server.missing_levels or not file.is_file():
+                self.send_error(404)
+                return
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            self._send(file.read_text().replace("{base}", base).encode(), "application/json")
+            return
         if parts.path == "/ocid/downloads":
             query = parse_qs(parts.query)
             if query.get("token") != [TOKEN] or query.get("type") != ["mcc"]:
@@ -122,6 +131,7 @@ def server(monkeypatch):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.log, httpd.cut, httpd.fail_once, httpd.overpass_error = [], {}, set(), False
+    httpd.missing_levels = set()
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -131,6 +141,7 @@ def server(monkeypatch):
         "COVGAP_WORLDCOVER_URL": base,
         "COVGAP_OVERPASS_URL": f"{base}/api/interpreter",
         "COVGAP_OPENCELLID_URL": f"{base}/ocid/downloads",
+        "COVGAP_GEOBOUNDARIES_URL": base,
         "OPENCELLID_API_KEY": TOKEN,
     }.items():
         monkeypatch.setenv(key, value)
@@ -195,12 +206,13 @@ def test_covgap_run_on_the_fetched_scenario(server, tmp_path):
     cli = CliRunner().invoke(run, ["--config", str(result.scenario_file), "--out", str(out)])
     assert cli.exit_code == 0, cli.output
     assert "5 villages" in cli.output
+    assert "Sìn Hồ" in cli.output and "Tam Đường" in cli.output  # districts from geoBoundaries
     assert any(out.iterdir())
 
 
 def test_second_call_hits_the_cache_only(server, tmp_path):
     first = _fetch(tmp_path)
-    assert first.from_network == 7
+    assert first.from_network == 13  # 2 DEM, 1 WorldCover, 3 Overpass, 1 cells, 6 admin
     n = len(server.log)
     second = _fetch(tmp_path)
     assert len(server.log) == n  # not one request
@@ -208,7 +220,7 @@ def test_second_call_hits_the_cache_only(server, tmp_path):
     assert second.files.keys() == first.files.keys()
     # content-addressed: one object per distinct content
     objects = list((tmp_path / "cache" / "objects").rglob("*"))
-    assert sum(p.is_file() for p in objects) == 7
+    assert sum(p.is_file() for p in objects) == 13
 
 
 def test_interrupted_download_resumes_with_range(server, tmp_path):
@@ -297,7 +309,8 @@ def test_sources_and_licences_are_stamped_everywhere(server, tmp_path):
     assert "ODbL" in meta["LICENCE"]
     assert "OpenCelliD" in read_sites(result.files["cells"])["source"].iloc[0]
     manifest = json.loads((out / "sources.json").read_text(encoding="utf-8"))
-    assert len(manifest["downloads"]) == 7 and manifest["counts"]["villages_draft"] == 5
+    assert manifest["admin_layers"]["districts"]["boundaryLicense"] == "Public Domain"
+    assert len(manifest["downloads"]) == 13 and manifest["counts"]["villages_draft"] == 5
     assert "OpenStreetMap contributors" in (out / "SOURCES.md").read_text(encoding="utf-8")
     # the API token is never written, in the outputs nor in the cache
     for path in [*out.rglob("*"), *(tmp_path / "cache").rglob("*")]:
@@ -355,6 +368,7 @@ def test_offline_fails_fast_and_says_what_to_download(tmp_path, monkeypatch):
     assert "no network" in msg and "--dem FILE" in msg and str(tmp_path / "cache" / "manual") in msg
     assert "Copernicus_DSM_COG_10_N22_00_E103_00_DEM.tif" in msg and WC_NAME in msg
     assert "452.csv.gz" in msg and TOKEN not in msg
+    assert "geoBoundaries-VNM-ADM3.api.json" in msg
     assert (tmp_path / "cache" / "manual" / "overpass_roads.overpassql").is_file()
     assert not (tmp_path / "out" / "scenario.toml").exists()
 
@@ -401,6 +415,13 @@ def test_user_dem_and_cell_export_replace_downloads(server, tmp_path):
     assert sites["freq_mhz"].tolist() == [900]  # from the EARFCN (band 8)
 
 
+def test_cli_layers_match_the_library():
+    from covgap.cli.fetch import LAYER_NAMES
+    from covgap.io.fetch import LAYERS
+
+    assert LAYER_NAMES == LAYERS
+
+
 def test_cli_requires_exactly_one_area_and_a_token(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENCELLID_API_KEY", raising=False)
     runner = CliRunner()
@@ -424,3 +445,37 @@ def test_cli_requires_exactly_one_area_and_a_token(tmp_path, monkeypatch):
     assert cli.exit_code == 1 and "OPENCELLID_API_KEY" in cli.output
     cli = runner.invoke(fetch_command, ["--area", "x", "--out", str(tmp_path), "--what", "dem,foo"])
     assert cli.exit_code == 2 and "foo" in cli.output
+
+
+def test_area_name_takes_the_province_from_geoboundaries(server, tmp_path):
+    fetcher = Fetcher(cache=tmp_path / "cache", min_interval_s=0.0)
+    result = fetch_scenario(
+        tmp_path / "out",
+        resolve_area(name="tỉnh Lai Châu"),
+        what=("admin", "places"),
+        fetcher=fetcher,
+        margin_km=0.0,
+    )
+    admin = result.files["admin"]
+    assert sorted(pyogrio.list_layers(admin)[:, 0]) == ["communes", "districts", "province"]
+    assert gpd.read_file(admin, layer="province")["province"].tolist() == ["Lai Châu"]
+    districts = gpd.read_file(admin, layer="districts")
+    assert sorted(districts["district"]) == ["Sìn Hồ", "Tam Đường"]  # not Lào Cai's Bát Xát
+    communes = gpd.read_file(admin, layer="communes").set_index("commune")
+    assert communes.loc["Nậm Tăm", "district"] == "Sìn Hồ"
+    assert communes.loc["Bản Bo", "district"] == "Tam Đường"
+    # the draft villages are cut to the province's polygon
+    villages = read_villages(result.files["places"])
+    assert sorted(villages["village_id"]) == ["osm-node-401", "osm-node-402", "osm-node-404"]
+    meta = pyogrio.read_info(admin, layer="districts")["layer_metadata"]
+    assert "geoBoundaries" in meta["ATTRIBUTION"]
+
+
+def test_a_missing_admin_level_is_skipped(server, tmp_path, caplog):
+    server.missing_levels.add("ADM3")
+    fetcher = Fetcher(cache=tmp_path / "cache", min_interval_s=0.0)
+    result = fetch_scenario(
+        tmp_path / "out", resolve_area(bbox=BBOX), what=("admin",), fetcher=fetcher, margin_km=0.0
+    )
+    assert sorted(pyogrio.list_layers(result.files["admin"])[:, 0]) == ["districts", "province"]
+    assert "no VNM ADM3 layer" in caplog.text

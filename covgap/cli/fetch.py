@@ -8,7 +8,8 @@ import click
 
 from ._common import EXISTING, PATH, handle_errors, progress_default, progress_option
 
-LAYER_NAMES = ("dem", "landcover", "roads", "power", "places", "cells")
+#: The layers of :data:`covgap.io.fetch.LAYERS` (literal: `covgap --help` imports no geopandas).
+LAYER_NAMES = ("dem", "landcover", "roads", "power", "places", "cells", "admin")
 
 
 def _what(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -78,12 +79,12 @@ def fetch_command(
     throttle: float,
     progress: bool | None,
 ) -> None:
-    """Download heights, land cover, OSM roads/power/places and cells; write a scenario.
+    """Download heights, land cover, OSM roads/power/places, cells, admin units; write a scenario.
 
-    Sources: Copernicus GLO-30 (or SRTM), ESA WorldCover, OpenStreetMap (Overpass API)
-    and OpenCelliD (token in OPENCELLID_API_KEY). Every download is cached and resumable;
-    sources and licences go into scenario.toml, SOURCES.md and every file. The villages
-    are a DRAFT from OSM places: check them against the province's list. Then run
+    Sources: Copernicus GLO-30 (or SRTM), ESA WorldCover, OpenStreetMap (Overpass API),
+    OpenCelliD (token in OPENCELLID_API_KEY) and geoBoundaries. Every download is cached
+    and resumable; sources and licences go into scenario.toml, SOURCES.md and every file.
+    The villages are a DRAFT from OSM places: check them against the province's list. Then run
     `covgap run --config OUT/scenario.toml`.
     """
     from ..io.fetch import Fetcher, default_cache, fetch_scenario, resolve_area

@@ -11,7 +11,7 @@ import shapely
 
 from ...errors import DataFileError, InputError
 
-__all__ = ["KNOWN_AREAS", "Area", "resolve_area"]
+__all__ = ["KNOWN_AREAS", "Area", "area_key", "resolve_area"]
 
 #: Built-in bounding boxes (W, S, E, N, WGS 84) of provinces covgap knows by name.
 KNOWN_AREAS: dict[str, tuple[str, tuple[float, float, float, float]]] = {
@@ -29,7 +29,12 @@ class Area:
     boundary_file: Path | None = None
 
 
-def _key(text: str) -> str:
+def area_key(text: str) -> str:
+    """Normalise a place name for matching: no diacritics, no "tỉnh", lower case.
+
+    >>> area_key("Tỉnh Lai Châu")
+    'lai chau'
+    """
     text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     for prefix in ("tinh ", "province of ", "province "):
@@ -52,7 +57,7 @@ def resolve_area(
     if sum(given) != 1:
         raise InputError("give exactly one of --area NAME, --bbox W S E N or --boundary FILE")
     if name is not None:
-        key = _key(name)
+        key = area_key(name)
         if key not in KNOWN_AREAS:
             raise InputError(
                 f"unknown area {name!r}: covgap knows {[v[0] for v in KNOWN_AREAS.values()]}; "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import pyogrio
 from ...config import Radio, Scenario
 from ...errors import InputError
 from ..atomic import atomic_path
+from .admin import LEVELS, admin_layers, geoboundaries_api_url
 from .area import Area
 from .cells import POSITION_NOTE, cells_to_sites, read_cells
 from .download import Download, Fetcher, OfflineError, mask_secrets
@@ -33,7 +34,7 @@ __all__ = ["LAYERS", "FetchResult", "fetch_scenario"]
 logger = logging.getLogger(__name__)
 
 #: What ``--what`` may name.
-LAYERS = ("dem", "landcover", "roads", "power", "places", "cells")
+LAYERS = ("dem", "landcover", "roads", "power", "places", "cells", "admin")
 TOKEN_ENV = "OPENCELLID_API_KEY"
 #: Where each output goes, relative to the output folder.
 PATHS = {
@@ -43,7 +44,7 @@ PATHS = {
     "power": "power/osm_power.gpkg",
     "places": "villages/villages_draft_osm.csv",
     "cells": "bts_sites/sites_opencellid.csv",
-    "admin": "admin/boundary.gpkg",
+    "admin": "admin/admin_units.gpkg",
 }
 
 
@@ -120,8 +121,21 @@ def _offline_message(fetcher: Fetcher, missing: list[_Request], reason: str) -> 
     return "\n".join(lines)
 
 
-def _download_all(fetcher: Fetcher, reqs: list[_Request]) -> dict[_Request, Download]:
-    missing = [r for r in reqs if fetcher.cached(r.url, data=r.data, name=r.name) is None]
+def _admin_requests(what: set[str]) -> list[_Request]:
+    if "admin" not in what:
+        return []
+    return [
+        _Request(
+            "admin", f"geoBoundaries-VNM-{level}.api.json", geoboundaries_api_url("VNM", level)
+        )
+        for level, _ in LEVELS.values()
+    ]
+
+
+def _download_all(
+    fetcher: Fetcher, reqs: list[_Request], later: list[_Request]
+) -> dict[_Request, Download]:
+    missing = [r for r in reqs + later if fetcher.cached(r.url, data=r.data, name=r.name) is None]
     got: dict[_Request, Download] = {}
     try:
         for r in reqs:
@@ -189,7 +203,7 @@ def fetch_scenario(
     margin_km = Radio().max_range_km if margin_km is None else float(margin_km)
     wide = expand_bounds(area.bounds, margin_km)
     reqs = _requests(area, want, dem_source, margin_km, cells_file)
-    got = _download_all(fetcher, reqs)
+    got = _download_all(fetcher, reqs, _admin_requests(want))
     by_layer: dict[str, list[Download]] = {}
     for r, d in got.items():
         by_layer.setdefault(r.layer, []).append(d)
@@ -213,6 +227,17 @@ def fetch_scenario(
             fetcher=fetcher,
             source="worldcover",
             nodata=0,
+        )
+    admin_meta: dict = {}
+    if "admin" in want:
+        units, admin_meta = admin_layers(area, fetcher)
+        if area.boundary is None and "province" in units and len(units["province"]) == 1:
+            area = replace(area, boundary=units["province"][["geometry"]].assign(name=area.name))
+        files["admin"] = _write_layers(out / PATHS["admin"], units, source="geoboundaries")
+        counts.update({f"admin_{k}": len(v) for k, v in units.items()})
+    elif area.boundary is not None:
+        files["admin"] = _write_layers(
+            out / PATHS["admin"], {"province": area.boundary}, source=None
         )
     power = None
     if "power" in by_layer:
@@ -241,10 +266,17 @@ def fetch_scenario(
         sites["source"] = SOURCES["opencellid"].attribution
         files["cells"] = _write_csv(out / PATHS["cells"], sites)
         counts.update(cell_counts)
-    if area.boundary is not None:
-        files["admin"] = _write_layers(out / PATHS["admin"], {"province": area.boundary})
     scenario_file = _write_scenario(
-        out, area, files, fetcher.log, counts, dem_files, margin_km, cells_file, dem_source
+        out,
+        area,
+        files,
+        fetcher.log,
+        counts,
+        dem_files,
+        margin_km,
+        cells_file,
+        dem_source,
+        admin_meta,
     )
     return FetchResult(scenario_file, files, list(fetcher.log), counts)
 
@@ -259,8 +291,10 @@ def _stamp(layer_sources: list[str]) -> dict[str, str]:
     }
 
 
-def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
-    meta = _stamp(["overpass"]) if path.parent.name in ("roads", "power") else {}
+def _write_layers(
+    path: Path, layers: dict[str, gpd.GeoDataFrame], *, source: str | None = "overpass"
+) -> Path:
+    meta = _stamp([source]) if source else {}
     with atomic_path(path, create=False) as tmp:
         for name, gdf in layers.items():
             if gdf.empty:
@@ -294,6 +328,7 @@ def _write_scenario(
     margin_km: float,
     cells_file: Path | None,
     dem_source: str,
+    admin_meta: dict,
 ) -> Path:
     def rel(key: str) -> Path | None:
         return files[key].relative_to(out) if key in files else None
@@ -308,7 +343,8 @@ def _write_scenario(
         roads=rel("roads"),
         name=f"{area.name} - open data fetched by covgap{draft}",
     )
-    used = sorted({_source_of(k, dem_source) for k in files if _source_of(k, dem_source)})
+    fetched = set(files) - ({"admin"} if not admin_meta else set())
+    used = sorted({_source_of(k, dem_source) for k in fetched if _source_of(k, dem_source)})
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     header = [
         f"# Written by `covgap fetch` on {now} for {area.name}, bbox "
@@ -356,6 +392,7 @@ def _write_scenario(
             for d in log
         ],
         "counts": counts,
+        "admin_layers": admin_meta,
         "caveats": {"villages": DRAFT_NOTE, "sites": POSITION_NOTE},
     }
     with atomic_path(out / "sources.json") as tmp:
@@ -376,6 +413,7 @@ def _source_of(key: str, dem_source: str) -> str:
         "power": "overpass",
         "places": "overpass",
         "cells": "opencellid",
+        "admin": "geoboundaries",
     }.get(key, "")
 
 

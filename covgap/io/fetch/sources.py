@@ -12,6 +12,8 @@ SRTM 1″ (skadi)    ``https://elevation-tiles-prod.s3.amazonaws.com/skadi/N22/N
 ESA WorldCover     ``https://esa-worldcover.s3.eu-central-1.amazonaws.com/v200/2021/map/
                    ESA_WorldCover_10m_2021_v200_N21E102_Map.tif`` (3°x3°, SW corner)
 Overpass API       ``https://overpass-api.de/api/interpreter`` (POST ``data=<query>``)
+geoBoundaries      ``https://www.geoboundaries.org/api/current/gbOpen/VNM/ADM1/`` (JSON; its
+                   ``gjDownloadURL`` is the GeoJSON), also ``ADM2`` and ``ADM3``
 OpenCelliD         ``https://opencellid.org/ocid/downloads?token=<key>&type=mcc&file=452.csv.gz``
                    (the whole of MCC 452; the token comes from ``OPENCELLID_API_KEY``)
 =================  ==========================================================================
@@ -88,6 +90,14 @@ SOURCES: dict[str, Source] = {
             "ODbL 1.0",
             "© OpenStreetMap contributors, ODbL",
             "COVGAP_OVERPASS_URL",
+        ),
+        Source(
+            "geoboundaries",
+            "geoBoundaries gbOpen administrative units",
+            "https://www.geoboundaries.org",
+            "CC BY 4.0 (gbOpen; each layer's own licence is in sources.json)",
+            "geoBoundaries (Runfola et al. 2020, PLoS ONE 15(4): e0231866), www.geoboundaries.org",
+            "COVGAP_GEOBOUNDARIES_URL",
         ),
         Source(
             "opencellid",

@@ -10,6 +10,9 @@ Run from the repository root: ``python tests/data/fetch/make_fixtures.py``. The 
 * ``v200/2021/map/ESA_WorldCover_10m_2021_v200_N21E102_Map.tif``: a WorldCover COG tile
   (3°, uint8 classes), at 36″;
 * ``overpass/{roads,power,places}.json``: Overpass API JSON answers (``out tags geom``);
+* ``gb/api-ADM{1,2,3}.json`` and ``gb/geoBoundaries-VNM-ADM{1,2,3}.geojson``: geoBoundaries
+  API answers (``{base}`` is replaced by the test server's address) and the GeoJSON they
+  point to;
 * ``ocid/452.csv.gz``: an excerpt in the layout of OpenCelliD's country export (no header).
 
 The heights are a smooth synthetic relief (a ridge between valleys), the land cover a
@@ -186,7 +189,63 @@ def opencellid() -> None:
     out.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0))
 
 
+def geoboundaries() -> None:
+    from shapely.geometry import box, mapping
+
+    units = {
+        "ADM1": [
+            ("Lai Châu", "VN-01", (102.93, 22.28, 103.06, 22.42)),
+            ("Lào Cai", "VN-02", (103.06, 22.28, 103.20, 22.42)),
+        ],
+        "ADM2": [
+            ("Sìn Hồ", None, (102.93, 22.28, 103.00, 22.42)),
+            ("Tam Đường", None, (103.00, 22.28, 103.06, 22.42)),
+            ("Bát Xát", None, (103.06, 22.28, 103.20, 22.42)),
+        ],
+        "ADM3": [
+            ("Nậm Tăm", None, (102.93, 22.34, 103.00, 22.42)),
+            ("Phìn Hồ", None, (102.93, 22.28, 103.00, 22.34)),
+            ("Bản Bo", None, (103.00, 22.28, 103.06, 22.42)),
+        ],
+    }
+    out = ROOT / "gb"
+    out.mkdir(parents=True, exist_ok=True)
+    for level, rows in units.items():
+        features = [
+            {
+                "type": "Feature",
+                "geometry": mapping(box(*b)),
+                "properties": {
+                    "shapeName": n,
+                    "shapeISO": iso or "",
+                    "shapeID": f"VNM-{level}-{i}",
+                    "shapeGroup": "VNM",
+                    "shapeType": level,
+                },
+            }
+            for i, (n, iso, b) in enumerate(rows)
+        ]
+        doc = {"type": "FeatureCollection", "features": features}
+        name = f"geoBoundaries-VNM-{level}.geojson"
+        (out / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        api = {
+            "boundaryID": f"VNM-{level}-fixture",
+            "boundaryName": "Vietnam",
+            "boundaryISO": "VNM",
+            "boundaryYearRepresented": "2008",
+            "boundaryType": level,
+            "boundarySource": "Wikipedia, OCHA ROAP",
+            "boundaryLicense": "Public Domain",
+            "licenseDetail": "",
+            "buildDate": "Dec 12, 2023",
+            "gjDownloadURL": "{base}/gb/" + name,
+            "simplifiedGeometryGeoJSON": "{base}/gb/" + name,
+        }
+        (out / f"api-{level}.json").write_text(json.dumps(api), encoding="utf-8")
+
+
 if __name__ == "__main__":
+    geoboundaries()
     copernicus()
     srtm()
     worldcover()
