@@ -68,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
         start, status = 0, 200
-        rng = self.headers.get("Range")
+        rng = None if self.server.ignore_range else self.headers.get("Range")
         if rng and self.headers.get("If-Range", etag) == etag:
             start = int(rng.removeprefix("bytes=").split("-")[0])
             status = 206
@@ -131,7 +131,7 @@ def server(monkeypatch):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.log, httpd.cut, httpd.fail_once, httpd.overpass_error = [], {}, set(), False
-    httpd.missing_levels = set()
+    httpd.missing_levels, httpd.ignore_range = set(), False
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -186,6 +186,10 @@ def test_fetch_bbox_writes_a_scenario_that_covgap_reads(server, tmp_path):
     assert west == pytest.approx(102.9014, abs=0.01) and east == pytest.approx(103.1486, abs=0.01)
     assert south == pytest.approx(22.255, abs=0.01) and north == pytest.approx(22.445, abs=0.01)
     assert terrain.heights.max() > 1000  # the ridge at 103.02°E across the tile seam
+    assert terrain.meta["void_cells"] == 0
+    # on the tiles' own pixel grid (30" here): no half-pixel resampling shift
+    assert (terrain.transform.c * 120) == pytest.approx(round(terrain.transform.c * 120), abs=1e-6)
+    assert (terrain.transform.f * 120) == pytest.approx(round(terrain.transform.f * 120), abs=1e-6)
     with rasterio.open(result.files["landcover"]) as ds:
         assert set(ds.read(1).ravel()) <= {10, 20, 30, 40, 50, 80}
     from covgap.plan.roads import read_roads
@@ -241,6 +245,25 @@ def test_interrupted_download_resumes_with_range(server, tmp_path):
         got.sha256 == hashlib.sha256((SERVER_ROOT / WC_PATH.lstrip("/")).read_bytes()).hexdigest()
     )
     assert not list((tmp_path / "cache" / "partial").glob("*.part"))
+
+
+@pytest.mark.parametrize("how", ["server ignores Range", "file changed (If-Range)"])
+def test_a_resume_the_server_cannot_honour_starts_over(server, tmp_path, how):
+    server.cut[WC_PATH] = 4000
+    fetcher = Fetcher(cache=tmp_path / "cache", min_interval_s=0.0, retries=0)
+    url = f"http://127.0.0.1:{server.server_address[1]}{WC_PATH}"
+    with pytest.raises(DataFileError):
+        fetcher.get(url, name=WC_NAME)
+    if how == "server ignores Range":
+        server.ignore_range = True
+    else:
+        next((tmp_path / "cache" / "partial").glob("*.etag")).write_text('"stale"')
+    fetcher.progress = True  # the progress bar on the way (tqdm on stderr)
+    got = fetcher.get(url, name=WC_NAME)
+    assert got.how == "downloaded"
+    assert (
+        got.sha256 == hashlib.sha256((SERVER_ROOT / WC_PATH.lstrip("/")).read_bytes()).hexdigest()
+    )
 
 
 def test_a_broken_transfer_resumes_within_one_call(server, tmp_path):

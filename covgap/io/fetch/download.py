@@ -177,7 +177,7 @@ class Fetcher:
         if self.offline:
             raise OfflineError(f"{name}: not in the cache and --offline is set")
         part = self.cache / "partial" / (self._key(url, data) + ".part")
-        resumed = part.is_file() and part.stat().st_size > 0
+        resumed = False
         for attempt in range(self.retries + 1):
             try:
                 resumed |= self._transfer(url, data, part, name, headers or {})

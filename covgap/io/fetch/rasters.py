@@ -95,6 +95,22 @@ def _readable(download: Download, fetcher: Fetcher, workdir: Path) -> Path:
     return path
 
 
+def _snap(bounds: Bounds, transform: rasterio.Affine) -> Bounds:
+    """Grow ``bounds`` outwards onto the tiles' own pixel grid (no resampling shift).
+
+    >>> from rasterio.transform import from_origin
+    >>> _snap((103.01, 22.01, 103.02, 22.02), from_origin(102.995, 23.005, 0.01, 0.01))
+    (103.005, 22.005, 103.025, 22.025)
+    """
+    res_x, res_y = transform.a, -transform.e
+    x0, y0 = transform.c, transform.f
+    west = x0 + math.floor(round((bounds[0] - x0) / res_x, 9)) * res_x
+    east = x0 + math.ceil(round((bounds[2] - x0) / res_x, 9)) * res_x
+    north = y0 - math.floor(round((y0 - bounds[3]) / res_y, 9)) * res_y
+    south = y0 - math.ceil(round((y0 - bounds[1]) / res_y, 9)) * res_y
+    return tuple(round(v, 12) for v in (west, south, east, north))  # type: ignore[return-value]
+
+
 def mosaic(
     downloads: Iterable[Download],
     bounds: Bounds,
@@ -145,11 +161,10 @@ def mosaic(
             warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)
             merge(
                 datasets,
-                bounds=bounds,
+                bounds=_snap(bounds, first.transform),
                 nodata=nodata,
                 dst_path=tmp,
                 dst_kwds=profile,
-                target_aligned_pixels=True,
             )
     src = SOURCES[source]
     with rasterio.open(tmp, "r+") as ds:
