@@ -236,3 +236,54 @@ def test_offline_flag_never_touches_the_network(tmp_path):
     fetcher = Fetcher(cache=tmp_path, offline=True)
     with pytest.raises(DataFileError, match="--offline"):
         fetcher.get("http://192.0.2.1/x.tif", name="x.tif")
+
+
+def test_substation_relations_and_ways_become_points():
+    elements = [
+        {
+            "type": "relation",
+            "id": 7,
+            "tags": {"power": "substation"},
+            "bounds": {"minlat": 22.0, "minlon": 103.0, "maxlat": 22.2, "maxlon": 103.4},
+        },
+        {
+            "type": "way",
+            "id": 8,
+            "tags": {"power": "substation"},
+            "geometry": [
+                {"lat": 22.0, "lon": 103.0},
+                {"lat": 22.0, "lon": 103.2},
+                {"lat": 22.2, "lon": 103.2},
+                {"lat": 22.2, "lon": 103.0},
+                {"lat": 22.0, "lon": 103.0},
+            ],
+        },
+        {"type": "relation", "id": 9, "tags": {"power": "substation"}},
+    ]
+    lines, subs = power_layers(elements)
+    assert lines.empty and subs["osm_id"].tolist() == ["relation/7", "way/8"]
+    assert (subs.geometry.x.round(6).tolist(), subs.geometry.y.round(6).tolist()) == (
+        [103.2, 103.1],
+        [22.1, 22.1],
+    )
+
+
+def test_fetch_never_runs_implicitly():
+    """No library stage imports the fetch package: only the ``covgap fetch`` command does.
+
+    ``cli/`` is left out: registering the command in ``cli/__init__`` does not run it.
+    """
+    from pathlib import Path
+
+    import covgap
+
+    root = Path(covgap.__file__).parent
+    users = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(("io/fetch/", "cli/")):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "io.fetch" in text or "from .fetch" in text or "from ..fetch" in text:
+            users.append(rel)
+    assert users == []

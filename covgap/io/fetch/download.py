@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,6 +100,9 @@ class Fetcher:
         Least time between two requests to the same host.
     timeout_s
         Socket timeout of a request.
+    connect_timeout_s
+        Time allowed to open the first connection to a host: a network that swallows
+        packets fails this fast instead of after ``timeout_s``.
     retries
         Further attempts after a broken transfer or a 429/5xx answer.
     offline
@@ -111,8 +115,10 @@ class Fetcher:
     timeout_s: float = 60.0
     retries: int = 3
     offline: bool = False
+    connect_timeout_s: float = 2.0
     log: list[Download] = field(default_factory=list)
     _last: dict[str, float] = field(default_factory=dict)
+    _reached: set[tuple[str, int]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = Path(self.cache)
@@ -215,6 +221,21 @@ class Fetcher:
             time.sleep(wait)
         self._last[host] = time.monotonic()
 
+    def _check_reachable(self, url: str) -> None:
+        """Open (and close) one TCP connection to the host, once per run, quickly."""
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host = parts.hostname or ""
+        if (host, port) in self._reached:
+            return
+        try:
+            socket.create_connection((host, port), timeout=self.connect_timeout_s).close()
+        except OSError as exc:
+            raise OfflineError(
+                f"no network ({exc.strerror or exc}) for {host}:{port} ({mask_secrets(url)})"
+            ) from exc
+        self._reached.add((host, port))
+
     def _transfer(
         self, url: str, data: bytes | None, part: Path, name: str, extra: dict[str, str]
     ) -> bool:
@@ -226,6 +247,7 @@ class Fetcher:
             headers["Range"] = f"bytes={offset}-"
             if etag_file.is_file():
                 headers["If-Range"] = etag_file.read_text(encoding="utf-8")
+        self._check_reachable(url)
         self._throttle(url)
         try:
             response = urlopen(Request(url, data=data, headers=headers), timeout=self.timeout_s)

@@ -104,6 +104,15 @@ def _line(element: dict) -> shapely.LineString | None:
     return shapely.LineString(coords) if len(coords) >= 2 else None
 
 
+def _bounds_centre(element: dict) -> shapely.Point | None:
+    if "center" in element:
+        return shapely.Point(element["center"]["lon"], element["center"]["lat"])
+    b = element.get("bounds")
+    if not b:
+        return None
+    return shapely.Point((b["minlon"] + b["maxlon"]) / 2, (b["minlat"] + b["maxlat"]) / 2)
+
+
 def _frame(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs="EPSG:4326")
 
@@ -143,12 +152,8 @@ def power_layers(elements: list[dict]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFra
         if tags.get("power") == "substation":
             if el.get("type") == "node":
                 point = shapely.Point(el["lon"], el["lat"])
-            else:
-                geom = _line(el) or (
-                    shapely.Point(el["center"]["lon"], el["center"]["lat"])
-                    if "center" in el
-                    else None
-                )
+            else:  # a way (its outline) or a relation (the centre of its bounds)
+                geom = _line(el) or _bounds_centre(el)
                 if geom is None:
                     continue
                 point = geom.centroid
