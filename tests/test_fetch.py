@@ -307,6 +307,23 @@ def test_checksum_mismatch_and_http_errors(server, tmp_path):
         _fetch(tmp_path, what=("roads",))
 
 
+def test_a_tile_the_source_lacks_is_left_out(server, tmp_path, caplog):
+    # a bbox reaching north of 23°N, into tiles the fixtures lack (as over open sea)
+    fetcher = Fetcher(cache=tmp_path / "cache", min_interval_s=0.0)
+    area = resolve_area(bbox=(102.95, 22.90, 103.10, 23.05))
+    result = fetch_scenario(tmp_path / "out", area, what=("dem",), fetcher=fetcher, margin_km=1)
+    assert "Copernicus_DSM_COG_10_N23_00_E103_00_DEM.tif: no such tile" in caplog.text
+    assert len(result.downloads) == 2  # N22E102, N22E103
+    with pytest.raises(DataFileError, match="no tile"):
+        fetch_scenario(
+            tmp_path / "out2",
+            resolve_area(bbox=(50.1, 10.1, 50.2, 10.2)),
+            what=("dem",),
+            fetcher=fetcher,
+            margin_km=1,
+        )
+
+
 def test_srtm_alternative(server, tmp_path):
     result = _fetch(tmp_path, what=("dem",), dem_source="srtm")
     assert [e["path"] for e in server.log] == [

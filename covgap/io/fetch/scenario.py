@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 
 from ...config import Radio, Scenario
-from ...errors import InputError
+from ...errors import DataFileError, InputError
 from ..atomic import atomic_path
 from .admin import LEVELS, admin_layers, geoboundaries_api_url
 from .area import Area
@@ -107,7 +107,8 @@ def _requests(
 
 def _offline_message(fetcher: Fetcher, missing: list[_Request], reason: str) -> str:
     lines = [
-        f"{reason}. Nothing was written. Download these by hand and put them in "
+        f"{reason}. Nothing was written to the output folder. Download these by hand and "
+        "put them in "
         f"{fetcher.manual_dir} under the name given (or pass --dem FILE / --cells "
         "FILE, or leave layers out with --what):"
     ]
@@ -118,6 +119,11 @@ def _offline_message(fetcher: Fetcher, missing: list[_Request], reason: str) -> 
             else "GET"
         )
         lines.append(f"  {r.name}  <-  {mask_secrets(r.url)}  ({how})")
+    if any(r.layer == "admin" for r in missing):
+        lines.append(
+            "  each geoBoundaries .api.json names a gjDownloadURL: save that GeoJSON there "
+            "too, as geoBoundaries-VNM-ADM<n>.geojson"
+        )
     return "\n".join(lines)
 
 
@@ -139,7 +145,13 @@ def _download_all(
     got: dict[_Request, Download] = {}
     try:
         for r in reqs:
-            got[r] = fetcher.get(r.url, name=r.name, data=r.data)
+            try:
+                got[r] = fetcher.get(r.url, name=r.name, data=r.data)
+            except DataFileError as exc:
+                # no DEM / land-cover tile over open sea: the others still make the mosaic
+                if r.layer not in ("dem", "landcover") or "HTTP 404" not in str(exc):
+                    raise
+                logger.warning("%s: no such tile (HTTP 404), left out", r.name)
     except OfflineError as exc:
         for r in missing:  # queries to run by hand
             if r.data:
@@ -207,6 +219,8 @@ def fetch_scenario(
     by_layer: dict[str, list[Download]] = {}
     for r, d in got.items():
         by_layer.setdefault(r.layer, []).append(d)
+    for layer in {"dem", "landcover"} & {r.layer for r in reqs} - set(by_layer):
+        raise DataFileError(f"{layer}: the source has no tile for {area.name} (all HTTP 404)")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
