@@ -73,7 +73,8 @@ def admin_layers(area: Area, fetcher: Fetcher, *, iso: str = "VNM") -> tuple[dic
 
     The province is the ADM1 unit named like the area (``--area``), or the user's boundary
     (``--boundary``), or every ADM1 unit meeting the bbox. Districts and communes are the
-    units whose representative point lies in the province (or the bbox).
+    units whose representative point lies in the province, or (bbox only) that meet the
+    bbox.
 
     Returns
     -------
@@ -100,8 +101,10 @@ def admin_layers(area: Area, fetcher: Fetcher, *, iso: str = "VNM") -> tuple[dic
             if len(match):
                 outline = match.geometry.union_all()
         else:
-            inside = outline if outline is not None else _box(area.bounds)
-            gdf = gdf[gdf.representative_point().within(inside)]
+            if outline is not None:  # the units of the province
+                gdf = gdf[gdf.representative_point().within(outline)]
+            else:  # every unit the bbox meets
+                gdf = gdf[gdf.intersects(_box(area.bounds))]
         gdf = gdf.rename(columns={"shapeName": column})
         keep = [c for c in (column, "shapeISO", "shapeID") if c in gdf]
         gdf = gpd.GeoDataFrame(gdf[keep], geometry=gdf.geometry.to_numpy(), crs=4326)

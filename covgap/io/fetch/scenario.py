@@ -360,10 +360,12 @@ def _write_scenario(
     fetched = set(files) - ({"admin"} if not admin_meta else set())
     used = sorted({_source_of(k, dem_source) for k in fetched if _source_of(k, dem_source)})
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    header = [
-        f"# Written by `covgap fetch` on {now} for {area.name}, bbox "
-        f"{', '.join(f'{v:g}' for v in area.bounds)} (+{margin_km:g} km margin)."
-    ]
+    where = (
+        area.name
+        if area.name.startswith("bbox")
+        else f"{area.name}, bbox " + ",".join(f"{v:g}" for v in area.bounds)
+    )
+    header = [f"# Written by `covgap fetch` on {now} for {where} (+{margin_km:g} km margin)."]
     header += ["# Sources, licences (also in SOURCES.md, sources.json and on every file):"]
     header += [
         f"#   {SOURCES[k].title}: {SOURCES[k].licence}. {SOURCES[k].attribution}" for k in used
