@@ -55,6 +55,8 @@ HIGHWAYS = (
     "secondary_link",
     "tertiary_link",
 )
+#: ``power`` values of ways taken as power lines.
+POWER_LINES = ("line", "minor_line", "cable")
 #: ``place`` values taken as (draft) villages.
 PLACES = ("village", "hamlet", "isolated_dwelling")
 #: A village this close (km) to a mapped power line or substation is marked grid-powered.
@@ -66,7 +68,7 @@ DRAFT_NOTE = (
 
 _FILTERS = {
     "roads": [f'way["highway"~"^({"|".join(HIGHWAYS)})$"]'],
-    "power": ['way["power"~"^(line|minor_line|cable)$"]', 'nwr["power"="substation"]'],
+    "power": [f'way["power"~"^({"|".join(POWER_LINES)})$"]', 'nwr["power"="substation"]'],
     "places": [f'node["place"~"^({"|".join(PLACES)})$"]'],
 }
 
@@ -123,7 +125,7 @@ def roads_layer(elements: list[dict]) -> gpd.GeoDataFrame:
     for el in elements:
         tags = el.get("tags", {})
         line = _line(el) if el.get("type") == "way" else None
-        if line is None or "highway" not in tags:
+        if line is None or tags.get("highway") not in HIGHWAYS:
             continue
         rows.append(
             {
@@ -159,7 +161,11 @@ def power_layers(elements: list[dict]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFra
                 point = geom.centroid
             subs.append(row)
             sub_geoms.append(point)
-        elif el.get("type") == "way" and (line := _line(el)) is not None:
+        elif (
+            el.get("type") == "way"
+            and tags.get("power") in POWER_LINES
+            and (line := _line(el)) is not None
+        ):
             lines.append(row)
             line_geoms.append(line)
     return _frame(lines, line_geoms), _frame(subs, sub_geoms)

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -26,6 +27,7 @@ from .cells import POSITION_NOTE, cells_to_sites, read_cells
 from .download import Download, Fetcher, OfflineError, mask_secrets
 from .osm import DRAFT_NOTE, overpass_query, parse_overpass, places_table, power_layers
 from .osm import roads_layer as _roads_layer
+from .osm_file import elements_from_extract
 from .rasters import dem_requests, expand_bounds, landcover_requests, mosaic
 from .sources import SOURCES, base_url, opencellid_url
 
@@ -33,6 +35,7 @@ __all__ = ["LAYERS", "FetchResult", "fetch_scenario"]
 
 logger = logging.getLogger(__name__)
 
+OSM_LAYERS = ("roads", "power", "places")
 #: What ``--what`` may name.
 LAYERS = ("dem", "landcover", "roads", "power", "places", "cells", "admin")
 TOKEN_ENV = "OPENCELLID_API_KEY"
@@ -72,7 +75,12 @@ class _Request:
 
 
 def _requests(
-    area: Area, what: set[str], dem_source: str, margin_km: float, cells_file: Path | None
+    area: Area,
+    what: set[str],
+    dem_source: str,
+    margin_km: float,
+    cells_file: Path | None,
+    osm_file: Path | None = None,
 ) -> list[_Request]:
     wide = expand_bounds(area.bounds, margin_km)
     reqs: list[_Request] = []
@@ -83,6 +91,8 @@ def _requests(
     from urllib.parse import urlencode
 
     for layer in ("roads", "power", "places"):
+        if osm_file is not None:
+            break
         if layer in what or (layer == "power" and "places" in what):
             query = overpass_query(layer, wide if layer == "power" else area.bounds)
             reqs.append(
@@ -175,6 +185,7 @@ def fetch_scenario(
     margin_km: float | None = None,
     dem_files: tuple[Path, ...] = (),
     cells_file: Path | None = None,
+    osm_file: Path | None = None,
 ) -> FetchResult:
     """Download (or take from the cache) every open layer of ``area`` and write a scenario.
 
@@ -197,6 +208,8 @@ def fetch_scenario(
         DEM files of the user's own: used instead of downloading one.
     cells_file
         A local OpenCelliD/MLS CSV export instead of the OpenCelliD download.
+    osm_file
+        A local OpenStreetMap extract (``.osm.pbf``) instead of the Overpass API.
 
     Returns
     -------
@@ -214,7 +227,7 @@ def fetch_scenario(
     fetcher = fetcher or Fetcher()
     margin_km = Radio().max_range_km if margin_km is None else float(margin_km)
     wide = expand_bounds(area.bounds, margin_km)
-    reqs = _requests(area, want, dem_source, margin_km, cells_file)
+    reqs = _requests(area, want, dem_source, margin_km, cells_file, osm_file)
     got = _download_all(fetcher, reqs, _admin_requests(want))
     by_layer: dict[str, list[Download]] = {}
     for r, d in got.items():
@@ -253,20 +266,72 @@ def fetch_scenario(
         files["admin"] = _write_layers(
             out / PATHS["admin"], {"province": area.boundary}, source=None
         )
-    power = None
-    if "power" in by_layer:
-        power = power_layers(parse_overpass(by_layer["power"][0].path))
-        if "power" in what:
-            files["power"] = _write_layers(
-                out / PATHS["power"], {"lines": power[0], "substations": power[1]}
-            )
-            counts["power_lines"], counts["substations"] = len(power[0]), len(power[1])
-    if "roads" in by_layer:
-        roads = _roads_layer(parse_overpass(by_layer["roads"][0].path))
-        files["roads"] = _write_layers(out / PATHS["roads"], {"roads": roads})
+    osm_source = "osm_extract" if osm_file else "overpass"
+    osm = _osm_elements(by_layer, osm_file, area, wide, want)
+    _write_osm(out, osm, set(what), area, files, counts, osm_source)
+    if "cells" in what:
+        source = cells_file if cells_file is not None else by_layer["cells"][0].path
+        sites, cell_counts = cells_to_sites(read_cells(Path(source)), wide)
+        sites["source"] = SOURCES["opencellid"].attribution
+        files["cells"] = _write_csv(out / PATHS["cells"], sites)
+        counts.update(cell_counts)
+    origin = {
+        "dem": dem_source,
+        "landcover": "worldcover",
+        "cells": "opencellid",
+        "admin": "geoboundaries",
+    } | dict.fromkeys(OSM_LAYERS, osm_source)
+    user_files = {"dem": tuple(dem_files), "cells": cells_file, "osm": osm_file}
+    scenario_file = _write_scenario(
+        out, area, files, fetcher.log, counts, user_files, margin_km, origin, admin_meta
+    )
+    return FetchResult(scenario_file, files, list(fetcher.log), counts)
+
+
+def _osm_elements(
+    by_layer: dict[str, list[Download]],
+    osm_file: Path | None,
+    area: Area,
+    wide: tuple[float, float, float, float],
+    want: set[str],
+) -> dict[str, list[dict]]:
+    """Overpass answers, or the extract's objects, per OSM layer (power over the margin)."""
+    if osm_file is None:
+        return {k: parse_overpass(v[0].path) for k, v in by_layer.items() if k in OSM_LAYERS}
+    elements = elements_from_extract(Path(osm_file), wide)
+    w, s, e, n = area.bounds
+
+    def inner(el: dict) -> bool:
+        points = el.get("geometry") or [el]
+        return any(w <= p["lon"] <= e and s <= p["lat"] <= n for p in points)
+
+    out = {k: [el for el in elements if inner(el)] for k in ("roads", "places") if k in want}
+    if want & {"power", "places"}:
+        out["power"] = elements
+    return out
+
+
+def _write_osm(
+    out: Path,
+    osm: dict[str, list[dict]],
+    what: set[str],
+    area: Area,
+    files: dict[str, Path],
+    counts: dict[str, int],
+    source: str,
+) -> None:
+    """Write the roads, power and draft-village layers (stamped with ``source``)."""
+    power = power_layers(osm["power"]) if "power" in osm else None
+    if power is not None and "power" in what:
+        layers = {"lines": power[0], "substations": power[1]}
+        files["power"] = _write_layers(out / PATHS["power"], layers, source=source)
+        counts["power_lines"], counts["substations"] = len(power[0]), len(power[1])
+    if "roads" in osm:
+        roads = _roads_layer(osm["roads"])
+        files["roads"] = _write_layers(out / PATHS["roads"], {"roads": roads}, source=source)
         counts["roads"] = len(roads)
-    if "places" in by_layer:
-        places = places_table(parse_overpass(by_layer["places"][0].path), power=power)
+    if "places" in osm:
+        places = places_table(osm["places"], power=power)
         if area.boundary is not None and len(places):
             inside = gpd.points_from_xy(places["lon"], places["lat"]).within(
                 area.boundary.geometry.iloc[0]
@@ -274,25 +339,6 @@ def fetch_scenario(
             places = places[inside]
         files["places"] = _write_csv(out / PATHS["places"], places)
         counts["villages_draft"] = len(places)
-    if "cells" in what:
-        source = cells_file if cells_file is not None else by_layer["cells"][0].path
-        sites, cell_counts = cells_to_sites(read_cells(Path(source)), wide)
-        sites["source"] = SOURCES["opencellid"].attribution
-        files["cells"] = _write_csv(out / PATHS["cells"], sites)
-        counts.update(cell_counts)
-    scenario_file = _write_scenario(
-        out,
-        area,
-        files,
-        fetcher.log,
-        counts,
-        dem_files,
-        margin_km,
-        cells_file,
-        dem_source,
-        admin_meta,
-    )
-    return FetchResult(scenario_file, files, list(fetcher.log), counts)
 
 
 def _stamp(layer_sources: list[str]) -> dict[str, str]:
@@ -338,17 +384,18 @@ def _write_scenario(
     files: dict[str, Path],
     log: list[Download],
     counts: dict[str, int],
-    dem_files: tuple[Path, ...],
+    user_files: dict[str, Any],
     margin_km: float,
-    cells_file: Path | None,
-    dem_source: str,
+    origin: dict[str, str],
     admin_meta: dict,
 ) -> Path:
     def rel(key: str) -> Path | None:
         return files[key].relative_to(out) if key in files else None
 
     draft = " (DRAFT villages from OpenStreetMap)" if "places" in files else ""
-    dems = tuple(Path(p).resolve() for p in dem_files) or tuple(p for p in [rel("dem")] if p)
+    dems = tuple(Path(p).resolve() for p in user_files["dem"]) or tuple(
+        p for p in [rel("dem")] if p
+    )
     scenario = Scenario(
         villages=rel("places"),
         sites=rel("cells"),
@@ -358,7 +405,7 @@ def _write_scenario(
         name=f"{area.name} - open data fetched by covgap{draft}",
     )
     fetched = set(files) - ({"admin"} if not admin_meta else set())
-    used = sorted({_source_of(k, dem_source) for k in fetched if _source_of(k, dem_source)})
+    used = sorted({origin[k] for k in fetched if k in origin})
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     where = (
         area.name
@@ -392,8 +439,8 @@ def _write_scenario(
         "created": now,
         "files": {k: str(v.relative_to(out)) for k, v in files.items()},
         "user_files": {
-            "dem": [str(p) for p in dem_files],
-            "cells": str(cells_file) if cells_file else None,
+            k: [str(p) for p in v] if isinstance(v, tuple) else (str(v) if v else None)
+            for k, v in user_files.items()
         },
         "sources": {k: vars(SOURCES[k]) | {"env": None} for k in used},
         "downloads": [
@@ -419,18 +466,6 @@ def _write_scenario(
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
-
-
-def _source_of(key: str, dem_source: str) -> str:
-    return {
-        "dem": dem_source,
-        "landcover": "worldcover",
-        "roads": "overpass",
-        "power": "overpass",
-        "places": "overpass",
-        "cells": "opencellid",
-        "admin": "geoboundaries",
-    }.get(key, "")
 
 
 def _sources_md(manifest: dict) -> str:

@@ -92,6 +92,14 @@ SOURCES: dict[str, Source] = {
             "COVGAP_OVERPASS_URL",
         ),
         Source(
+            "osm_extract",
+            "OpenStreetMap extract read locally (pyosmium)",
+            "the user's .osm.pbf file",
+            "ODbL 1.0",
+            "© OpenStreetMap contributors, ODbL",
+            "",
+        ),
+        Source(
             "geoboundaries",
             "geoBoundaries gbOpen administrative units",
             "https://www.geoboundaries.org",
