@@ -440,6 +440,58 @@ def test_files_placed_by_hand_are_used_offline(tmp_path):
     assert (tmp_path / "out" / "dem" / "dem_copernicus.tif").is_file()
 
 
+def test_a_local_osm_extract_gives_the_same_layers_as_overpass(server, tmp_path):
+    extract = SERVER_ROOT / "extract" / "test_area.osm.pbf"
+    args = [
+        "--bbox",
+        *map(str, BBOX),
+        "--out",
+        str(tmp_path / "pbf"),
+        "--cache",
+        str(tmp_path / "cache"),
+        "--margin-km",
+        "5",
+        "--what",
+        "roads,power,places",
+        "--osm",
+        str(extract),
+    ]
+    cli = CliRunner().invoke(fetch_command, args)
+    assert cli.exit_code == 0, cli.output
+    assert server.log == []  # nothing asked of Overpass
+    from_api = _fetch(tmp_path / "api", what=("roads", "power", "places"))
+    out = tmp_path / "pbf"
+    pbf = {
+        "roads": out / "roads" / "osm_roads.gpkg",
+        "places": out / "villages" / "villages_draft_osm.csv",
+        "power": out / "power" / "osm_power.gpkg",
+    }
+    # a footway, a town, a tower and a village 150 km away are left out, as Overpass does
+    assert sorted(gpd.read_file(pbf["roads"])["osm_id"]) == sorted(
+        gpd.read_file(from_api.files["roads"])["osm_id"]
+    )
+    a, b = read_villages(pbf["places"]), read_villages(from_api.files["places"])
+    assert a["village_id"].tolist() == b["village_id"].tolist()
+    assert a["grid_power"].tolist() == b["grid_power"].tolist()
+    for layer in ("lines", "substations"):
+        assert len(gpd.read_file(pbf["power"], layer=layer)) == len(
+            gpd.read_file(from_api.files["power"], layer=layer)
+        )
+    meta = pyogrio.read_info(pbf["roads"], layer="roads")["layer_metadata"]
+    assert "extract" in meta["SOURCE"] and "ODbL" in meta["LICENCE"]
+    manifest = json.loads((out / "sources.json").read_text(encoding="utf-8"))
+    assert manifest["user_files"]["osm"] == str(extract) and "osm_extract" in manifest["sources"]
+
+
+def test_a_broken_osm_extract_is_a_clear_error(tmp_path):
+    from covgap.io.fetch.osm_file import elements_from_extract
+
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"not a pbf at all")
+    with pytest.raises(DataFileError, match="cannot read as an OSM extract"):
+        elements_from_extract(bad, BBOX)
+
+
 def test_user_dem_and_cell_export_replace_downloads(server, tmp_path):
     dem = tmp_path / "mine.tif"
     dem.write_bytes(next((SERVER_ROOT / "copernicus").rglob("*N22_00_E103*.tif")).read_bytes())

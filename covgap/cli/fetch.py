@@ -49,6 +49,12 @@ def _what(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, 
 @click.option("--dem", "dem_files", type=EXISTING, multiple=True, help="Use this DEM instead.")
 @click.option("--cells", "cells_file", type=EXISTING, help="A local OpenCelliD/MLS CSV export.")
 @click.option(
+    "--osm",
+    "osm_file",
+    type=EXISTING,
+    help="A local OpenStreetMap extract (.osm.pbf) instead of the Overpass API.",
+)
+@click.option(
     "--margin-km",
     type=click.FloatRange(0, 200),
     help="Border around the area for heights, land cover, power and cells "
@@ -74,6 +80,7 @@ def fetch_command(
     dem_source: str,
     dem_files: tuple[Path, ...],
     cells_file: Path | None,
+    osm_file: Path | None,
     margin_km: float | None,
     offline: bool,
     throttle: float,
@@ -97,9 +104,16 @@ def fetch_command(
         offline=offline,
     )
     result = fetch_scenario(
-        out_dir, area, what=what, fetcher=fetcher, dem_source=dem_source,
-        margin_km=margin_km, dem_files=dem_files, cells_file=cells_file,
-    )  # fmt: skip
+        out_dir,
+        area,
+        what=what,
+        fetcher=fetcher,
+        dem_source=dem_source,
+        margin_km=margin_km,
+        dem_files=dem_files,
+        cells_file=cells_file,
+        osm_file=osm_file,
+    )
     hows = [d.how for d in result.downloads]
     click.echo(
         f"{area.name}: {len(hows)} file(s), {result.from_network} over the network, "

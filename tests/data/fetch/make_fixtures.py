@@ -13,6 +13,9 @@ Run from the repository root: ``python tests/data/fetch/make_fixtures.py``. The 
 * ``gb/api-ADM{1,2,3}.json`` and ``gb/geoBoundaries-VNM-ADM{1,2,3}.geojson``: geoBoundaries
   API answers (``{base}`` is replaced by the test server's address) and the GeoJSON they
   point to;
+* ``extract/test_area.osm.pbf``: an OSM extract (PBF, written with pyosmium) holding the
+  Overpass fixtures' features plus some that must be left out (a footway, a town, a power
+  tower, a village far away);
 * ``ocid/452.csv.gz``: an excerpt in the layout of OpenCelliD's country export (no header).
 
 The heights are a smooth synthetic relief (a ridge between valleys), the land cover a
@@ -118,9 +121,7 @@ def _way(wid: int, tags: dict, coords: list[tuple[float, float]]) -> dict:
     }
 
 
-def overpass() -> None:
-    out = ROOT / "overpass"
-    out.mkdir(parents=True, exist_ok=True)
+def _osm_features():
     roads = [
         _way(
             101,
@@ -164,9 +165,62 @@ def overpass() -> None:
         {"type": "node", "id": i, "lat": la, "lon": lo, "tags": {"place": p, **t}}
         for i, lo, la, p, t in places
     ]
+    return roads, power, place_elements
+
+
+def overpass() -> None:
+    out = ROOT / "overpass"
+    out.mkdir(parents=True, exist_ok=True)
+    roads, power, place_elements = _osm_features()
     for name, elements in (("roads", roads), ("power", power), ("places", place_elements)):
         text = json.dumps(_answer(elements), ensure_ascii=False, indent=1)
         (out / f"{name}.json").write_text(text, encoding="utf-8")
+
+
+def extract() -> None:
+    import osmium
+    from osmium.osm.mutable import Node, Way
+
+    roads, power, places = _osm_features()
+    extra = [
+        _way(104, {"highway": "footway"}, [(103.00, 22.35), (103.01, 22.35)]),
+        {
+            "type": "node",
+            "id": 406,
+            "lat": 22.36,
+            "lon": 103.04,
+            "tags": {"place": "town", "name": "Thị trấn"},
+        },
+        {
+            "type": "node",
+            "id": 407,
+            "lat": 21.0,
+            "lon": 105.0,
+            "tags": {"place": "village", "name": "Far away"},
+        },
+        {"type": "node", "id": 302, "lat": 22.33, "lon": 103.0, "tags": {"power": "tower"}},
+    ]
+    elements = roads + power + places + extra
+    nodes, ways = [], []
+    for el in elements:
+        if el["type"] == "node":
+            nodes.append(Node(id=el["id"], location=(el["lon"], el["lat"]), tags=el["tags"]))
+        else:
+            ids = el["nodes"]
+            for nid, p in zip(ids, el["geometry"], strict=True):
+                nodes.append(Node(id=nid, location=(p["lon"], p["lat"]), tags={}))
+            ways.append(Way(id=el["id"], nodes=ids, tags=el["tags"]))
+    out = ROOT / "extract" / "test_area.osm.pbf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    writer = osmium.SimpleWriter(str(out))
+    try:
+        for node in sorted(nodes, key=lambda n: n.id):
+            writer.add_node(node)
+        for way in sorted(ways, key=lambda w: w.id):
+            writer.add_way(way)
+    finally:
+        writer.close()
 
 
 def opencellid() -> None:
@@ -250,5 +304,6 @@ if __name__ == "__main__":
     srtm()
     worldcover()
     overpass()
+    extract()
     opencellid()
     print("fixtures written to", ROOT)
