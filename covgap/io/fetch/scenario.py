@@ -6,30 +6,25 @@ only, never by ``covgap run`` or the pipeline.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
-import pandas as pd
-import pyogrio
 
-from ...config import Radio, Scenario
+from ...config import Radio
 from ...errors import DataFileError, InputError
-from ..atomic import atomic_path
 from .admin import LEVELS, admin_layers, geoboundaries_api_url
 from .area import Area
-from .cells import POSITION_NOTE, cells_to_sites, read_cells
+from .cells import cells_to_sites, read_cells
 from .download import Download, Fetcher, OfflineError, mask_secrets
-from .osm import DRAFT_NOTE, overpass_query, parse_overpass, places_table, power_layers
+from .osm import overpass_query, parse_overpass, places_table, power_layers
 from .osm import roads_layer as _roads_layer
 from .osm_file import elements_from_extract
 from .rasters import dem_requests, expand_bounds, landcover_requests, mosaic
 from .sources import SOURCES, base_url, opencellid_url
+from .writers import write_csv, write_layers, write_scenario
 
 __all__ = ["LAYERS", "FetchResult", "fetch_scenario"]
 
@@ -260,10 +255,10 @@ def fetch_scenario(
         units, admin_meta = admin_layers(area, fetcher)
         if area.boundary is None and "province" in units and len(units["province"]) == 1:
             area = replace(area, boundary=units["province"][["geometry"]].assign(name=area.name))
-        files["admin"] = _write_layers(out / PATHS["admin"], units, source="geoboundaries")
+        files["admin"] = write_layers(out / PATHS["admin"], units, source="geoboundaries")
         counts.update({f"admin_{k}": len(v) for k, v in units.items()})
     elif area.boundary is not None:
-        files["admin"] = _write_layers(
+        files["admin"] = write_layers(
             out / PATHS["admin"], {"province": area.boundary}, source=None
         )
     osm_source = "osm_extract" if osm_file else "overpass"
@@ -273,7 +268,7 @@ def fetch_scenario(
         source = cells_file if cells_file is not None else by_layer["cells"][0].path
         sites, cell_counts = cells_to_sites(read_cells(Path(source)), wide)
         sites["source"] = SOURCES["opencellid"].attribution
-        files["cells"] = _write_csv(out / PATHS["cells"], sites)
+        files["cells"] = write_csv(out / PATHS["cells"], sites)
         counts.update(cell_counts)
     origin = {
         "dem": dem_source,
@@ -282,7 +277,7 @@ def fetch_scenario(
         "admin": "geoboundaries",
     } | dict.fromkeys(OSM_LAYERS, osm_source)
     user_files = {"dem": tuple(dem_files), "cells": cells_file, "osm": osm_file}
-    scenario_file = _write_scenario(
+    scenario_file = write_scenario(
         out, area, files, fetcher.log, counts, user_files, margin_km, origin, admin_meta
     )
     return FetchResult(scenario_file, files, list(fetcher.log), counts)
@@ -324,11 +319,11 @@ def _write_osm(
     power = power_layers(osm["power"]) if "power" in osm else None
     if power is not None and "power" in what:
         layers = {"lines": power[0], "substations": power[1]}
-        files["power"] = _write_layers(out / PATHS["power"], layers, source=source)
+        files["power"] = write_layers(out / PATHS["power"], layers, source=source)
         counts["power_lines"], counts["substations"] = len(power[0]), len(power[1])
     if "roads" in osm:
         roads = _roads_layer(osm["roads"])
-        files["roads"] = _write_layers(out / PATHS["roads"], {"roads": roads}, source=source)
+        files["roads"] = write_layers(out / PATHS["roads"], {"roads": roads}, source=source)
         counts["roads"] = len(roads)
     if "places" in osm:
         places = places_table(osm["places"], power=power)
@@ -337,151 +332,5 @@ def _write_osm(
                 area.boundary.geometry.iloc[0]
             )
             places = places[inside]
-        files["places"] = _write_csv(out / PATHS["places"], places)
+        files["places"] = write_csv(out / PATHS["places"], places)
         counts["villages_draft"] = len(places)
-
-
-def _stamp(layer_sources: list[str]) -> dict[str, str]:
-    srcs = [SOURCES[k] for k in layer_sources]
-    return {
-        "SOURCE": "; ".join(s.title for s in srcs),
-        "LICENCE": "; ".join(s.licence for s in srcs),
-        "ATTRIBUTION": "; ".join(s.attribution for s in srcs),
-        "CREATED": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-
-
-def _write_layers(
-    path: Path, layers: dict[str, gpd.GeoDataFrame], *, source: str | None = "overpass"
-) -> Path:
-    meta = _stamp([source]) if source else {}
-    with atomic_path(path, create=False) as tmp:
-        for name, gdf in layers.items():
-            if gdf.empty:
-                gdf = gpd.GeoDataFrame(
-                    {"osm_id": pd.Series(dtype=str)}, geometry=[], crs="EPSG:4326"
-                )
-            pyogrio.write_dataframe(
-                gdf,
-                tmp,
-                layer=name,
-                driver="GPKG",
-                append=tmp.exists(),
-                layer_metadata=meta or None,
-            )
-    return path
-
-
-def _write_csv(path: Path, table: pd.DataFrame) -> Path:
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    return path
-
-
-def _write_scenario(
-    out: Path,
-    area: Area,
-    files: dict[str, Path],
-    log: list[Download],
-    counts: dict[str, int],
-    user_files: dict[str, Any],
-    margin_km: float,
-    origin: dict[str, str],
-    admin_meta: dict,
-) -> Path:
-    def rel(key: str) -> Path | None:
-        return files[key].relative_to(out) if key in files else None
-
-    draft = " (DRAFT villages from OpenStreetMap)" if "places" in files else ""
-    dems = tuple(Path(p).resolve() for p in user_files["dem"]) or tuple(
-        p for p in [rel("dem")] if p
-    )
-    scenario = Scenario(
-        villages=rel("places"),
-        sites=rel("cells"),
-        dem=dems,
-        admin=rel("admin"),
-        roads=rel("roads"),
-        name=f"{area.name} - open data fetched by covgap{draft}",
-    )
-    fetched = set(files) - ({"admin"} if not admin_meta else set())
-    used = sorted({origin[k] for k in fetched if k in origin})
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    where = (
-        area.name
-        if area.name.startswith("bbox")
-        else f"{area.name}, bbox " + ",".join(f"{v:g}" for v in area.bounds)
-    )
-    header = [f"# Written by `covgap fetch` on {now} for {where} (+{margin_km:g} km margin)."]
-    header += ["# Sources, licences (also in SOURCES.md, sources.json and on every file):"]
-    header += [
-        f"#   {SOURCES[k].title}: {SOURCES[k].licence}. {SOURCES[k].attribution}" for k in used
-    ]
-    if "places" in files:
-        header.append(f"# villages: {DRAFT_NOTE}.")
-    if "cells" in files:
-        header.append(f"# sites: {POSITION_NOTE}.")
-    if "landcover" in files:
-        header.append(
-            f'# land cover (clutter): landcover = "{rel("landcover")}"  '
-            "(ESA WorldCover classes; give it to the clutter model)"
-        )
-    if "power" in files:
-        header.append(f'# power lines and substations: "{rel("power")}"')
-    text = "\n".join(header) + "\n" + scenario.to_toml()
-    manifest = {
-        "area": {
-            "name": area.name,
-            "bounds": list(area.bounds),
-            "margin_km": margin_km,
-            "boundary_file": str(area.boundary_file) if area.boundary_file else None,
-        },
-        "created": now,
-        "files": {k: str(v.relative_to(out)) for k, v in files.items()},
-        "user_files": {
-            k: [str(p) for p in v] if isinstance(v, tuple) else (str(v) if v else None)
-            for k, v in user_files.items()
-        },
-        "sources": {k: vars(SOURCES[k]) | {"env": None} for k in used},
-        "downloads": [
-            {
-                "name": d.name,
-                "url": d.url,
-                "sha256": d.sha256,
-                "size": d.size,
-                "retrieved": d.retrieved,
-                "how": d.how,
-            }
-            for d in log
-        ],
-        "counts": counts,
-        "admin_layers": admin_meta,
-        "caveats": {"villages": DRAFT_NOTE, "sites": POSITION_NOTE},
-    }
-    with atomic_path(out / "sources.json") as tmp:
-        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-    with atomic_path(out / "SOURCES.md") as tmp:
-        tmp.write_text(_sources_md(manifest), encoding="utf-8")
-    path = out / "scenario.toml"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return path
-
-
-def _sources_md(manifest: dict) -> str:
-    lines = [
-        f"# Sources of the data in this folder ({manifest['area']['name']})",
-        "",
-        f"Fetched by `covgap fetch` on {manifest['created']}.",
-        "",
-    ]
-    for s in manifest["sources"].values():
-        lines += [f"- **{s['title']}** ({s['url']}): {s['licence']}. {s['attribution']}"]
-    lines += ["", "## Caveats", ""] + [f"- {k}: {v}" for k, v in manifest["caveats"].items()]
-    lines += ["", "## Downloads", ""]
-    lines += [
-        f"- `{d['name']}` <- {d['url']} (SHA-256 {d['sha256'][:12]}…, {d['size']} bytes, "
-        f"{d['retrieved'] or 'manual'}, {d['how']})"
-        for d in manifest["downloads"]
-    ]
-    return "\n".join(lines) + "\n"
