@@ -66,7 +66,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+        # S3 style: the ETag of a single-part upload is the content's MD5
+        etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+        if path in self.server.corrupt:
+            data = data[:100] + bytes([data[100] ^ 0xFF]) + data[101:]
         start, status = 0, 200
         rng = None if self.server.ignore_range else self.headers.get("Range")
         if rng and self.headers.get("If-Range", etag) == etag:
@@ -131,7 +134,7 @@ def server(monkeypatch):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.log, httpd.cut, httpd.fail_once, httpd.overpass_error = [], {}, set(), False
-    httpd.missing_levels, httpd.ignore_range = set(), False
+    httpd.missing_levels, httpd.ignore_range, httpd.corrupt = set(), False, set()
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -295,6 +298,17 @@ def test_throttle_spaces_requests_to_one_host(server, tmp_path):
     times = [e["t"] for e in server.log]
     assert len(times) == 3
     assert min(b - a for a, b in itertools.pairwise(times)) >= 0.28
+
+
+def test_a_corrupted_transfer_fails_the_md5_etag_check(server, tmp_path):
+    server.corrupt.add(WC_PATH)  # right length, one byte flipped
+    fetcher = Fetcher(cache=tmp_path / "cache", min_interval_s=0.0)
+    url = f"http://127.0.0.1:{server.server_address[1]}{WC_PATH}"
+    with pytest.raises(DataFileError, match="does not match the server's MD5"):
+        fetcher.get(url, name=WC_NAME)
+    assert not list((tmp_path / "cache" / "objects").rglob("*.tif"))
+    server.corrupt.clear()
+    assert fetcher.get(url, name=WC_NAME).how == "downloaded"
 
 
 def test_checksum_mismatch_and_http_errors(server, tmp_path):

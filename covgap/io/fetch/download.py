@@ -6,7 +6,8 @@
 * **Resumable**: bytes arrive in ``partial/<key>.part``; a broken transfer is continued
   with an HTTP ``Range`` request (``If-Range`` on the ETag, so a changed file starts over).
 * **Checked**: the size against ``Content-Length`` (and the ``Content-Range`` of a resumed
-  transfer), and a SHA-256 where the source publishes one.
+  transfer), the MD5 that S3 publishes as the ETag of single-part uploads, and a SHA-256
+  where a source publishes one (none of the five does today).
 * **Throttled**: at most one request per ``min_interval_s`` to a host, one at a time, with
   a ``User-Agent`` that names covgap; ``429``/``5xx`` answers are retried after a pause.
 * **Offline**: a refused connection or an unknown host raises :class:`OfflineError` at
@@ -49,6 +50,7 @@ USER_AGENT = f"covgap/{__version__} (coverage-gap toolkit; covgap fetch)"
 CHUNK_BYTES = 1 << 20
 #: HTTP statuses worth a retry after a pause.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 _SECRET = re.compile(r"((?:token|key|api_key|apikey)=)[^&]+", re.IGNORECASE)
 
 
@@ -100,6 +102,10 @@ class Fetcher:
         Least time between two requests to the same host.
     timeout_s
         Socket timeout of a request.
+    check_etag_md5
+        Check the content against an ETag that is a plain MD5 (32 hex digits: what S3
+        publishes for files uploaded in one part, as the DEM and land-cover buckets do;
+        multipart ETags, ``<md5>-<n>``, are not a file's MD5 and are not checked).
     connect_timeout_s
         Time allowed to open the first connection to a host: a network that swallows
         packets fails this fast instead of after ``timeout_s``.
@@ -116,6 +122,7 @@ class Fetcher:
     retries: int = 3
     offline: bool = False
     connect_timeout_s: float = 2.0
+    check_etag_md5: bool = True
     log: list[Download] = field(default_factory=list)
     _last: dict[str, float] = field(default_factory=dict)
     _reached: set[tuple[str, int]] = field(default_factory=set)
@@ -312,6 +319,15 @@ class Fetcher:
         self, url: str, data: bytes | None, part: Path, name: str, sha256: str | None, how: str
     ) -> Download:
         digest = _sha256(part)
+        etag_file = part.with_suffix(".etag")
+        etag = etag_file.read_text(encoding="utf-8").strip('"W/ ') if etag_file.is_file() else ""
+        if self.check_etag_md5 and _MD5_ETAG.fullmatch(etag) and _md5(part) != etag:
+            part.unlink()
+            etag_file.unlink()
+            raise DataFileError(
+                f"{name}: the content does not match the server's MD5 (ETag {etag}); "
+                "the download was deleted, run again"
+            )
         if sha256 and digest != sha256.lower():
             part.unlink()
             raise DataFileError(
@@ -356,6 +372,14 @@ def _retry_after(headers) -> float:
         return float(headers.get("Retry-After", 0))
     except (TypeError, ValueError):
         return 0.0
+
+
+def _md5(path: Path) -> str:
+    h = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(CHUNK_BYTES), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _sha256(path: Path) -> str:
