@@ -279,6 +279,24 @@ def test_a_broken_transfer_resumes_within_one_call(server, tmp_path):
     assert ranges == [None, "bytes=3000-"]
 
 
+def test_two_runs_sharing_a_cache_download_once(server, tmp_path):
+    url = f"http://127.0.0.1:{server.server_address[1]}{WC_PATH}"
+    results = []
+
+    def one() -> None:
+        fetcher = Fetcher(cache=tmp_path / "cache", min_interval_s=0.0)
+        results.append(fetcher.get(url, name=WC_NAME))
+
+    threads = [threading.Thread(target=one) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(r.how for r in results) == ["cache", "cache", "downloaded"]
+    assert [e["path"] for e in server.log].count(WC_PATH) == 1
+    assert len({r.sha256 for r in results}) == 1
+
+
 def test_retry_after_a_503(server, tmp_path):
     server.fail_once.add(WC_PATH)
     result = _fetch(tmp_path, what=("landcover",))

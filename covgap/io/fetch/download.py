@@ -20,6 +20,7 @@ API tokens are never written: the index records URLs with ``token``/``key`` valu
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import http.client
 import json
@@ -29,6 +30,8 @@ import re
 import shutil
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,10 +193,22 @@ class Fetcher:
         if self.offline:
             raise OfflineError(f"{name}: not in the cache and --offline is set")
         part = self.cache / "partial" / (self._key(url, data) + ".part")
+        with _locked(part.with_suffix(".lock"), name):
+            hit = self.cached(url, data=data, name=name)  # another run may have finished it
+            if hit is not None:
+                self.log.append(hit)
+                return hit
+            how = self._fetch(url, data, part, name, headers or {})
+            return self._store(url, data, part, name, sha256, how)
+
+    def _fetch(
+        self, url: str, data: bytes | None, part: Path, name: str, headers: dict[str, str]
+    ) -> str:
+        """Transfer into ``part``, retrying; return "downloaded" or "resumed"."""
         resumed = False
         for attempt in range(self.retries + 1):
             try:
-                resumed |= self._transfer(url, data, part, name, headers or {})
+                resumed |= self._transfer(url, data, part, name, headers)
                 break
             except _Retry as exc:
                 if attempt == self.retries:
@@ -205,7 +220,7 @@ class Fetcher:
                 wait = min(exc.wait_s, 60.0) if exc.wait_s else 2.0**attempt
                 logger.warning("%s: %s; retrying in %.0f s", name, exc, wait)
                 time.sleep(wait)
-        return self._store(url, data, part, name, sha256, "resumed" if resumed else "downloaded")
+        return "resumed" if resumed else "downloaded"
 
     # ------------------------------------------------------------------ internals
     def _key(self, url: str, data: bytes | None) -> str:
@@ -359,6 +374,21 @@ class Fetcher:
     def forget(self, url: str, *, data: bytes | None = None) -> None:
         """Drop a request's index entry (its content turned out unusable)."""
         self._index_path(url, data).unlink(missing_ok=True)
+
+
+@contextmanager
+def _locked(path: Path, name: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``: two runs sharing a cache never write one file."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.info("%s: another covgap fetch is downloading it; waiting", name)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class _Retry(Exception):
