@@ -287,3 +287,21 @@ def test_fetch_never_runs_implicitly():
         if "io.fetch" in text or "from .fetch" in text or "from ..fetch" in text:
             users.append(rel)
     assert users == []
+
+
+def test_land_cover_goes_into_the_scenario_once_it_has_a_key(monkeypatch):
+    from dataclasses import dataclass
+    from pathlib import Path
+
+    import covgap.io.fetch.writers as w
+    from covgap.config import Scenario
+
+    assert w._landcover_input(Path("lc.tif")) == {}  # no key yet: a comment only
+
+    @dataclass(frozen=True)
+    class WithLandcover(Scenario):
+        landcover: Path | None = None
+
+    monkeypatch.setattr(w, "Scenario", WithLandcover)
+    assert w._landcover_input(Path("lc.tif")) == {"landcover": Path("lc.tif")}
+    assert w._landcover_input(None) == {}

@@ -10,6 +10,7 @@ tables, and the scenario's header comments, next to the full record of the downl
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ def write_scenario(
         admin=rel("admin"),
         roads=rel("roads"),
         name=f"{area.name} - open data fetched by covgap{draft}",
+        **_landcover_input(rel("landcover")),
     )
     fetched = set(files) - ({"admin"} if not admin_meta else set())
     used = sorted({origin[k] for k in fetched if k in origin})
@@ -161,6 +163,17 @@ def write_scenario(
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+#: Names the ``[inputs]`` key of the land-cover raster may take (it is being added).
+LANDCOVER_KEYS = ("landcover", "land_cover", "clutter")
+
+
+def _landcover_input(path: Path | None) -> dict[str, Path]:
+    """Return the land-cover input for :class:`Scenario` once it has a key for one."""
+    names = {f.name for f in fields(Scenario)}
+    key = next((k for k in LANDCOVER_KEYS if k in names), None)
+    return {key: path} if key and path is not None else {}
 
 
 def _sources_md(manifest: dict) -> str:
