@@ -15,7 +15,7 @@ from covgap.io import read_sites, read_villages
 from covgap.io.fetch.admin import geoboundaries_api_url
 from covgap.io.fetch.area import resolve_area
 from covgap.io.fetch.cells import cells_to_sites, read_cells
-from covgap.io.fetch.download import Fetcher, mask_secrets
+from covgap.io.fetch.download import Fetcher, OfflineError, mask_secrets
 from covgap.io.fetch.osm import overpass_query, places_table, power_layers
 from covgap.io.fetch.rasters import dem_requests, expand_bounds, landcover_requests
 from covgap.io.fetch.sources import (
@@ -305,3 +305,19 @@ def test_land_cover_goes_into_the_scenario_once_it_has_a_key(monkeypatch):
     monkeypatch.setattr(w, "Scenario", WithLandcover)
     assert w._landcover_input(Path("lc.tif")) == {"landcover": Path("lc.tif")}
     assert w._landcover_input(None) == {}
+
+
+def test_a_name_lookup_that_hangs_fails_fast(tmp_path, monkeypatch):
+    import socket
+    import time
+
+    def slow(*args, **kwargs):
+        time.sleep(1.5)
+        raise OSError("never answered")
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    fetcher = Fetcher(cache=tmp_path, connect_timeout_s=0.2)
+    start = time.monotonic()
+    with pytest.raises(OfflineError, match=r"no network .*took over 0\.2 s"):
+        fetcher.get("http://covgap-offline.invalid/x.tif", name="x.tif")
+    assert time.monotonic() - start < 1.0

@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -251,7 +252,10 @@ class Fetcher:
         if (host, port) in self._reached:
             return
         try:
-            socket.create_connection((host, port), timeout=self.connect_timeout_s).close()
+            family, kind, proto, _, address = _resolve(host, port, self.connect_timeout_s)
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(self.connect_timeout_s)
+                sock.connect(address)
         except OSError as exc:
             raise OfflineError(
                 f"no network ({exc.strerror or exc}) for {host}:{port} ({mask_secrets(url)})"
@@ -374,6 +378,30 @@ class Fetcher:
     def forget(self, url: str, *, data: bytes | None = None) -> None:
         """Drop a request's index entry (its content turned out unusable)."""
         self._index_path(url, data).unlink(missing_ok=True)
+
+
+def _resolve(host: str, port: int, timeout_s: float) -> tuple:
+    """First address of ``host``, or OSError if the lookup fails or takes over ``timeout_s``.
+
+    The lookup runs in a daemon thread: a resolver that waits for an unreachable DNS server
+    (several seconds per try) must not hold ``covgap fetch`` when there is no network.
+    """
+    found: list = []
+
+    def lookup() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0])
+        except OSError as exc:
+            found.append(exc)
+
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if not found:
+        raise TimeoutError(f"looking up {host} took over {timeout_s:g} s")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return found[0]
 
 
 @contextmanager
