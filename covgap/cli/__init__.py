@@ -13,6 +13,7 @@ import click
 from .. import __version__
 from ._logging import configure_logging
 from .calibrate import calibrate_command
+from .fetch import fetch_command
 from .map import map_command
 from .plan import plan_command
 from .predict import predict_command
@@ -51,6 +52,7 @@ for _command in (
     map_command,
     predict_command,
     calibrate_command,
+    fetch_command,
     validate,
     sample,
 ):
