@@ -441,7 +441,8 @@ class Radio:
         profile) or ``"fspl"``. Points and rasters use the same model code.
     clutter
         How the land cover (``Scenario.land_cover``) enters the path loss: ``"p1812"``
-        (representative clutter heights on the profile, ITU-R P.1812-6 §3.2), ``"p2108"``
+        (representative clutter heights on the profile, ITU-R P.1812-6 §3.2; the default,
+        which changes nothing without a land cover), ``"p2108"``
         (P.2108 §3.2 statistical loss at a receiver in urban or suburban clutter) or
         ``"none"`` (bare DEM; also without a land cover).
     delta_n
@@ -463,7 +464,7 @@ class Radio:
     location_probability: float = 0.5
     profile_step_m: float | None = None
     model: str = "p1812"
-    clutter: str = "none"
+    clutter: str = "p1812"
     delta_n: float | None = None
 
     def __post_init__(self) -> None:

@@ -114,8 +114,9 @@ def calibrate(
     points = pd.concat(frames, ignore_index=True)
     radio = scenario.radio
     table = predict_measurements(
-        points, inputs.sites, inputs.terrain, radio=radio, progress=progress
-    )
+        points, inputs.sites, inputs.terrain, radio=radio, progress=progress,
+        clutter=inputs.clutter,
+    )  # fmt: skip
     stats = error_stats(table)
     fit = fit_offsets(table, block_km=block_km)
     files = ", ".join(Path(p).name for p in measurements)

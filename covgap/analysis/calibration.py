@@ -73,6 +73,7 @@ def predict_measurements(
     *,
     radio: Radio | None = None,
     method: str = "auto",
+    clutter: object = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Predict the signal at every measurement from the best server of its carrier.
@@ -86,6 +87,9 @@ def predict_measurements(
         The sites and the DEM of the analysis (:class:`~covgap.analysis.inputs.Inputs`).
     radio
         Model, link budget and receiver height (``None``: the defaults).
+    clutter
+        The land cover on the DEM grid (:func:`covgap.io.landcover.clutter_grid`), used as
+        ``radio.clutter`` says; ``None``: bare terrain.
     method
         ``"point"``: one path per sector in range at each distinct position (exact);
         ``"area"``: the best-server rasters of the area engine, sampled at the
@@ -117,7 +121,7 @@ def predict_measurements(
     keys = table[["lon", "lat"]].round(7)
     unique = keys.drop_duplicates().reset_index(drop=True)
     if method == "area" or (method == "auto" and len(unique) > AREA_ABOVE):
-        return _predict_by_area(table, sites, terrain, radio, progress)
+        return _predict_by_area(table, sites, terrain, radio, progress, clutter)
     unique["point_id"] = np.arange(len(unique))
     table = table.merge(
         unique.rename(columns={"lon": "_lon", "lat": "_lat"}),
@@ -127,7 +131,7 @@ def predict_measurements(
     ).drop(columns=["key_0", "key_1", "_lon", "_lat"], errors="ignore")
     servers = best_servers(
         unique[["point_id", "lon", "lat"]], sites, terrain, radio=radio, model=radio.model,
-        progress=progress,
+        progress=progress, clutter=clutter,
     )  # fmt: skip
     cols = ["point_id", "carrier", "technology", "signal_dbm", "dist_km", "site_id"]
     best = servers[cols].rename(
@@ -147,7 +151,7 @@ def predict_measurements(
             own = best_servers(
                 unique[unique["point_id"].isin(ids)][["point_id", "lon", "lat"]],
                 sites[sites["site_id"].astype(str).isin(wanted)],
-                terrain, radio=radio, model=radio.model, by="site",
+                terrain, radio=radio, model=radio.model, by="site", clutter=clutter,
             )  # fmt: skip
             own = own.set_index(["point_id", "site_id", "technology"])
             keys = pd.MultiIndex.from_arrays(
@@ -169,7 +173,12 @@ def predict_measurements(
 
 
 def _predict_by_area(
-    table: pd.DataFrame, sites: pd.DataFrame, terrain: object, radio: Radio, progress: bool
+    table: pd.DataFrame,
+    sites: pd.DataFrame,
+    terrain: object,
+    radio: Radio,
+    progress: bool,
+    clutter: object = None,
 ) -> pd.DataFrame:
     """Sample the best-server composites of every carrier × technology at the measurements."""
     from ..io.terrain import distance_km
@@ -177,7 +186,7 @@ def _predict_by_area(
 
     rasters = predict_area(
         terrain, sites, radius_km=radio.max_range_km, model=radio.model, radio=radio,
-        progress=progress, warn_clipped=False,
+        progress=progress, warn_clipped=False, clutter=clutter,
     )  # fmt: skip
     to_grid = Transformer.from_crs(4326, rasters.grid.crs, always_xy=True)
     x, y = to_grid.transform(table["lon"].to_numpy(float), table["lat"].to_numpy(float))

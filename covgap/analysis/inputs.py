@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..config import Scenario
 from ..errors import InputError, Problem, ValidationError
+from ..io.landcover import ClutterGrid
 from ..io.terrain import Terrain
 from ..schema import SITE_COLUMNS
 
@@ -31,6 +32,7 @@ class Inputs:
     districts: gpd.GeoDataFrame | None = None
     communes: gpd.GeoDataFrame | None = None
     warnings: list[Problem] = field(default_factory=list)
+    clutter: ClutterGrid | None = None
 
 
 def load_inputs(scenario: Scenario) -> Inputs:
@@ -115,7 +117,15 @@ def load_inputs(scenario: Scenario) -> Inputs:
     if scenario.admin is not None:
         districts = read_admin(scenario.admin, "districts")
         communes = _optional_layer(read_admin, scenario.admin, "communes")
-    return Inputs(villages, sites, terrain, districts, communes, problems)
+    clutter = None
+    if scenario.land_cover is not None:
+        from ..io.landcover import check_land_cover, clutter_grid
+
+        clutter = clutter_grid(scenario.land_cover, terrain, scenario.clutter)
+        for message in check_land_cover(clutter, scenario.clutter):
+            problems.append(Problem(str(scenario.land_cover), message, severity="warning"))
+            logger.warning("%s", problems[-1])
+    return Inputs(villages, sites, terrain, districts, communes, problems, clutter)
 
 
 def far_from_villages(

@@ -50,6 +50,9 @@ class Result:
     rasters
         Best-server rasters (:class:`covgap.radio.rasters.AreaRasters`) when the area was
         predicted (``area=True``), else ``None``.
+    clutter
+        The land cover on the DEM grid (:class:`covgap.io.landcover.ClutterGrid`) the
+        prediction used, or ``None``.
     zones, zone_summary
         White and low-signal zone polygons, and their villages and people per district and
         commune (:func:`covgap.analysis.zones.area_zones`), with the rasters.
@@ -68,6 +71,7 @@ class Result:
     rasters: Any = None
     zones: gpd.GeoDataFrame | None = None
     zone_summary: pd.DataFrame | None = None
+    clutter: Any = None
 
     def info(self) -> dict[str, Any]:
         """Scenario facts to stamp on maps and reports so a result can be defended later."""
@@ -131,6 +135,7 @@ def analyse(
         radio=scenario.radio,
         model=scenario.radio.model,
         progress=progress,
+        clutter=inputs.clutter,
     )
     # measured corrections (covgap calibrate): offsets on the signal, their spread as sigma
     servers = apply_calibration(servers, scenario.calibration)
@@ -154,6 +159,7 @@ def analyse(
         inputs.districts,
         inputs.communes,
         timings,
+        clutter=inputs.clutter,
     )
     if area:
         _add_area(result, inputs, progress=progress)
@@ -176,6 +182,7 @@ def _add_area(result: Result, inputs: Inputs, *, progress: bool) -> None:
         thresholds=scenario.thresholds,
         info={"scenario": scenario.name, "synthetic": scenario.synthetic},
         progress=progress,
+        clutter=inputs.clutter,
     )
     result.zones, result.zone_summary = area_zones(
         result.rasters, result.villages, districts=inputs.districts, communes=inputs.communes

@@ -421,6 +421,7 @@ def rerun(
         result.terrain,
         result.districts,
         result.communes,
+        clutter=result.clutter,
     )
     new = analyse(inputs, scenario, progress=progress)
     new.timings = {"read_s": 0.0, **new.timings}

@@ -83,6 +83,12 @@ def progress_default() -> bool:
     return sys.stderr.isatty()
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an option for :func:`scenario_from_options` without widening every command."""
+    ctx.meta[f"covgap.{param.name}"] = value
+    return value
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the scenario's input options: --villages --sites --dem --admin --crs --config."""
     options = [
@@ -115,6 +121,14 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "Lai Châu). Not needed for lon/lat.",
         ),
         click.option(
+            "--land-cover",
+            type=EXISTING,
+            expose_value=False,
+            callback=_remember,
+            help="Land-cover raster (ESA WorldCover, or classes under [clutter]), any CRS: "
+            "clutter in the path loss as [radio] clutter says (p1812 by default).",
+        ),
+        click.option(
             "--config",
             "config_file",
             type=EXISTING,
@@ -143,9 +157,12 @@ def scenario_from_options(
         from ..sample import sample_scenario
 
         base = sample_scenario()
-    return load_scenario(config_file, base=base).with_inputs(
+    scenario = load_scenario(config_file, base=base).with_inputs(
         villages=villages, sites=sites or None, dem=dem or None, admin=admin, crs=crs
     )
+    context = click.get_current_context(silent=True)
+    land_cover = context.meta.get("covgap.land_cover") if context is not None else None
+    return scenario.with_inputs(land_cover=land_cover)
 
 
 def lang_option(help_text: str = "Language of the map's labels.") -> Callable[..., Any]:

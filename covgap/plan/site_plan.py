@@ -197,6 +197,7 @@ class Plan:
             radio=scenario.radio, thresholds=scenario.thresholds,
             info=info | {"layer": "proposed sites"}, progress=progress,
             warn_clipped=False,  # a proposed site near the DEM's edge: expected
+            clutter=self.before.clutter,
         )  # fmt: skip
 
 
@@ -275,6 +276,7 @@ def coverage_matrix(
             radio=result.scenario.radio,
             model=result.scenario.radio.model,
             by="site",
+            clutter=result.clutter,
         )
         rows = rows[rows["technology"] == "4G"]
         frames.append(rows[["site_id", "point_id", "signal_dbm"]])
@@ -639,7 +641,10 @@ def _after(result: Result, chosen: pd.DataFrame, sectors: pd.DataFrame, carrier)
     sites = pd.concat([result.sites, rows], ignore_index=True)
     sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=result.sites.crs)
     keep = [c for c in result.villages.columns if c in _VILLAGE_INPUT or c.startswith("cluster_")]
-    inputs = Inputs(result.villages[keep], sites, result.terrain, result.districts, result.communes)
+    inputs = Inputs(
+        result.villages[keep], sites, result.terrain, result.districts, result.communes,
+        clutter=result.clutter,
+    )  # fmt: skip
     return analyse(inputs, result.scenario)
 
 

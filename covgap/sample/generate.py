@@ -28,6 +28,7 @@ from ..config import Scenario, load_scenario
 from ..io.reform import synthetic_crosswalk
 from .admin import make_admin
 from .common import DISTRICTS, SIZES, make_grid
+from .landcover import write_sample_land_cover
 from .roads import ROAD_CLASSES, make_roads
 from .sites import make_sites
 from .terrain import make_terrain
@@ -63,6 +64,7 @@ SAMPLE_FILES: dict[str, str] = {
     "sites": "bts_sites/sites.csv",
     "sites_csvw": "bts_sites/sites.csv-metadata.json",
     "roads": "roads/laichau_synthetic_roads.gpkg",
+    "land_cover": "landcover/laichau_synthetic_landcover.tif",
 }
 
 
@@ -130,6 +132,8 @@ def generate_sample(
     synthetic_crosswalk(communes).to_csv(
         paths["crosswalk"], index=False, encoding="utf-8", lineterminator="\n"
     )
+    say("land cover")
+    write_sample_land_cover(out, seed=seed)
     paths["scenario"].write_text(_scenario_toml(seed), encoding="utf-8")
     paths["readme"].write_text(
         _readme(seed, size, villages, sites, districts, roads), encoding="utf-8"
@@ -247,6 +251,7 @@ def _scenario_toml(seed: int) -> str:
             f'admin = "{SAMPLE_FILES["admin"]}"',
             f'crosswalk = "{SAMPLE_FILES["crosswalk"]}"',
             f'roads = "{SAMPLE_FILES["roads"]}"',
+            f'land_cover = "{SAMPLE_FILES["land_cover"]}"',
             "",
         ]
     )
