@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -384,3 +385,24 @@ def test_land_cover_problems_are_reported_together(hills, tmp_path):
     assert any("12 (" in p for p in problems)  # not a WorldCover class
     assert land_cover_problems(good, hills, Clutter(classes={"12": [0.0, "open"]}),
                                valid=np.zeros(hills.shape, bool)) == []  # fmt: skip
+
+
+def test_validate_a_land_cover_against_the_dem(tmp_path):
+    from click.testing import CliRunner
+
+    from covgap.cli import main
+
+    repo = Path(__file__).resolve().parents[1] / "data"
+    dem = repo / "dem" / "laichau_synthetic_dem.tif"
+    good = repo / "landcover" / "laichau_synthetic_landcover.tif"
+    res = CliRunner().invoke(
+        main, ["validate", "--kind", "landcover", str(good), "--dem", str(dem)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "[landcover]: OK" in res.output
+    # a DEM passed as a land cover: thousands of unknown classes, named ten at most
+    res = CliRunner().invoke(main, ["validate", "--kind", "landcover", str(dem), "--dem", str(dem)])
+    assert res.exit_code == 1
+    assert "more (" in res.output and len(res.output) < 2000
+    res = CliRunner().invoke(main, ["validate", "--kind", "landcover", str(good)])
+    assert res.exit_code != 0 and "needs --dem" in res.output

@@ -15,8 +15,10 @@ from ._common import handle_errors
 @click.argument("files", nargs=-1, required=True, type=_EXISTING)
 @click.option(
     "--kind",
-    type=click.Choice(["villages", "sites", "dem"]),
-    help="What the files hold (default: recognised from their contents).",
+    type=click.Choice(["villages", "sites", "dem", "landcover"]),
+    help="What the files hold (default: recognised from their contents; a land cover must "
+    "be named, and is checked against --dem: CRS, coverage of the study area, classes the "
+    "[clutter] table does not know).",
 )
 @click.option("--crs", help="CRS of x/y columns, e.g. EPSG:9205.")
 @click.option(
@@ -47,6 +49,9 @@ def validate(
     from ..io.validate import check_file
 
     terrain = read_dem(list(dem)) if dem else None
+    if kind == "landcover":
+        _validate_land_cover(files, terrain)
+        return
     n_errors = n_warnings = 0
     for path in files:
         found = check_file(path, kind=kind, crs=crs, terrain=terrain, layer=layer)
@@ -62,4 +67,20 @@ def validate(
             click.echo(f"  {problem}")
     click.echo(f"{len(files)} file(s): {n_errors} error(s), {n_warnings} warning(s)")
     if n_errors:
+        sys.exit(1)
+
+
+def _validate_land_cover(files: tuple[Path, ...], terrain: object) -> None:
+    """Check land-cover rasters for the study area of ``--dem``; exit 1 on a problem."""
+    from ..io.landcover import land_cover_problems
+
+    if terrain is None:
+        raise click.UsageError("--kind landcover needs --dem: the study area to check it for")
+    problems = land_cover_problems(list(files), terrain)
+    for path in files:
+        click.echo(f"{path} [landcover]: {'OK' if not problems else 'problems'}")
+    for message in problems:
+        click.echo(f"  {message}")
+    click.echo(f"{len(files)} file(s): {len(problems)} problem(s)")
+    if problems:
         sys.exit(1)

@@ -223,7 +223,11 @@ def check_land_cover(
     codes, counts = np.unique(classes[classes != NO_CLASS], return_counts=True)
     unknown = [(int(c), k / n) for c, k in zip(codes, counts, strict=True) if int(c) not in known]
     if unknown:
-        shown = ", ".join(f"{c} ({share:.1%})" for c, share in unknown)
+        unknown.sort(key=lambda item: -item[1])  # the largest first; at most ten named
+        shown = ", ".join(f"{c} ({share:.1%})" for c, share in unknown[:10])
+        if len(unknown) > 10:
+            rest = sum(share for _, share in unknown[10:])
+            shown += f" and {len(unknown) - 10} more ({rest:.1%}; is this a land cover?)"
         problems.append(
             f"land cover {grid.source}: class(es) {shown} are not in the [clutter] table; "
             "add them with a height and category"
