@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 from scipy import ndimage
 
+from ..io.landcover import clutter_grid
 from ..io.readers import read_dem, read_sites, read_villages
 from ..radio.point import best_servers
 from ..schema import COVERED, LOW_SIGNAL, WHITE
@@ -119,12 +120,18 @@ def generate_measurements(
     villages = read_villages(scenario.villages)
     terrain = read_dem(list(scenario.dem))
     radio = scenario.radio
+    # the analysis' own model: the sample's land cover too, so calibration finds the truth
+    clutter = (
+        clutter_grid(scenario.land_cover, terrain, scenario.clutter)
+        if scenario.land_cover is not None
+        else None
+    )
     shadow = _shadow_field(tuple(terrain.bounds), rng)
     bias = TRUTH["bias_db"]
 
     route = _road_points(gpd.read_file(scenario.roads), spacing_m, max_points, rng)
     route["point_id"] = np.arange(len(route))
-    servers = best_servers(route, sites, terrain, radio=radio, model=radio.model)
+    servers = best_servers(route, sites, terrain, radio=radio, model=radio.model, clutter=clutter)
     servers = servers[servers["technology"] == "4G"].merge(route, on="point_id")
     lon, lat = servers["lon"].to_numpy(), servers["lat"].to_numpy()
     truth = (
@@ -157,7 +164,9 @@ def generate_measurements(
 
     centres = pd.DataFrame({"lon": villages.geometry.x, "lat": villages.geometry.y})
     centres["point_id"] = np.arange(len(centres))
-    at_village = best_servers(centres, sites, terrain, radio=radio, model=radio.model)
+    at_village = best_servers(
+        centres, sites, terrain, radio=radio, model=radio.model, clutter=clutter
+    )
     at_village = at_village[at_village["technology"] == "4G"]
     true_v = (
         at_village["signal_dbm"].to_numpy()
