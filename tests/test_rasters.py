@@ -291,3 +291,16 @@ def test_compiled_merges_follow_the_array_rule_bit_for_bit():
             merge(b2[win], s2[win], new, other)
             assert b1.tobytes() == b2.tobytes()
             np.testing.assert_array_equal(s1, s2)
+
+
+def test_serving_sites_csv_is_formula_safe(tmp_path: Path):
+    import dataclasses
+
+    out = _two_site_rasters()
+    hostile = dataclasses.replace(out, site_ids=("=HYPERLINK(1)", *out.site_ids[1:]))
+    paths = write_rasters(hostile, tmp_path / "r")
+    text = paths["serving_sites"].read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+    # clean ids are written as they were
+    clean = write_rasters(out, tmp_path / "c")["serving_sites"].read_text(encoding="utf-8")
+    assert clean.splitlines()[1].endswith(out.site_ids[0])

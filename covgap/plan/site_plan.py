@@ -445,7 +445,7 @@ def plan_network(
                 radius_km=radius_km,
                 height_m=height_m,
                 rx_height_m=result.scenario.radio.rx_height_m,
-                k_factor=result.scenario.radio.k_factor,
+                k_factor=result.scenario.radio.earth_k,  # k from delta N when given
                 max_candidates=max_candidates,
                 costs=costs,
                 progress=progress,

@@ -43,6 +43,7 @@ from pyproj import CRS
 
 from ..config import Radio, Thresholds
 from ..errors import SolverError
+from ..io.safe_csv import formula_safe
 from ..io.terrain import Terrain
 from ..schema import CARRIERS, COVERED, LOW_SIGNAL, TECHNOLOGIES, WHITE, carrier_slug
 
@@ -629,9 +630,10 @@ def write_rasters(rasters: AreaRasters, out_dir: str | Path) -> dict[str, Path]:
                     description=f"coverage class, {key[0]} {key[1]}",
                 )
                 names[f"class_{name}"] = f"class_{name}.tif"
-        pd.DataFrame(
+        # formula-safe: site ids come from the user's files
+        formula_safe(pd.DataFrame(
             {"site_index": np.arange(1, len(rasters.site_ids) + 1), "site_id": rasters.site_ids}
-        ).to_csv(tmp / "serving_sites.csv", index=False, encoding="utf-8")
+        )).to_csv(tmp / "serving_sites.csv", index=False, encoding="utf-8")  # fmt: skip
         names["serving_sites"] = "serving_sites.csv"
     logger.info("wrote %d raster files to %s", len(names), out)
     return {role: out / name for role, name in names.items()}
