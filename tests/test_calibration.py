@@ -363,6 +363,8 @@ def test_the_sample_calibration_recovers_the_generated_truth():
     _, agree_after, kappa_after = report.confusion_after
     assert kappa_after >= kappa_before - 0.02 and agree_after > 0.85
     assert report.field_check["field_check"].sum() > 0
+    # the sample has a land cover: the error is also reported class by class
+    assert set(report.by_land_cover["land_cover"]) >= {10, 40}
 
 
 @pytest.mark.slow
@@ -387,3 +389,28 @@ def test_no_field_check_without_a_calibration(tiny_scenario):
     calibrated = run(Scenario(**{**scenario.__dict__, "calibration": Calibration(sigma_db=6.0)}))
     table = field_check_table(calibrated)
     assert len(table) == 6 and table["field_check"].dtype == bool
+
+
+def test_error_by_land_cover_class():
+    from covgap.analysis.calibration import error_by_land_cover
+
+    table = pd.DataFrame({"land_cover": [10, 10, 10, 50, 50],
+                          "error_after_db": [-6.0, -4.0, -5.0, 1.0, -1.0]})  # fmt: skip
+    out = error_by_land_cover(table).set_index("land_cover")
+    assert out.loc[10, "n"] == 3 and out.loc[10, "mean_db"] == pytest.approx(-5.0)
+    assert out.loc[50, "rmse_db"] == pytest.approx(1.0)
+    assert error_by_land_cover(table.drop(columns="land_cover")).empty
+
+
+def test_land_cover_under_each_measurement(tiny_scenario):
+    from covgap.analysis.calibration import land_cover_at
+    from covgap.io.landcover import clutter_from_classes
+    from covgap.io.readers import read_dem
+
+    terrain = read_dem([tiny_scenario["dem"]])
+    classes = np.full(terrain.shape, 30, dtype=np.int32)
+    classes[:, : terrain.shape[1] // 2] = 10  # forest in the west half
+    grid = clutter_from_classes(classes)
+    west, east = terrain.bounds[0], terrain.bounds[2]
+    table = pd.DataFrame({"lon": [west + 0.01, east - 0.01, 200.0], "lat": [22.1, 22.1, 22.1]})
+    assert land_cover_at(table, terrain, grid).tolist() == [10, 30, -1]

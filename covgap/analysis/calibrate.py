@@ -21,9 +21,11 @@ from .calibration import (
     calibrated_radio,
     calibration_of,
     confusion,
+    error_by_land_cover,
     error_stats,
     field_check,
     fit_offsets,
+    land_cover_at,
     predict_measurements,
 )
 from .result import Result
@@ -57,6 +59,8 @@ class CalibrationReport:
         :func:`confusion` of the survey (matrix, agreement, kappa), or ``None``.
     field_check
         :func:`field_check` of the calibrated analysis.
+    by_land_cover
+        :func:`error_by_land_cover` after calibration (empty without a land cover).
     """
 
     measurements: pd.DataFrame
@@ -70,6 +74,7 @@ class CalibrationReport:
     confusion_before: tuple[pd.DataFrame, float, float] | None = None
     confusion_after: tuple[pd.DataFrame, float, float] | None = None
     field_check: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_land_cover: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def calibrate(
@@ -135,9 +140,12 @@ def calibrate(
         table.rename(columns={"predicted_dbm": "signal_dbm"}), calibration
     )["signal_dbm"]
     table["error_after_db"] = table["rsrp_dbm"] - corrected.to_numpy(float)
+    if inputs.clutter is not None:
+        table["land_cover"] = land_cover_at(table, inputs.terrain, inputs.clutter)
     before = analyse(inputs, scenario, progress=progress)
     after = analyse(inputs, calibrated, progress=progress)
     report = CalibrationReport(table, stats, fit, calibration, calibrated, before, after)
+    report.by_land_cover = error_by_land_cover(table)
     if survey is not None:
         observed = read_survey(survey)
         report.survey = _join_survey(observed, before.villages, after.villages, str(survey))

@@ -47,9 +47,11 @@ __all__ = [
     "calibrated_radio",
     "calibration_of",
     "confusion",
+    "error_by_land_cover",
     "error_stats",
     "field_check",
     "fit_offsets",
+    "land_cover_at",
     "predict_measurements",
 ]
 
@@ -209,6 +211,38 @@ def _predict_by_area(
     )  # fmt: skip
     out["error_db"] = out["rsrp_dbm"] - out["predicted_dbm"]
     return out
+
+
+def land_cover_at(table: pd.DataFrame, terrain: object, clutter: object) -> np.ndarray:
+    """Return the land-cover class under every measurement (``-1`` where there is none)."""
+    from ..io.terrain import grid_index
+
+    col, row = grid_index(terrain, table["lon"].to_numpy(float), table["lat"].to_numpy(float))
+    rows, cols = clutter.shape
+    r = np.rint(row).astype(np.int64)
+    c = np.rint(col).astype(np.int64)
+    inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+    out = np.full(len(table), -1, dtype=np.int64)
+    out[inside] = clutter.classes[r[inside], c[inside]]
+    return out
+
+
+def error_by_land_cover(table: pd.DataFrame, *, error: str = "error_after_db") -> pd.DataFrame:
+    """Error per land-cover class (``land_cover`` column): n, mean, σ, RMSE.
+
+    What is left after the offsets, class by class, shows whether the clutter heights of
+    the ``[clutter]`` table fit the measurements (a class with a mean error far from 0 has
+    the wrong height).
+    """
+    if "land_cover" not in table:
+        return pd.DataFrame(columns=["land_cover", "n", "mean_db", "sigma_db", "rmse_db"])
+    rows = []
+    for cls, g in table.dropna(subset=[error]).groupby("land_cover", sort=True):
+        e = g[error].to_numpy(float)
+        rows.append({"land_cover": int(cls), "n": len(e), "mean_db": float(e.mean()),
+                     "sigma_db": float(e.std(ddof=1)) if len(e) > 1 else np.nan,
+                     "rmse_db": float(np.sqrt(np.mean(e**2)))})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _group_keys(table: pd.DataFrame) -> list[str]:

@@ -50,6 +50,7 @@ CALIBRATION_FILES: dict[str, str] = {
     "survey_csv": "survey_check.csv",
     "confusion_csv": "survey_confusion.csv",
     "field_check_csv": "field_check.csv",
+    "land_cover_csv": "calibration_by_land_cover.csv",
     "scatter_png": "calibration_scatter.png",
     "histogram_png": "calibration_errors.png",
     "distance_png": "calibration_distance.png",
@@ -241,6 +242,8 @@ def write_calibration(
     if report.survey is None:
         files.pop("survey_csv")
         files.pop("confusion_csv")
+    if report.by_land_cover.empty:
+        files.pop("land_cover_csv")
     figs = calibration_figures(report)
     with atomic_folder(out) as tmp:
         (tmp / files["scenario"]).write_text(_scenario_toml(report), encoding="utf-8")
@@ -251,6 +254,8 @@ def write_calibration(
             write_safe_csv(report.survey, tmp / files["survey_csv"])
             write_safe_csv(_confusions(report), tmp / files["confusion_csv"])
         write_safe_csv(report.field_check, tmp / files["field_check_csv"])
+        if "land_cover_csv" in files:
+            write_safe_csv(report.by_land_cover, tmp / files["land_cover_csv"])
         for key, fig in figs.items():
             save_static_map(fig, tmp / files[f"{key}_png"], dpi=110)
         (tmp / files["report"]).write_text(_report_html(report, tmp, files, lang), encoding="utf-8")
@@ -320,6 +325,15 @@ def _report_html(report: CalibrationReport, folder: Path, files: dict[str, str],
         "without it).</p>",
         img("scatter_png"),
         img("histogram_png"),
+    ]
+    if not report.by_land_cover.empty:
+        parts += [
+            "<h2>Error after calibration by land-cover class</h2>",
+            _table_html(report.by_land_cover, lang),
+            "<p>A class whose mean error is far from 0 dB has the wrong clutter height in "
+            "the <code>[clutter]</code> table.</p>",
+        ]
+    parts += [
         img("distance_png"),
         img("map_png"),
     ]
