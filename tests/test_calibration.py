@@ -379,16 +379,27 @@ def test_the_bundled_measurements_are_what_the_generator_makes(tmp_path):
 
 
 def test_no_field_check_without_a_calibration(tiny_scenario):
-    from covgap.outputs.run_files import field_check_table
+    from covgap.analysis.calibrate import field_check_of
     from covgap.pipeline import run
 
     scenario = Scenario(villages=tiny_scenario["villages"], sites=tiny_scenario["sites"],
                         dem=(tiny_scenario["dem"],))  # fmt: skip
     result = run(scenario)
-    assert field_check_table(result) is None
+    assert field_check_of(result) is None
     calibrated = run(Scenario(**{**scenario.__dict__, "calibration": Calibration(sigma_db=6.0)}))
-    table = field_check_table(calibrated)
+    table = field_check_of(calibrated)
     assert len(table) == 6 and table["field_check"].dtype == bool
+    # the map rings them and the dossier lists them, only when calibrated
+    from covgap.outputs.maps import result_map
+    from covgap.request import build_dossier
+
+    n = int(table["field_check"].sum())
+    assert n > 0
+    page = result_map(calibrated, lang="en").get_root().render()
+    assert f"To check in the field (class changes within \\u00b11\\u03c3) ({n})" in page
+    assert "To check in the field" not in result_map(result, lang="en").get_root().render()
+    assert len(build_dossier(calibrated).field_check) == n
+    assert build_dossier(result).field_check.empty
 
 
 def test_error_by_land_cover_class():

@@ -30,7 +30,7 @@ from .calibration import (
 )
 from .result import Result
 
-__all__ = ["CalibrationReport", "calibrate"]
+__all__ = ["CalibrationReport", "calibrate", "field_check_of"]
 
 
 @dataclass
@@ -210,3 +210,20 @@ def _join_survey(
     out["reason"] = [a.at[v, "reason"] if "reason" in a else "" for v in ids]
     out["agrees"] = out["predicted_after"] == out["observed"]
     return out
+
+
+def field_check_of(result: Result) -> pd.DataFrame | None:
+    """List the villages to check in the field when the scenario is calibrated (else None).
+
+    With a calibrated spread (``[calibration] sigma_db``, :mod:`covgap.analysis.calibration`)
+    every village gets its probability of 4G coverage, and those whose class changes
+    within ±1σ come first, most people first (:func:`covgap.analysis.calibration.field_check`).
+    """
+    calibration = result.scenario.calibration
+    if calibration.sigma_db is None:
+        return None
+    radio = calibrated_radio(result.scenario.radio, calibration)
+    return field_check(
+        result.villages, sigma_db=calibration.sigma_db, thresholds=result.scenario.thresholds,
+        radio=radio,
+    )  # fmt: skip

@@ -81,11 +81,12 @@ def request(
     impact, summaries by commune and former district), the same lists as CSV, GeoPackage
     and KML, and a printable map. With no input options it uses the bundled synthetic sample.
     """
+    from ..analysis.calibrate import field_check_of
     from ..io.manifest import MANIFEST_NAME, run_folder
     from ..io.reform import REAL_CROSSWALK, read_crosswalk
     from ..io.safe_csv import write_csv
     from ..outputs.business import list_lines
-    from ..outputs.run_files import FIELD_CHECK_FILE, field_check_table
+    from ..outputs.run_files import FIELD_CHECK_FILE
     from ..pipeline import run as run_pipeline
     from ..request.appendix import Letter
     from ..request.business import write_dossier_business
@@ -116,7 +117,7 @@ def request(
             dossier, tmp, costs=scenario.costs, economics=scenario.economics,
             road_km=road_km, lang=lang,
         )  # fmt: skip
-        check = field_check_table(result)
+        check = field_check_of(result)
         if check is not None:  # a calibrated scenario: where to send survey teams
             write_csv(check, tmp / FIELD_CHECK_FILE)
             business["field_check"] = tmp / FIELD_CHECK_FILE

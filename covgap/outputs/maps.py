@@ -114,6 +114,9 @@ WEDGE_MAX_M, WEDGE_MIN_M = 600.0, 200.0
 #: Ring around the request-list villages.
 REQUEST_RING = {"radius": 10, "color": "#7B2CBF", "weight": 2.5, "fill": False,
                 "interactive": False, "pane": GAP_PANE, "z": GAP_Z}  # fmt: skip
+#: Villages to check in the field (calibrated scenarios): a dashed black ring, wider.
+FIELD_CHECK_RING = {"radius": 14, "color": "#000000", "weight": 2, "dashArray": "4 3",
+                    "fill": False, "interactive": False, "pane": GAP_PANE, "z": GAP_Z}  # fmt: skip
 #: Carto's light basemap (OpenStreetMap data).
 LIGHT_TILES = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
 LIGHT_ATTRIBUTION = (
@@ -164,6 +167,7 @@ def result_map(
     # the map states the thresholds itself, in the map's language; the title is the map's
     # own (in that language), the scenario's name one of the facts under it
     info = {k: v for k, v in result.info().items() if k != "thresholds"}
+    extra_layers = [*_field_check_layers(result, lang), *extra_layers]
     return coverage_map(
         result.villages,
         result.sites,
@@ -525,6 +529,20 @@ def _village_links(row: Mapping[str, Any]) -> list[Any] | None:
         coord("obstacle_lon"),
     ]
     return None if all(v is None for v in links) else links
+
+
+def _field_check_layers(result: Result, lang: str) -> list[Any]:
+    """Ring the villages to check in the field when the scenario is calibrated."""
+    from ..analysis.calibrate import field_check_of
+
+    table = field_check_of(result)
+    if table is None or not table["field_check"].any():
+        return []
+    ids = set(table.loc[table["field_check"], "village_id"].astype(str))
+    part = result.villages[result.villages["village_id"].astype(str).isin(ids)]
+    coords = np.round(np.column_stack([part.geometry.x, part.geometry.y]), COORD_DECIMALS)
+    name = f"{label('map_layer_field_check', lang)} ({len(part)})"
+    return [_layer(coords.tolist(), name=_esc(name), kind="rings", options=FIELD_CHECK_RING)]
 
 
 def _request_layer(villages: gpd.GeoDataFrame, ids: set[str], lang: str) -> Any:

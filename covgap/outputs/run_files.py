@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from ..analysis.calibrate import field_check_of
 from ..errors import DataFileError
 from ..io.manifest import MANIFEST_NAME, run_folder, verify_manifest
 from ..io.safe_csv import write_csv
@@ -99,7 +100,7 @@ def write_outputs(
                 getattr(result, layer).to_file(gpkg, layer=layer, driver="GPKG")
         write_csv(result.summary, tmp / OUTPUT_FILES["summary_csv"])
         (tmp / OUTPUT_FILES["scenario"]).write_text(_scenario_record(result), encoding="utf-8")
-        check = field_check_table(result)
+        check = field_check_of(result)
         if check is not None:
             write_csv(check, tmp / FIELD_CHECK_FILE)
         if result.rasters is not None:
@@ -119,25 +120,6 @@ def write_outputs(
     paths["manifest"] = out / MANIFEST_NAME
     logger.info("wrote %d files to %s", len(paths), out)
     return paths
-
-
-def field_check_table(result: Result) -> pd.DataFrame | None:
-    """List the villages to check in the field when the scenario is calibrated (else None).
-
-    With a calibrated spread (``[calibration] sigma_db``, :mod:`covgap.analysis.calibration`)
-    every village gets its probability of 4G coverage, and those whose class changes
-    within ±1σ come first, most people first (:func:`covgap.analysis.calibration.field_check`).
-    """
-    from ..analysis.calibration import calibrated_radio, field_check
-
-    calibration = result.scenario.calibration
-    if calibration.sigma_db is None:
-        return None
-    radio = calibrated_radio(result.scenario.radio, calibration)
-    return field_check(
-        result.villages, sigma_db=calibration.sigma_db, thresholds=result.scenario.thresholds,
-        radio=radio,
-    )  # fmt: skip
 
 
 def _scenario_record(result: Result) -> str:

@@ -241,6 +241,9 @@ class Dossier:
         Every listed village's business case (:mod:`covgap.request.business`): the
         public-utility villages first, most people per unit of support first, then the
         commercial ones, then those that need power first.
+    field_check
+        With a calibrated scenario, the villages whose class changes within ±1σ
+        (:func:`covgap.analysis.calibrate.field_check_of`); empty otherwise.
     """
 
     request: pd.DataFrame
@@ -250,6 +253,7 @@ class Dossier:
     summaries: dict[str, pd.DataFrame]
     info: dict[str, Any] = field(default_factory=dict)
     business: pd.DataFrame = field(default_factory=pd.DataFrame)
+    field_check: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def solution_sites(
@@ -373,7 +377,14 @@ def build_dossier(
         "dossier: %d villages to request, %d without grid power, %d lose service at a sunset",
         len(lists[True]), len(lists[False]), int((sunset["carrier"] == "any").sum()),
     )  # fmt: skip
-    return Dossier(lists[True], lists[False], status, sunset, summaries, info, business)
+    from ..analysis.calibrate import field_check_of
+
+    check = field_check_of(result)
+    if check is not None:
+        check = check[check["field_check"]].reset_index(drop=True)
+    else:
+        check = pd.DataFrame()
+    return Dossier(lists[True], lists[False], status, sunset, summaries, info, business, check)
 
 
 def _business(

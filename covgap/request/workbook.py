@@ -268,6 +268,8 @@ def write_workbook(
     ]
     if len(dossier.business):
         sheets.append(("sheet_business", _business_table(dossier.business, lang), "C2"))
+    if len(dossier.field_check):
+        sheets.append(("sheet_field_check", dossier.field_check, "C2"))
     sheets.append(("sheet_sunset", dossier.sunset, "C2"))
     for by, table in dossier.summaries.items():
         sheets.append((f"sheet_summary_{by}", table, "C2" if by == "commune" else "B2"))
@@ -438,6 +440,11 @@ def _contents(dossier: Dossier, lang: str) -> list[tuple[str, object]]:
         (label("sheet_request", lang), label("contents_request", lang)),
         (label("sheet_unpowered", lang), label("contents_unpowered", lang)),
         (label("sheet_business", lang), label("contents_business", lang)),
+        *(
+            [(label("sheet_field_check", lang), label("contents_field_check", lang))]
+            if len(dossier.field_check)
+            else []
+        ),
         (label("sheet_sunset", lang), label("contents_sunset", lang)),
     ]
     rows += [(label(f"sheet_summary_{by}", lang), label("contents_summary", lang))

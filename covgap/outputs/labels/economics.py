@@ -63,6 +63,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "n_public_utility": ("Số vị trí đề nghị hỗ trợ", "Public-utility sites"),
     "n_power_first": ("Số vị trí cần điện trước", "Power-first sites"),
     "moved": ("Số vị trí đổi danh sách", "Sites that change list"),
+    # calibration: the villages to check in the field
+    "map_layer_field_check": (
+        "Cần kiểm tra thực địa (phân loại đổi trong ±1σ)",
+        "To check in the field (class changes within ±1σ)",
+    ),
+    "sheet_field_check": ("Cần kiểm tra thực địa", "Field check"),
+    "contents_field_check": (
+        "Thôn có phân loại thay đổi trong khoảng ±1σ của sai số dự báo đã hiệu chỉnh: cử "
+        "đoàn đo kiểm tra trước",
+        "Villages whose class changes within ±1σ of the calibrated error: survey them first",
+    ),
+    "p_covered": ("Xác suất có sóng 4G", "Probability of 4G coverage"),
+    "field_check": ("Cần kiểm tra", "To check"),
+    "class_low": ("Phân loại ở −1σ", "Class at −1σ"),
+    "class_high": ("Phân loại ở +1σ", "Class at +1σ"),
     # the dossier's sheet and cover
     "sheet_business": ("Hiệu quả kinh tế", "Business case"),
     "contents_business": (
