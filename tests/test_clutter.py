@@ -91,7 +91,8 @@ def test_clutter_table_rejects_bad_rows():
 
 
 def test_radio_clutter_options():
-    assert Radio().clutter == "none" and Radio().earth_k == 4.0 / 3.0
+    # p1812 by default: it changes nothing without a land cover
+    assert Radio().clutter == "p1812" and Radio().earth_k == 4.0 / 3.0
     assert Radio(delta_n=45.0).earth_k == pytest.approx(157 / 112)
     with pytest.raises(InputError):
         Radio(clutter="itm")

@@ -289,22 +289,15 @@ def test_fetch_never_runs_implicitly():
     assert users == []
 
 
-def test_land_cover_goes_into_the_scenario_once_it_has_a_key(monkeypatch):
-    from dataclasses import dataclass
+def test_land_cover_goes_into_the_scenario():
     from pathlib import Path
 
     import covgap.io.fetch.writers as w
     from covgap.config import Scenario
 
-    assert w._landcover_input(Path("lc.tif")) == {}  # no key yet: a comment only
-
-    @dataclass(frozen=True)
-    class WithLandcover(Scenario):
-        landcover: Path | None = None
-
-    monkeypatch.setattr(w, "Scenario", WithLandcover)
-    assert w._landcover_input(Path("lc.tif")) == {"landcover": Path("lc.tif")}
+    assert w._landcover_input(Path("lc.tif")) == {"land_cover": Path("lc.tif")}
     assert w._landcover_input(None) == {}
+    assert Scenario(**w._landcover_input(Path("lc.tif"))).land_cover == Path("lc.tif")
 
 
 def test_a_name_lookup_that_hangs_fails_fast(tmp_path, monkeypatch):

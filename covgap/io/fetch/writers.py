@@ -10,7 +10,6 @@ tables, and the scenario's header comments, next to the full record of the downl
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -165,15 +164,9 @@ def write_scenario(
     return path
 
 
-#: Names the ``[inputs]`` key of the land-cover raster may take (it is being added).
-LANDCOVER_KEYS = ("landcover", "land_cover", "clutter")
-
-
 def _landcover_input(path: Path | None) -> dict[str, Path]:
-    """Return the land-cover input for :class:`Scenario` once it has a key for one."""
-    names = {f.name for f in fields(Scenario)}
-    key = next((k for k in LANDCOVER_KEYS if k in names), None)
-    return {key: path} if key and path is not None else {}
+    """Return the land-cover input of the scenario (``[inputs] land_cover``)."""
+    return {"land_cover": path} if path is not None else {}
 
 
 def _sources_md(manifest: dict) -> str:
