@@ -276,11 +276,19 @@ class Calibration:
     source
         What the corrections were fitted to (files, dates, figures): the record that makes
         a calibrated result defensible.
+    slopes
+        Same keys as ``offsets`` -> dB per decade of distance, added as
+        ``slope * log10(distance_km)`` where the measurements supported a distance slope.
+    land_cover_db
+        Land-cover class (as text, e.g. ``"10"``) -> dB added at points of that class,
+        fitted on what the offsets left.
     """
 
     offsets: dict[str, float] = field(default_factory=dict)
     sigma_db: float | None = None
     source: str = ""
+    slopes: dict[str, float] = field(default_factory=dict)
+    land_cover_db: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         bad = []
@@ -297,6 +305,10 @@ class Calibration:
                 bad.append(
                     f"calibration.offsets[{key!r}] = {value!r} must be a number of dB within ±40"
                 )
+        for table in ("slopes", "land_cover_db"):
+            for key, value in getattr(self, table).items():
+                if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > 40:
+                    bad.append(f"calibration.{table}[{key!r}] = {value!r}: dB within ±40")
         if self.sigma_db is not None and not (0 < self.sigma_db <= 30):
             bad.append(f"calibration.sigma_db = {self.sigma_db!r} must be in (0, 30] dB")
         if bad:

@@ -425,3 +425,59 @@ def test_land_cover_under_each_measurement(tiny_scenario):
     west, east = terrain.bounds[0], terrain.bounds[2]
     table = pd.DataFrame({"lon": [west + 0.01, east - 0.01, 200.0], "lat": [22.1, 22.1, 22.1]})
     assert land_cover_at(table, terrain, grid).tolist() == [10, 30, -1]
+
+
+def test_a_distance_slope_only_where_the_data_support_it():
+    rng = np.random.default_rng(7)
+    n = 600
+    dist = 10 ** rng.uniform(-0.5, 1.3, n)  # 0.3-20 km
+    lon = 103.0 + rng.uniform(0, 0.5, n)
+    lat = 22.0 + rng.uniform(0, 0.3, n)
+    pred = rng.uniform(-115, -80, n)
+    base = {"carrier": "Viettel", "technology": "4G", "freq_mhz": 1800.0, "lon": lon, "lat": lat,
+            "predicted_dbm": pred, "dist_km": dist}  # fmt: skip
+    # error = 2 dB - 4 dB per decade of distance + noise: the slope is real
+    sloped = pd.DataFrame(base | {"error_db": 2 - 4 * np.log10(dist) + rng.normal(0, 2, n)})
+    fit = fit_offsets(sloped).iloc[0]
+    assert fit["slope_applied"] and fit["slope_db_per_decade"] == pytest.approx(-4, abs=0.5)
+    assert fit["offset_db"] == pytest.approx(2, abs=0.4)
+    cal = calibration_of(fit_offsets(sloped))
+    assert cal.slopes["Viettel 4G 1800"] == pytest.approx(-4, abs=0.5)
+    rows = pd.DataFrame({"carrier": ["Viettel"] * 2, "technology": ["4G"] * 2,
+                         "freq_mhz": [1800, 1800], "dist_km": [1.0, 10.0],
+                         "signal_dbm": [-100.0, -100.0]})  # fmt: skip
+    out = apply_calibration(rows, cal)["signal_dbm"].to_numpy()
+    assert out[0] - out[1] == pytest.approx(-cal.slopes["Viettel 4G 1800"], abs=1e-9)
+    # without a slope in the data, none is applied
+    flat = pd.DataFrame(base | {"error_db": 2 + rng.normal(0, 2, n)})
+    fit = fit_offsets(flat).iloc[0]
+    assert not fit["slope_applied"] and "not supported" in fit["note"]
+    assert calibration_of(fit_offsets(flat)).slopes == {}
+
+
+def test_land_cover_corrections_on_what_the_offsets_leave():
+    from covgap.analysis.calibration import fit_land_cover, residual_after
+
+    table = _synthetic(n_blocks=8, per_block=60, offsets={"Viettel": 3.0})
+    forest = np.arange(len(table)) % 2 == 0
+    table.loc[forest, "error_db"] -= 6.0  # forest costs 6 dB more than the model says
+    table["land_cover"] = np.where(forest, 10, 40)
+    fit = fit_offsets(table)
+    lc = fit_land_cover(table, residual_after(table, fit)).set_index("land_cover")
+    assert lc.loc[10, "fitted"] and lc.loc[40, "fitted"]
+    assert lc.loc[10, "correction_db"] - lc.loc[40, "correction_db"] == pytest.approx(-6, abs=0.8)
+    assert lc.loc[10, "rmse_after_db"] < lc.loc[10, "rmse_before_db"]
+    cal = calibration_of(fit, land_cover=lc.reset_index())
+    assert set(cal.land_cover_db) == {"10", "40"}
+    rows = pd.DataFrame({"carrier": ["Viettel"] * 2, "technology": ["4G"] * 2,
+                         "freq_mhz": [1800, 1800], "signal_dbm": [-100.0, -100.0],
+                         "point_id": [1, 2]})  # fmt: skip
+    out = apply_calibration(rows, cal, land_cover=pd.Series({1: 10, 2: 40}))["signal_dbm"]
+    assert out.iloc[0] - out.iloc[1] == pytest.approx(
+        cal.land_cover_db["10"] - cal.land_cover_db["40"]
+    )
+    # a class with too few measurements gets no correction
+    few = fit_land_cover(table.iloc[:50], residual_after(table.iloc[:50], fit))
+    assert not few["fitted"].any()
+    # and the table round-trips through a scenario file
+    assert Calibration(land_cover_db=cal.land_cover_db, slopes={"VNPT 4G any": -2.0})

@@ -24,9 +24,11 @@ from .calibration import (
     error_by_land_cover,
     error_stats,
     field_check,
+    fit_land_cover,
     fit_offsets,
     land_cover_at,
     predict_measurements,
+    residual_after,
 )
 from .result import Result
 
@@ -134,18 +136,30 @@ def calibrate(
         if len(fitted)
         else f"{len(table)} measurements ({files}{span}); no group could be fitted"
     )
-    calibration = calibration_of(fit, source=source)
-    calibrated = replace(scenario, calibration=calibration)
-    corrected = apply_calibration(
-        table.rename(columns={"predicted_dbm": "signal_dbm"}), calibration
-    )["signal_dbm"]
-    table["error_after_db"] = table["rsrp_dbm"] - corrected.to_numpy(float)
+    land_cover = None
     if inputs.clutter is not None:
         table["land_cover"] = land_cover_at(table, inputs.terrain, inputs.clutter)
+        land_cover = fit_land_cover(table, residual_after(table, fit), block_km=block_km)
+    calibration = calibration_of(fit, source=source, land_cover=land_cover)
+    corrected = apply_calibration(
+        table.rename(columns={"predicted_dbm": "signal_dbm"}), calibration,
+        land_cover=table["land_cover"].to_numpy() if land_cover is not None else None,
+    )["signal_dbm"]  # fmt: skip
+    table["error_after_db"] = table["rsrp_dbm"] - corrected.to_numpy(float)
+    if calibration.offsets:  # the spread that is left after every correction
+        left = table.loc[table["predicted_dbm"].notna(), "error_after_db"]
+        calibration = replace(calibration, sigma_db=round(float(left.std(ddof=1)), 2))
+    calibrated = replace(scenario, calibration=calibration)
     before = analyse(inputs, scenario, progress=progress)
     after = analyse(inputs, calibrated, progress=progress)
     report = CalibrationReport(table, stats, fit, calibration, calibrated, before, after)
     report.by_land_cover = error_by_land_cover(table)
+    if land_cover is not None and len(report.by_land_cover):
+        report.by_land_cover = report.by_land_cover.merge(
+            land_cover[["land_cover", "correction_db", "fitted", "note"]],
+            on="land_cover",
+            how="left",
+        )
     if survey is not None:
         observed = read_survey(survey)
         report.survey = _join_survey(observed, before.villages, after.villages, str(survey))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,9 +51,11 @@ __all__ = [
     "error_by_land_cover",
     "error_stats",
     "field_check",
+    "fit_land_cover",
     "fit_offsets",
     "land_cover_at",
     "predict_measurements",
+    "residual_after",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,6 +64,8 @@ logger = logging.getLogger(__name__)
 GROUP: tuple[str, ...] = ("carrier", "technology", "freq_mhz")
 #: Fewest measurements, and fewest blocks, a group needs for an offset to be fitted.
 MIN_POINTS, MIN_BLOCKS = 30, 4
+#: Fewest measurements for a distance slope, and for a land-cover class's correction.
+MIN_SLOPE_POINTS, MIN_LAND_COVER_POINTS = 200, 100
 _NORMAL = NormalDist()
 
 
@@ -353,15 +358,30 @@ def fit_offsets(
         row |= {"n": n, "blocks": nb, "bias_db": float(e.mean()) if n else np.nan}
         row["rmse_before_db"] = float(np.sqrt(np.mean(e**2))) if n else np.nan
         fitted = n >= min_points and nb >= min_blocks
+        slope = _slope(g)
+        # a distance slope only where the data support it: many measurements over at least
+        # half a decade of distance, and a slope of at least 3 standard errors
+        x = np.log10(np.maximum(g["dist_km"].to_numpy(float), 0.01)) if "dist_km" in g else None
+        use_slope = (
+            fitted
+            and x is not None
+            and n >= MIN_SLOPE_POINTS
+            and np.ptp(x) >= 0.5
+            and abs(slope["slope_db_per_decade"]) >= 3 * slope["slope_se_db"]
+        )
         if fitted:
-            offset = huber_location(e)
-            held = e - _held_out_offsets(e, b, offset)
+            trend = slope["slope_db_per_decade"] * x if use_slope else 0.0
+            r = e - trend
+            offset = huber_location(r)
+            held = r - _held_out_offsets(r, b, offset)
             row |= {
                 "offset_db": offset,
-                "sigma_db": float(np.std(e - offset, ddof=1)),
+                "sigma_db": float(np.std(r - offset, ddof=1)),
                 "rmse_after_db": float(np.sqrt(np.mean(held**2))),
                 "fitted": True,
-                "note": "",
+                "note": ""
+                if use_slope or x is None
+                else "no distance slope: not supported by the data",
             }
         else:
             row |= {
@@ -372,7 +392,76 @@ def fit_offsets(
                 "note": f"not fitted: {n} measurements in {nb} blocks "
                 f"(needs {min_points} in {min_blocks})",
             }
-        row |= _slope(g)
+        row |= slope | {"slope_applied": bool(use_slope)}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def residual_after(table: pd.DataFrame, fit: pd.DataFrame) -> np.ndarray:
+    """Each measurement's error after its group's offset (and distance slope, if applied)."""
+    keys = _group_keys(table)
+    fitted = fit.set_index(keys)
+    out = np.full(len(table), np.nan)
+    for i, key in enumerate(zip(*(table[k] for k in keys), strict=True)):
+        key = key if len(keys) > 1 else key[0]
+        if key not in fitted.index or np.isnan(table["error_db"].iat[i]):
+            continue
+        row = fitted.loc[key]
+        trend = 0.0
+        if bool(row["slope_applied"]):
+            trend = row["slope_db_per_decade"] * np.log10(max(float(table["dist_km"].iat[i]), 0.01))
+        out[i] = table["error_db"].iat[i] - row["offset_db"] - trend
+    return out
+
+
+def fit_land_cover(
+    table: pd.DataFrame,
+    residual: np.ndarray,
+    *,
+    block_km: float = 5.0,
+    min_points: int = MIN_LAND_COVER_POINTS,
+    min_blocks: int = MIN_BLOCKS,
+) -> pd.DataFrame:
+    """Fit a robust correction per land-cover class on what the group offsets leave.
+
+    Parameters
+    ----------
+    table
+        Measurements with ``land_cover``, ``lon`` and ``lat``.
+    residual
+        :func:`residual_after` of the same rows.
+    block_km, min_points, min_blocks
+        As for :func:`fit_offsets`; a class with fewer measurements or blocks gets none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per class: ``n``, ``blocks``, ``mean_db``, ``correction_db`` (0 when not fitted),
+        ``rmse_before_db``, ``rmse_after_db`` (held-out blocks), ``fitted``, ``note``.
+    """
+    if "land_cover" not in table:
+        return pd.DataFrame(columns=["land_cover", "n", "correction_db", "fitted"])
+    ok = ~np.isnan(residual)
+    lon, lat = table["lon"].to_numpy()[ok], table["lat"].to_numpy()[ok]
+    data = pd.DataFrame(
+        {"land_cover": table["land_cover"].to_numpy()[ok], "r": residual[ok],
+         "block": blocks(lon, lat, block_km=block_km)}
+    )  # fmt: skip
+    rows = []
+    for cls, g in data.groupby("land_cover", sort=True):
+        r, b = g["r"].to_numpy(), g["block"].to_numpy()
+        n, nb = len(r), len(np.unique(b))
+        row = {"land_cover": int(cls), "n": n, "blocks": nb, "mean_db": float(r.mean()),
+               "rmse_before_db": float(np.sqrt(np.mean(r**2)))}  # fmt: skip
+        if cls >= 0 and n >= min_points and nb >= min_blocks:
+            correction = huber_location(r)
+            held = r - _held_out_offsets(r, b, correction)
+            row |= {"correction_db": correction, "rmse_after_db": float(np.sqrt(np.mean(held**2))),
+                    "fitted": True, "note": ""}  # fmt: skip
+        else:
+            row |= {"correction_db": 0.0, "rmse_after_db": row["rmse_before_db"], "fitted": False,
+                    "note": f"not fitted: {n} measurements in {nb} blocks "
+                    f"(needs {min_points} in {min_blocks})"}  # fmt: skip
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -412,32 +501,61 @@ def _slope(g: pd.DataFrame) -> dict[str, float]:
     return {"slope_db_per_decade": float(slope), "slope_se_db": se}
 
 
-def calibration_of(fit: pd.DataFrame, *, source: str = "") -> Calibration:
+def calibration_of(
+    fit: pd.DataFrame, *, source: str = "", land_cover: pd.DataFrame | None = None
+) -> Calibration:
     r"""Turn fitted offsets into a :class:`~covgap.config.Calibration` (fitted groups only).
 
     Offsets are keyed ``"<carrier> <technology> <band MHz>"`` (band ``any`` when the
     measurements had none); :math:`\sigma` is the measurement-weighted residual spread.
     """
     fitted = fit[fit["fitted"]]
-    offsets = {}
+    offsets, slopes = {}, {}
     for row in fitted.itertuples(index=False):
         band = getattr(row, "freq_mhz", np.nan)
         band_key = "any" if band is None or pd.isna(band) else f"{float(band):g}"
-        offsets[f"{row.carrier} {row.technology} {band_key}"] = round(float(row.offset_db), 2)
+        key = f"{row.carrier} {row.technology} {band_key}"
+        offsets[key] = round(float(row.offset_db), 2)
+        if bool(getattr(row, "slope_applied", False)):
+            slopes[key] = round(float(row.slope_db_per_decade), 2)
     sigma = None
     if len(fitted):
         w = fitted["n"].to_numpy(float)
         sigma = round(float(np.sqrt(np.sum(w * fitted["sigma_db"] ** 2) / np.sum(w))), 2)
-    return Calibration(offsets=offsets, sigma_db=sigma, source=source)
+    classes = {}
+    if land_cover is not None and len(land_cover):
+        for row in land_cover[land_cover["fitted"]].itertuples(index=False):
+            classes[str(int(row.land_cover))] = round(float(row.correction_db), 2)
+    return Calibration(
+        offsets=offsets, sigma_db=sigma, source=source, slopes=slopes, land_cover_db=classes
+    )
 
 
-def apply_calibration(servers: pd.DataFrame, calibration: Calibration | None) -> pd.DataFrame:
-    """Add the calibrated offset of each row's carrier, technology and band to its signal.
+def apply_calibration(
+    servers: pd.DataFrame, calibration: Calibration | None, *, land_cover: Any = None
+) -> pd.DataFrame:
+    """Add the calibrated corrections to every predicted signal.
 
-    A band-specific offset wins over the group's ``any`` band offset; rows of a group with
-    no offset are unchanged.
+    Each row gets its carrier, technology and band's offset (a band-specific offset wins
+    over the group's ``any`` band offset), its distance slope times ``log10(dist_km)``
+    where one was fitted, and the correction of the land-cover class at its point.
+
+    Parameters
+    ----------
+    servers
+        Rows with ``carrier``, ``technology``, ``signal_dbm`` and, for the slope and the
+        land cover, ``freq_mhz``, ``dist_km`` and ``point_id``.
+    calibration
+        The corrections (``None`` or empty: ``servers`` unchanged).
+    land_cover
+        Land-cover class per row (array) or per ``point_id`` (Series), for
+        ``calibration.land_cover_db``.
     """
-    if calibration is None or not calibration.offsets or servers.empty:
+    if (
+        calibration is None
+        or servers.empty
+        or not (calibration.offsets or calibration.slopes or calibration.land_cover_db)
+    ):
         return servers
     out = servers.copy()
     band = out["freq_mhz"] if "freq_mhz" in out else pd.Series(np.nan, index=out.index)
@@ -452,6 +570,20 @@ def apply_calibration(servers: pd.DataFrame, calibration: Calibration | None) ->
     offset = np.array(
         [e if e is not None else (g or 0.0) for e, g in zip(exact, generic, strict=True)]
     )
+    if calibration.slopes and "dist_km" in out:
+        keys = [
+            f"{c} {t} {float(f):g}" if pd.notna(f) else f"{c} {t} any"
+            for c, t, f in zip(out["carrier"], out["technology"], band, strict=True)
+        ]
+        slope = np.array([calibration.slopes.get(k, 0.0) for k in keys])
+        offset = offset + slope * np.log10(np.maximum(out["dist_km"].to_numpy(float), 0.01))
+    if calibration.land_cover_db and land_cover is not None:
+        if isinstance(land_cover, pd.Series):
+            land_cover = out["point_id"].map(land_cover).to_numpy()
+        corrections = {int(k): v for k, v in calibration.land_cover_db.items()}
+        offset = offset + np.array(
+            [corrections.get(int(c), 0.0) if pd.notna(c) else 0.0 for c in land_cover]
+        )
     out["signal_dbm"] = out["signal_dbm"].to_numpy(float) + offset
     return out
 

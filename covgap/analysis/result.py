@@ -138,7 +138,13 @@ def analyse(
         clutter=inputs.clutter,
     )
     # measured corrections (covgap calibrate): offsets on the signal, their spread as sigma
-    servers = apply_calibration(servers, scenario.calibration)
+    land_cover = None
+    if inputs.clutter is not None and scenario.calibration.land_cover_db:
+        from .calibration import land_cover_at
+
+        at = land_cover_at(points, inputs.terrain, inputs.clutter)
+        land_cover = pd.Series(at, index=points["point_id"].to_numpy())
+    servers = apply_calibration(servers, scenario.calibration, land_cover=land_cover)
     radio = calibrated_radio(scenario.radio, scenario.calibration)
     nearest = nearest_sites(points, inputs.sites, by=None)
     timings["predict_s"] = time.perf_counter() - start
