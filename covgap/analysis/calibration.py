@@ -437,7 +437,9 @@ def fit_land_cover(
     -------
     pandas.DataFrame
         Per class: ``n``, ``blocks``, ``mean_db``, ``correction_db`` (0 when not fitted),
-        ``rmse_before_db``, ``rmse_after_db`` (held-out blocks), ``fitted``, ``note``.
+        ``rmse_before_db``, ``rmse_after_db`` (held-out blocks), ``fitted``, ``note``. A
+        correction is kept only when the held-out blocks confirm it (their RMSE falls by
+        more than 0.05 dB): spatially correlated shadowing alone must not pass for clutter.
     """
     if "land_cover" not in table:
         return pd.DataFrame(columns=["land_cover", "n", "correction_db", "fitted"])
@@ -453,11 +455,18 @@ def fit_land_cover(
         n, nb = len(r), len(np.unique(b))
         row = {"land_cover": int(cls), "n": n, "blocks": nb, "mean_db": float(r.mean()),
                "rmse_before_db": float(np.sqrt(np.mean(r**2)))}  # fmt: skip
+        held_rmse = np.nan
         if cls >= 0 and n >= min_points and nb >= min_blocks:
             correction = huber_location(r)
             held = r - _held_out_offsets(r, b, correction)
-            row |= {"correction_db": correction, "rmse_after_db": float(np.sqrt(np.mean(held**2))),
-                    "fitted": True, "note": ""}  # fmt: skip
+            held_rmse = float(np.sqrt(np.mean(held**2)))
+        if held_rmse < row["rmse_before_db"] - 0.05:
+            row |= {"correction_db": correction, "rmse_after_db": held_rmse, "fitted": True,
+                    "note": ""}  # fmt: skip
+        elif not np.isnan(held_rmse):  # the held-out blocks do not confirm it: noise, not clutter
+            row |= {"correction_db": 0.0, "rmse_after_db": row["rmse_before_db"], "fitted": False,
+                    "note": f"not fitted: held-out RMSE {held_rmse:.2f} dB does not improve on "
+                    f"{row['rmse_before_db']:.2f} dB"}  # fmt: skip
         else:
             row |= {"correction_db": 0.0, "rmse_after_db": row["rmse_before_db"], "fitted": False,
                     "note": f"not fitted: {n} measurements in {nb} blocks "
