@@ -481,3 +481,24 @@ def test_land_cover_corrections_on_what_the_offsets_leave():
     assert not few["fitted"].any()
     # and the table round-trips through a scenario file
     assert Calibration(land_cover_db=cal.land_cover_db, slopes={"VNPT 4G any": -2.0})
+
+
+def test_calibration_applies_to_the_area_rasters(tiny_scenario):
+    from covgap.analysis.calibration import calibrate_rasters
+    from covgap.io.readers import read_dem, read_sites
+    from covgap.radio.parallel import predict_area
+    from covgap.radio.rasters import ANY_CARRIER, CLASS_CODES
+
+    terrain = read_dem([tiny_scenario["dem"]])
+    rasters = predict_area(terrain, read_sites(tiny_scenario["sites"]), radius_km=15, workers=1)
+    cal = Calibration(offsets={"Viettel 4G 1800": -20.0})
+    out = calibrate_rasters(rasters, cal)
+    key = ("Viettel", "4G")
+    before, after = rasters.signal[key], out.signal[key]
+    served = ~np.isnan(before)
+    assert np.allclose(after[served], before[served] - 20.0)
+    # the any-carrier layer and the classes follow (Viettel is the only 4G carrier here)
+    assert np.allclose(out.signal[(ANY_CARRIER, "4G")][served], after[served])
+    covered = CLASS_CODES["covered"]
+    assert (out.classes[key] == covered).sum() < (rasters.classes[key] == covered).sum()
+    assert calibrate_rasters(rasters, Calibration()) is rasters

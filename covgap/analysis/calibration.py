@@ -45,6 +45,7 @@ from ..schema import CLASSES, COVERED, LOW_SIGNAL, WHITE
 __all__ = [
     "GROUP",
     "apply_calibration",
+    "calibrate_rasters",
     "calibrated_radio",
     "calibration_of",
     "confusion",
@@ -595,6 +596,57 @@ def apply_calibration(
         )
     out["signal_dbm"] = out["signal_dbm"].to_numpy(float) + offset
     return out
+
+
+def calibrate_rasters(
+    rasters: Any,
+    calibration: Calibration | None,
+    *,
+    thresholds: Thresholds | None = None,
+    radio: Radio | None = None,
+    clutter: Any = None,
+) -> Any:
+    """Apply a calibration to the area engine's best-server rasters.
+
+    Each carrier × technology layer gets its offset (the mean of its bands' offsets when
+    the calibration has several bands: a composite mixes them), and with a land cover on
+    the same grid every cell its class's correction; the "any carrier" layers and the
+    classes are then rebuilt. Distance slopes are not applied to rasters (a cell's
+    distance to its server is not kept): the point analysis applies them.
+
+    Parameters
+    ----------
+    rasters
+        :class:`covgap.radio.rasters.AreaRasters`.
+    calibration
+        The corrections (``None`` or empty: ``rasters`` unchanged).
+    thresholds, radio
+        For the classes (``radio`` with the calibrated σ, :func:`calibrated_radio`).
+    clutter
+        The land cover on the DEM grid, for ``calibration.land_cover_db``.
+    """
+    from ..radio.rasters import ANY_CARRIER, recombine
+
+    if (
+        rasters is None
+        or calibration is None
+        or not (calibration.offsets or calibration.land_cover_db)
+    ):
+        return rasters
+    cell_db = 0.0
+    if calibration.land_cover_db and clutter is not None and clutter.shape == rasters.grid.shape:
+        lookup = {int(k): v for k, v in calibration.land_cover_db.items()}
+        codes = np.unique(clutter.classes)
+        table = {int(c): lookup.get(int(c), 0.0) for c in codes}
+        cell_db = np.vectorize(table.get, otypes=[np.float32])(clutter.classes)
+    signal = {}
+    for (carrier, tech), values in rasters.signal.items():
+        if carrier == ANY_CARRIER:
+            continue
+        offsets = [v for k, v in calibration.offsets.items() if k.split()[:2] == [carrier, tech]]
+        offset = float(np.mean(offsets)) if offsets else 0.0
+        signal[(carrier, tech)] = values + np.float32(offset) + cell_db
+    return recombine(rasters, signal, thresholds=thresholds or Thresholds(), radio=radio or Radio())
 
 
 def calibrated_radio(radio: Radio, calibration: Calibration | None) -> Radio:

@@ -190,6 +190,13 @@ def _add_area(result: Result, inputs: Inputs, *, progress: bool) -> None:
         progress=progress,
         clutter=inputs.clutter,
     )
+    # the measured corrections, as on the villages (offsets, land-cover classes)
+    from .calibration import calibrate_rasters, calibrated_radio
+
+    result.rasters = calibrate_rasters(
+        result.rasters, scenario.calibration, thresholds=scenario.thresholds,
+        radio=calibrated_radio(scenario.radio, scenario.calibration), clutter=inputs.clutter,
+    )  # fmt: skip
     result.zones, result.zone_summary = area_zones(
         result.rasters, result.villages, districts=inputs.districts, communes=inputs.communes
     )

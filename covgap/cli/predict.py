@@ -115,6 +115,7 @@ def predict_command(
     classes (class_*.tif), and the white and low-signal zones (zones.gpkg,
     zones_by_commune.csv). Every file is complete or absent: nothing is half-written.
     """
+    from ..analysis.calibration import calibrate_rasters, calibrated_radio
     from ..analysis.zones import MIN_ZONE_AREA_KM2, area_zones, write_zones
     from ..config import load_scenario
     from ..io.manifest import run_folder
@@ -128,6 +129,11 @@ def predict_command(
     site_table = _read_site_files(sites, crs, read_sites)
     terrain = read_dem(list(dem))
     info = {"scenario": scenario.name, "synthetic": scenario.synthetic or _synthetic(dem)}
+    clutter = None
+    if scenario.land_cover is not None:  # the scenario's land cover (--config)
+        from ..io.landcover import clutter_grid
+
+        clutter = clutter_grid(scenario.land_cover, terrain, scenario.clutter)
     rasters = predict_area(
         terrain,
         site_table,
@@ -143,7 +149,13 @@ def predict_command(
         cache=cache_dir,
         info=info,
         progress=progress_default() if progress is None else progress,
+        clutter=clutter,
     )
+    # a calibrated scenario's corrections (covgap calibrate), as covgap run applies them
+    rasters = calibrate_rasters(
+        rasters, scenario.calibration, thresholds=scenario.thresholds,
+        radio=calibrated_radio(scenario.radio, scenario.calibration), clutter=clutter,
+    )  # fmt: skip
     village_table = read_villages(villages, crs=crs) if villages else None
     districts = read_admin(admin, "districts") if admin else None
     communes = _communes(admin, read_admin) if admin else None

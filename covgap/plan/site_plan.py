@@ -188,15 +188,21 @@ class Plan:
         return self._cache[key]
 
     def _predict(self, sectors: pd.DataFrame, radius_km: float, progress: bool) -> Any:
+        from ..analysis.calibration import calibrate_rasters, calibrated_radio
         from ..radio.parallel import predict_area
 
         scenario = self.before.scenario
         info = {"scenario": scenario.name, "synthetic": scenario.synthetic}
-        return predict_area(
+        rasters = predict_area(
             self.before.terrain, sectors, radius_km=radius_km, model=scenario.radio.model,
             radio=scenario.radio, thresholds=scenario.thresholds,
             info=info | {"layer": "proposed sites"}, progress=progress,
             warn_clipped=False,  # a proposed site near the DEM's edge: expected
+            clutter=self.before.clutter,
+        )  # fmt: skip
+        return calibrate_rasters(
+            rasters, scenario.calibration, thresholds=scenario.thresholds,
+            radio=calibrated_radio(scenario.radio, scenario.calibration),
             clutter=self.before.clutter,
         )  # fmt: skip
 

@@ -379,6 +379,60 @@ def _kernels() -> tuple[Any, Any]:
     return _KERNELS
 
 
+def recombine(
+    rasters: AreaRasters,
+    signal: Mapping[tuple[str, str], np.ndarray],
+    *,
+    thresholds: Thresholds = Thresholds(),
+    radio: Radio = Radio(),
+) -> AreaRasters:
+    """Rebuild the "any carrier" layers and the classes from new per-carrier signals.
+
+    Used when the per-carrier layers change after the prediction (a calibration's
+    offsets): the best carrier of a cell, its serving site and its class follow.
+
+    Parameters
+    ----------
+    rasters
+        The prediction (grid, serving sites, the cells with a DEM height).
+    signal
+        New per-carrier layers, same keys and shapes as ``rasters.signal`` (without the
+        "any carrier" ones).
+    thresholds, radio
+        Class thresholds and the location-variability margin.
+
+    Returns
+    -------
+    AreaRasters
+        A new result; ``rasters`` is unchanged.
+    """
+    new_signal = {k: np.asarray(v, dtype=np.float32) for k, v in signal.items()}
+    new_site = {k: rasters.site[k] for k in new_signal}
+    for tech in TECHNOLOGIES:
+        keys = [k for k in sorted(new_signal, key=_layer_order) if k[1] == tech]
+        if not keys:
+            continue
+        best = np.full(rasters.grid.shape, np.nan, dtype=np.float32)
+        best_site = np.zeros(rasters.grid.shape, dtype=rasters.site[keys[0]].dtype)
+        for key in keys:
+            _merge_layer(best, best_site, new_signal[key], new_site[key])
+        new_signal[(ANY_CARRIER, tech)], new_site[(ANY_CARRIER, tech)] = best, best_site
+    nodata = next(iter(rasters.classes.values()), None)
+    valid = None if nodata is None else nodata != CLASS_NODATA
+    classes = {
+        key: class_raster(values, thresholds=thresholds, radio=radio, valid=valid)
+        for key, values in new_signal.items()
+        if key[1] == CLASS_TECHNOLOGY
+    }
+    order = sorted(new_signal, key=_layer_order)
+    return AreaRasters(
+        grid=rasters.grid, site_ids=rasters.site_ids,
+        signal={k: new_signal[k] for k in order}, site={k: new_site[k] for k in order},
+        classes={k: classes[k] for k in order if k in classes},
+        info=dict(rasters.info), stats=dict(rasters.stats),
+    )  # fmt: skip
+
+
 def class_raster(
     signal_dbm: np.ndarray,
     *,
