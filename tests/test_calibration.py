@@ -502,3 +502,27 @@ def test_calibration_applies_to_the_area_rasters(tiny_scenario):
     covered = CLASS_CODES["covered"]
     assert (out.classes[key] == covered).sum() < (rasters.classes[key] == covered).sum()
     assert calibrate_rasters(rasters, Calibration()) is rasters
+
+
+def test_serving_sites_from_site_cell_or_pci(tiny_scenario):
+    from covgap.analysis.calibration import serving_site_ids
+    from covgap.io.readers import read_sites
+
+    sites = read_sites(tiny_scenario["sites"])
+    far = sites[sites["site_id"] == "VT001"].copy()
+    far["site_id"] = "VT009"
+    far["geometry"] = far.geometry.translate(0.5, 0.0)  # 50 km east: reuses the PCIs
+    both = pd.concat([sites, far], ignore_index=True)
+    both["PCI"] = np.where(both["technology"] == "4G", 101, 7)
+    m = pd.DataFrame({
+        "carrier": ["Viettel", "Viettel", "Viettel", "Viettel", "VNPT"],
+        "lon": [103.05, 103.05, 103.55, 103.05, 103.05], "lat": [22.1] * 5,
+        "site_id": ["VT009", None, None, None, None],
+        "cell_id": [None, "4G-2", None, None, None],
+        "pci": [None, None, 101, 55, None],
+        "freq_mhz": [np.nan, np.nan, 1800.0, 1800.0, np.nan],
+    })  # fmt: skip
+    out = serving_site_ids(m, both)
+    # a named site, a cell id that is a sector id, a PCI matched to the nearest site that
+    # uses it; an unknown PCI and a measurement naming nothing stay unknown
+    assert out.tolist() == ["VT009", "VT001", "VT009", None, None]

@@ -57,6 +57,7 @@ __all__ = [
     "land_cover_at",
     "predict_measurements",
     "residual_after",
+    "serving_site_ids",
 ]
 
 logger = logging.getLogger(__name__)
@@ -147,8 +148,10 @@ def predict_measurements(
     )
     out = table.merge(best, on=["point_id", "carrier", "technology"], how="left")
     out["predicted_from"] = np.where(out["predicted_dbm"].notna(), "best_server", None)
-    # a measurement that names its serving site is compared with that site's prediction
-    if "site_id" in out:
+    # a measurement that names its serving site (or a cell of it) is compared with that
+    # site's prediction
+    out["site_id"] = serving_site_ids(out, sites)
+    if out["site_id"].notna().any():
         known = set(sites["site_id"].astype(str))
         named = (
             out["site_id"].astype(str).isin(known).to_numpy() & out["site_id"].notna().to_numpy()
@@ -178,6 +181,55 @@ def predict_measurements(
             out.loc[out.index[rows], "predicted_from"] = "serving_site"
     out["error_db"] = out["rsrp_dbm"] - out["predicted_dbm"]
     return out.drop(columns="point_id")
+
+
+def serving_site_ids(measurements: pd.DataFrame, sites: pd.DataFrame) -> pd.Series:
+    """Find the serving site each measurement names, matched to the site table.
+
+    In order: its ``site_id``; its ``cell_id`` (ECI or cell identity) as a ``sector_id``
+    of the same carrier; its ``pci`` against a ``PCI`` column of the site table (same
+    carrier and band when both are known). Where a cell id or a physical cell id is used
+    by several sites, the nearest one is taken (codes repeat far apart, never next door).
+    ``None`` where nothing matches.
+    """
+    from ..io.aliases import normalise
+    from ..io.terrain import distance_km
+
+    out = pd.Series([None] * len(measurements), index=measurements.index, dtype=object)
+    s_lon, s_lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    s_site = sites["site_id"].astype(str).to_numpy()
+    carriers = sites["carrier"].astype(str).to_numpy()
+
+    def nearest(i: int, hit: np.ndarray) -> str | None:
+        if not hit.any():
+            return None
+        m_lon = np.full(hit.sum(), measurements["lon"].iat[i])
+        m_lat = np.full(hit.sum(), measurements["lat"].iat[i])
+        d = distance_km(s_lon[hit], s_lat[hit], m_lon, m_lat)
+        return str(s_site[hit][int(np.argmin(d))])
+
+    if "site_id" in measurements:
+        ids = measurements["site_id"]
+        named = ids.notna() & ids.astype(str).isin(set(s_site))
+        out[named] = ids[named].astype(str)
+    if "cell_id" in measurements and "sector_id" in sites:
+        sectors = sites["sector_id"].astype(str).to_numpy()
+        todo = out.isna().to_numpy() & measurements["cell_id"].notna().to_numpy()
+        for i in np.flatnonzero(todo):
+            hit = sectors == str(measurements["cell_id"].iat[i])
+            out.iat[i] = nearest(i, hit & (carriers == str(measurements["carrier"].iat[i])))
+    pci_col = next((c for c in sites.columns if normalise(c) == "pci"), None)
+    if "pci" in measurements and pci_col is not None:
+        site_pci = pd.to_numeric(sites[pci_col], errors="coerce").to_numpy()
+        bands = sites["freq_mhz"].to_numpy(float) if "freq_mhz" in sites else None
+        pcis = pd.to_numeric(measurements["pci"], errors="coerce").to_numpy()
+        for i in np.flatnonzero(out.isna().to_numpy() & ~np.isnan(pcis)):
+            hit = (site_pci == pcis[i]) & (carriers == str(measurements["carrier"].iat[i]))
+            band = measurements["freq_mhz"].iat[i] if "freq_mhz" in measurements else None
+            if bands is not None and band is not None and pd.notna(band):
+                hit &= bands == float(band)
+            out.iat[i] = nearest(i, hit)
+    return out
 
 
 def _predict_by_area(
