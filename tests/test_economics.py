@@ -350,3 +350,20 @@ def test_list_lines_say_count_people_and_money():
     assert f"needs USD {grant / 1e6:.2f} million" in en[1]
     assert vi[1].startswith("Đề nghị hỗ trợ viễn thông công ích: 1 vị trí, 1.000 người")
     assert en[2].startswith("Power first")
+
+
+def test_business_text_in_both_languages():
+    from covgap.plan.map import business_text
+
+    row = {"npv_vnd": -1.2e9, "grant_vnd": 0.9e9, "horizon_years": 10}
+    assert business_text(row, "en") == (
+        "NPV VND −1.2 billion over 10 years; break-even needs VND 0.9 billion of support"
+    )
+    assert (
+        business_text(row, "vi")
+        == "NPV −1,2 tỷ đồng trong 10 năm; cần hỗ trợ 0,9 tỷ đồng để hòa vốn"
+    )
+    assert business_text({**row, "npv_vnd": 2e9, "grant_vnd": 0.0}, "en") == (
+        "NPV VND 2.0 billion over 10 years"
+    )
+    assert business_text({"npv_vnd": float("nan")}, "en") is None

@@ -263,6 +263,17 @@ def test_cli_plan_on_the_tiny_scenario(tiny, tmp_path):
     assert lists["Sites"].sum() == 1
     assert len(pd.read_csv(out / "business_sensitivity.csv", encoding="utf-8-sig")) == 8
     assert (out / "business_tornado.png").stat().st_size > 10_000
+    # the proposed site's popup states its business case
+    page = (out / "plan_map.html").read_text(encoding="utf-8")
+    assert "NPV VND" in page and "over 10 years" in page
+    # ... and the plan workbook has the business case, with the parameters above it
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "plan.xlsx")
+    assert "Business case" in wb.sheetnames
+    sheet = wb["Business case"]
+    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "ARPU" in text and "NPV (USD)" in text
 
 
 def test_cli_plan_errors(tiny, tmp_path):

@@ -306,7 +306,8 @@ def test_workbook_sheets_headers_and_figures(plan, written):
     for lang in ("vi", "en"):
         wb = load_workbook(written[lang][1]["workbook"])
         keys = ["plan_sheet_summary", "plan_sheet_proposed", "plan_sheet_district",
-                "plan_sheet_commune", "plan_sheet_fibre", "plan_sheet_candidates"]  # fmt: skip
+                "plan_sheet_commune", "plan_sheet_fibre", "plan_sheet_candidates",
+                "sheet_business"]  # fmt: skip
         assert wb.sheetnames == [label(k, lang) for k in keys]
         cover = _cover_values(wb[label("plan_sheet_summary", lang)])
         assert cover[label("people_new", lang)] == stats["people_new"] > 0

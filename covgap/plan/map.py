@@ -41,7 +41,7 @@ LINK_STYLE = {"color": "#333333", "weight": 1.5, "opacity": 0.8, "dashArray": "2
 _PROPOSED_ROWS = (
     "candidate_id", "kind", "carrier", "site_id", "height_m", "azimuths_deg", "villages_new",
     "people_new", "households_new", "site_usd", "backhaul", "backhaul_usd", "total_usd",
-    "usd_per_person", "note",
+    "usd_per_person", "plan_business", "note",
 )  # fmt: skip
 _ROUTE_ROWS = ("route_id", "backhaul", "from_id", "to_id", "km", "usd")
 
@@ -182,15 +182,43 @@ def _proposed_values(row: Mapping[str, Any], lang: str, shared: bool) -> list[st
         _usd(row.get("backhaul_usd"), lang),
         _usd(row.get("total_usd"), lang),
         _usd(row.get("usd_per_person"), lang),
+        _esc(business_text(row, lang)) or None,
         _esc(note_text(row, lang)) or None,
     ]
+
+
+def business_text(row: Mapping[str, Any], lang: str) -> str | None:
+    """One line of a site's business case: its NPV over the horizon and the support it needs.
+
+    >>> business_text({"npv_vnd": -1.2e9, "grant_vnd": 0.9e9, "horizon_years": 10}, "en")
+    'NPV VND −1.2 billion over 10 years; break-even needs VND 0.9 billion of support'
+    """
+    npv = row.get("npv_vnd")
+    if npv is None or pd.isna(npv):
+        return None
+    years = int(row.get("horizon_years") or 10)
+    text = label("plan_business_npv", lang).format(
+        npv=format_number(npv / 1e9, 1, lang), years=years
+    )
+    grant = row.get("grant_vnd")
+    if grant is not None and pd.notna(grant) and grant > 0:
+        text += "; " + label("plan_business_grant", lang).format(
+            grant=format_number(grant / 1e9, 1, lang)
+        )
+    return text
 
 
 def _proposed_layer(plan: Plan, lang: str) -> Any:
     from ..outputs.map_elements import _esc, _layer, _row_labels
     from ..outputs.maps import _point_collection
+    from .business import plan_business_cases
 
     table = _flat(plan.proposed)
+    economics = plan.before.scenario.economics
+    cases = plan_business_cases(plan)
+    table["npv_vnd"] = cases["npv_vnd"].to_numpy(float)
+    table["grant_vnd"] = cases["grant_usd"].to_numpy(float) * economics.usd_vnd
+    table["horizon_years"] = economics.horizon_years
     shared = plan.options.get("carrier") is None
     site = label("plan_proposed_site", lang)
     props = [

@@ -245,7 +245,29 @@ def _write_workbook(plan: Plan, tables: Mapping[str, pd.DataFrame], path: Path, 
         _page_setup(ws, label(page_key, lang), synthetic, lang)
         if role == "candidates":
             _not_printed(ws, len(tables[role]), lang)
+    _business_sheet(wb, plan, lang, synthetic)
     wb.save(path)
+
+
+def _business_sheet(wb: Any, plan: Plan, lang: str, synthetic: bool) -> None:
+    """Add the proposed sites' business cases, with the parameters to check them by hand."""
+    from ..request.business import _CASE_SHEET_COLUMNS, _for_people
+    from ..request.workbook import _economics_rows, _page_setup, _write_table, set_text_safe
+    from .business import plan_business_cases
+
+    if plan.proposed.empty:
+        return
+    cases = plan_business_cases(plan)
+    table = _for_people(cases[[c for c in _CASE_SHEET_COLUMNS if c in cases]], lang)
+    ws = wb.create_sheet(label("sheet_business", lang))
+    economics = plan.before.scenario.economics
+    info = {"economics": dataclasses.asdict(economics),
+            "lists": cases["economic_list"].value_counts().to_dict()}  # fmt: skip
+    rows = _economics_rows(info, lang)
+    for i, (key, value) in enumerate(rows, start=1):
+        set_text_safe(ws.cell(row=i, column=1), f"{key}: {value}")
+    _write_table(ws, table, lang, freeze=f"C{len(rows) + 2}", top=len(rows) + 1, print_titles=True)
+    _page_setup(ws, label("sheet_business", lang), synthetic, lang)
 
 
 def _not_printed(ws: Worksheet, n: int, lang: str) -> None:

@@ -47,6 +47,13 @@ BUSINESS_FILES: dict[str, str] = {
     "sensitivity_csv": "business_sensitivity.csv",
     "tornado_png": "business_tornado.png",
 }
+#: Columns of a proposed site's business case in a workbook sheet, in order (those present).
+_CASE_SHEET_COLUMNS = (
+    "rank", "candidate_id", "kind", "econ_carriers", "people_new", "power", "subscribers",
+    "revenue_usd_year", "capex_site_usd", "capex_power_usd", "capex_backhaul_usd", "capex_usd",
+    "opex_usd_year", "npv_usd", "npv_vnd", "payback_year", "grant_usd", "support_usd_year",
+    "grant_per_person_usd", "economic_list", "list_flips",
+)  # fmt: skip
 #: Columns of a village's business case in the CSV, in order (those present).
 _VILLAGE_TABLE = (
     "village_id", "name", "commune_2025", "commune", "district", "grid_power", "solution",

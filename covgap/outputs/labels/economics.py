@@ -78,6 +78,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "field_check": ("Cần kiểm tra", "To check"),
     "class_low": ("Phân loại ở −1σ", "Class at −1σ"),
     "class_high": ("Phân loại ở +1σ", "Class at +1σ"),
+    # the plan map's popups
+    "plan_business": ("Hiệu quả kinh tế", "Business case"),
+    "plan_business_npv": (
+        "NPV {npv} tỷ đồng trong {years} năm",
+        "NPV VND {npv} billion over {years} years",
+    ),
+    "plan_business_grant": (
+        "cần hỗ trợ {grant} tỷ đồng để hòa vốn",
+        "break-even needs VND {grant} billion of support",
+    ),
     # the dossier's sheet and cover
     "sheet_business": ("Hiệu quả kinh tế", "Business case"),
     "contents_business": (
