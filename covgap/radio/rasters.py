@@ -273,30 +273,10 @@ class Composite:
         """
         if self.grid is None:
             raise SolverError("no site was added to the composites")
-        signal, site = dict(self.signal), dict(self.site)
-        for tech in TECHNOLOGIES:
-            keys = [k for k in sorted(signal, key=_layer_order) if k[1] == tech]
-            if not keys:
-                continue
-            best = np.full(self.grid.shape, np.nan, dtype=np.float32)
-            best_site = np.zeros(self.grid.shape, dtype=self._dtype)
-            for key in keys:
-                _merge_layer(best, best_site, signal[key], site[key])
-            signal[(ANY_CARRIER, tech)], site[(ANY_CARRIER, tech)] = best, best_site
-        classes = {
-            key: class_raster(values, thresholds=thresholds, radio=radio, valid=valid)
-            for key, values in signal.items()
-            if key[1] == CLASS_TECHNOLOGY
-        }
-        order = sorted(signal, key=_layer_order)
-        return AreaRasters(
-            grid=self.grid,
-            site_ids=self.site_ids,
-            signal={k: signal[k] for k in order},
-            site={k: site[k] for k in order},
-            classes={k: classes[k] for k in order if k in classes},
-            info=dict(info or {}),
-        )
+        return _assemble(
+            self.grid, self.site_ids, self.signal, self.site, self._dtype,
+            thresholds=thresholds, radio=radio, valid=valid, info=info,
+        )  # fmt: skip
 
 
 def _layer_order(key: tuple[str, str]) -> tuple[int, int, str]:
@@ -408,29 +388,54 @@ def recombine(
     """
     new_signal = {k: np.asarray(v, dtype=np.float32) for k, v in signal.items()}
     new_site = {k: rasters.site[k] for k in new_signal}
-    for tech in TECHNOLOGIES:
-        keys = [k for k in sorted(new_signal, key=_layer_order) if k[1] == tech]
-        if not keys:
-            continue
-        best = np.full(rasters.grid.shape, np.nan, dtype=np.float32)
-        best_site = np.zeros(rasters.grid.shape, dtype=rasters.site[keys[0]].dtype)
-        for key in keys:
-            _merge_layer(best, best_site, new_signal[key], new_site[key])
-        new_signal[(ANY_CARRIER, tech)], new_site[(ANY_CARRIER, tech)] = best, best_site
     nodata = next(iter(rasters.classes.values()), None)
     valid = None if nodata is None else nodata != CLASS_NODATA
+    dtype = next(iter(new_site.values())).dtype if new_site else np.uint16
+    out = _assemble(
+        rasters.grid, rasters.site_ids, new_signal, new_site, dtype,
+        thresholds=thresholds, radio=radio, valid=valid, info=rasters.info,
+    )  # fmt: skip
+    out.stats = dict(rasters.stats)
+    return out
+
+
+def _assemble(
+    grid: Grid,
+    site_ids: tuple[str, ...],
+    signal: Mapping[tuple[str, str], np.ndarray],
+    site: Mapping[tuple[str, str], np.ndarray],
+    dtype: Any,
+    *,
+    thresholds: Thresholds,
+    radio: Radio,
+    valid: np.ndarray | None,
+    info: Mapping[str, Any] | None,
+) -> AreaRasters:
+    """Per-carrier layers -> the "any carrier" layers, the 4G classes and the result."""
+    signal, site = dict(signal), dict(site)
+    for tech in TECHNOLOGIES:
+        keys = [k for k in sorted(signal, key=_layer_order) if k[1] == tech]
+        if not keys:
+            continue
+        best = np.full(grid.shape, np.nan, dtype=np.float32)
+        best_site = np.zeros(grid.shape, dtype=dtype)
+        for key in keys:
+            _merge_layer(best, best_site, signal[key], site[key])
+        signal[(ANY_CARRIER, tech)], site[(ANY_CARRIER, tech)] = best, best_site
     classes = {
         key: class_raster(values, thresholds=thresholds, radio=radio, valid=valid)
-        for key, values in new_signal.items()
+        for key, values in signal.items()
         if key[1] == CLASS_TECHNOLOGY
     }
-    order = sorted(new_signal, key=_layer_order)
+    order = sorted(signal, key=_layer_order)
     return AreaRasters(
-        grid=rasters.grid, site_ids=rasters.site_ids,
-        signal={k: new_signal[k] for k in order}, site={k: new_site[k] for k in order},
+        grid=grid,
+        site_ids=site_ids,
+        signal={k: signal[k] for k in order},
+        site={k: site[k] for k in order},
         classes={k: classes[k] for k in order if k in classes},
-        info=dict(rasters.info), stats=dict(rasters.stats),
-    )  # fmt: skip
+        info=dict(info or {}),
+    )
 
 
 def class_raster(
